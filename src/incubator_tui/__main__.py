@@ -1,0 +1,3 @@
+from incubator_tui.cli import main
+
+raise SystemExit(main())

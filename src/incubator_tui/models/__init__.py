@@ -1,0 +1,30 @@
+"""SQLModel tables only: no rules, no queries."""
+
+from incubator_tui.models.audit import AuditEntry, ImportBatch
+from incubator_tui.models.case import CaseEvent, OrgCase, RectificationItem
+from incubator_tui.models.centre import Centre
+from incubator_tui.models.checklist import ChecklistItem, ChecklistVersion
+from incubator_tui.models.organisation import Organisation
+from incubator_tui.models.review import PeerRating, Rating, RatingAmendment, ReviewInput
+from incubator_tui.models.score import CentreMonth, Exemption, Score
+from incubator_tui.models.setting import Setting
+
+__all__ = [
+    "AuditEntry",
+    "CaseEvent",
+    "Centre",
+    "CentreMonth",
+    "ChecklistItem",
+    "ChecklistVersion",
+    "Exemption",
+    "ImportBatch",
+    "OrgCase",
+    "Organisation",
+    "PeerRating",
+    "Rating",
+    "RatingAmendment",
+    "RectificationItem",
+    "ReviewInput",
+    "Score",
+    "Setting",
+]

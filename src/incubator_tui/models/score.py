@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from incubator_tui.models.base import created_field, fk, id_field, updated_field
+
+
+class Score(SQLModel, table=True):
+    """One item's score for one organisation in one month.
+
+    ``value_cent`` is the score in hundredths of a point (exact integers);
+    ``na`` marks 不适用.  A row with neither is a cleared cell: kept, so the
+    audit trail and the row's history stay joined.
+    """
+
+    __tablename__ = "score"
+    __table_args__ = (
+        UniqueConstraint("org_id", "month", "item_id"),
+        Index("ix_score_org_month", "org_id", "month"),
+    )
+
+    id: str = id_field()
+    org_id: str = fk("organisation.id", index=False)
+    month: str = Field(max_length=7)
+    item_id: str = fk("checklist_item.id", index=False)
+    value_cent: int | None = None
+    na: bool = False
+    reason: str = ""  # 扣分原因
+    batch_id: str | None = fk("import_batch.id", nullable=True, index=False)
+    created_at: datetime = created_field()
+    updated_at: datetime = updated_field()
+
+
+class CentreMonth(SQLModel, table=True):
+    """A centre's month: closed (locked) and/or paused (不考评)."""
+
+    __tablename__ = "centre_month"
+    __table_args__ = (UniqueConstraint("centre_id", "month"),)
+
+    id: str = id_field()
+    centre_id: str = fk("centre.id", index=False)
+    month: str = Field(max_length=7)
+    closed: bool = False
+    paused: bool = False
+    note: str = ""
+    updated_at: datetime = updated_field()
+
+
+class Exemption(SQLModel, table=True):
+    """One organisation exempt (免考评) for one month, with a reason."""
+
+    __tablename__ = "exemption"
+    __table_args__ = (UniqueConstraint("org_id", "month"),)
+
+    id: str = id_field()
+    org_id: str = fk("organisation.id", index=False)
+    month: str = Field(max_length=7)
+    reason: str
+    active: bool = True  # lifting an exemption keeps the row (nothing is deleted)
+    created_at: datetime = created_field()
+    updated_at: datetime = updated_field()
