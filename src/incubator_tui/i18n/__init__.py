@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 LANGUAGES = ("zh", "en")
+# The catalogue's parts, one per area of the code, so that areas can grow
+# their messages without editing one another's files.
+_PARTS = ("common", "rules", "services", "imports", "cli", "app", "scoring", "orgs")
 _language = "zh"
 _catalog: dict[str, tuple[str, str]] | None = None
 
@@ -16,10 +19,11 @@ _catalog: dict[str, tuple[str, str]] | None = None
 def _load() -> dict[str, tuple[str, str]]:
     global _catalog
     if _catalog is None:
-        from incubator_tui.i18n import app, cli, common, rules
+        import importlib
 
         merged: dict[str, tuple[str, str]] = {}
-        for part in (common, rules, cli, app):
+        for name in _PARTS:
+            part = importlib.import_module(f"incubator_tui.i18n.{name}")
             clash = merged.keys() & part.MESSAGES.keys()
             if clash:  # a key defined twice would silently shadow a message
                 raise RuntimeError(f"duplicate message keys: {sorted(clash)}")

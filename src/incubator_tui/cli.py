@@ -1,0 +1,324 @@
+"""The command line (DOMAIN 10, a fixed interface).
+
+Headless commands never import Textual; only opening the app does.  Errors
+go to stderr as one clear sentence with exit code 1 (input or data rejected)
+or 2 (usage); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from incubator_tui import __version__
+from incubator_tui.errors import UsageError, UserError
+from incubator_tui.i18n import set_language, t
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors in the catalogue's language and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, t("cli.usage_error", prog=self.prog, message=message) + "\n")
+
+
+def _month_arg(text: str) -> str:
+    from incubator_tui.rules.errors import DomainError
+    from incubator_tui.rules.months import parse_month
+
+    try:
+        return parse_month(text)
+    except DomainError:
+        raise argparse.ArgumentTypeError(t("cli.bad_month", value=text)) from None
+
+
+def _year_arg(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(t("cli.bad_year", value=text))
+    return int(text)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_number", value=text)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(t("cli.bad_number", value=text))
+    return value
+
+
+def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
+    # On sub-commands the defaults are suppressed so that `--db` before or
+    # after the command both work.
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--db", type=Path, default=default, metavar="PATH", help=t("cli.help_db"))
+    p.add_argument("--lang", choices=("zh", "en"), default=default, help=t("cli.help_lang"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="incubator-tui", description=t("cli.description"))
+    _common(parser, top=True)
+    parser.add_argument("--version", action="version", version=f"incubator-tui {__version__}")
+    parser.add_argument("--demo", action="store_true", help=t("cli.help_app_demo"))
+    parser.add_argument("--exit-when-ready", action="store_true", help=t("cli.help_exit_when_ready"))
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help=t("cli.help_demo"))
+    _common(demo, top=False)
+    demo.add_argument("--orgs", type=_positive_int, default=40)
+    demo.add_argument("--months", type=_positive_int, default=24)
+    demo.add_argument("--seed", type=int, default=2026)
+
+    imp = sub.add_parser("import", help=t("cli.help_import"))
+    _common(imp, top=False)
+    imp.add_argument("kind", choices=("orgs", "scores", "reviews"))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--centre", metavar="NAME")
+
+    flags = sub.add_parser("flags", help=t("cli.help_flags"))
+    _common(flags, top=False)
+    flags.add_argument("--centre", metavar="NAME")
+    flags.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM")
+    flags.add_argument("--json", action="store_true")
+
+    ratings = sub.add_parser("ratings", help=t("cli.help_ratings"))
+    _common(ratings, top=False)
+    ratings.add_argument("--year", type=_year_arg, required=True, metavar="YYYY")
+    ratings.add_argument("--centre", metavar="NAME")
+    ratings.add_argument("--json", action="store_true")
+
+    cases = sub.add_parser("cases", help=t("cli.help_cases"))
+    _common(cases, top=False)
+    cases.add_argument("--centre", metavar="NAME")
+    cases.add_argument("--json", action="store_true")
+    return parser
+
+
+def _pre_language(argv: list[str]) -> str:
+    """The language for messages, decided before parsing so that help and usage
+    errors are translated too: --lang, else the config setting, else Chinese."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in ("zh", "en"):
+            return argv[i + 1]
+        if arg.startswith("--lang=") and arg[7:] in ("zh", "en"):
+            return arg[7:]
+    from incubator_tui.config import load_config
+
+    return load_config().language
+
+
+def _db_path(args: argparse.Namespace) -> tuple[Path, bool]:
+    """(path, explicit): the --db path, else INCUBATOR_TUI_DB, else the data dir."""
+    from incubator_tui import paths
+
+    db = getattr(args, "db", None)
+    if db is not None:
+        return Path(db).expanduser(), True
+    import os
+
+    return paths.default_db_path(), bool(os.environ.get("INCUBATOR_TUI_DB"))
+
+
+def _open(args: argparse.Namespace, *, create: bool):
+    from incubator_tui.db import open_database
+
+    path, explicit = _db_path(args)
+    if create and not explicit:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the platformdirs data dir
+    return open_database(path, create=create)
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _round2(x) -> float:
+    from incubator_tui.rules.scoring import round_half_up
+
+    return float(round_half_up(x, 2))
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    db = _open(args, create=True)
+    if args.demo:
+        from incubator_tui.services.centres import list_centres
+
+        with db.session() as s:
+            empty = not list_centres(s)
+        if empty:
+            from incubator_tui.services.demo import create_demo
+
+            create_demo(db)
+    from incubator_tui.app import IncubatorApp
+    from incubator_tui.config import load_config
+
+    app = IncubatorApp(db, config=load_config(), exit_when_ready=args.exit_when_ready)
+    app.run()
+    return app.return_code or 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from incubator_tui.services.demo import create_demo
+
+    db = _open(args, create=True)
+    report = create_demo(db, orgs=args.orgs, months=args.months, seed=args.seed)
+    _out(t("cli.demo_done", path=str(db.path), centre=report.centre, orgs=report.orgs, first=report.first_month,
+           last=report.last_month))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from incubator_tui.config import load_config
+    from incubator_tui.services import imports
+
+    db = _open(args, create=True)
+    fn = {"orgs": imports.import_orgs, "scores": imports.import_scores, "reviews": imports.import_reviews}[args.kind]
+    report = fn(db, args.file, args.centre, load_config().operator)
+    for line in imports.report_lines(report):
+        _out(line)
+    return EXIT_OK
+
+
+def _centres(session, name: str | None):
+    from incubator_tui.services.centres import list_centres, resolve_centre
+
+    centre = resolve_centre(session, name)
+    return [centre] if centre is not None else list_centres(session)
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from incubator_tui.rules.scoring import format_total
+    from incubator_tui.services.flags import compute_flags, latest_scored_month
+
+    db = _open(args, create=False)
+    result = []
+    with db.session() as s:
+        centres = _centres(s, args.centre)
+        for centre in centres:
+            as_of = args.as_of or latest_scored_month(s, centre.id)
+            if as_of is None:
+                continue
+            for f in compute_flags(s, centre.id, as_of, include_amber=False):
+                result.append((centre.name, as_of, f))
+    result.sort(key=lambda r: (r[2].org, r[0]))
+    if args.json:
+        _json([
+            {"org": f.org, "streak": f.streak.count, "months": list(f.months),
+             "totals": [_round2(x) for x in f.totals], "centre": centre_name, "as_of": as_of}
+            for centre_name, as_of, f in result
+        ])
+        return EXIT_OK
+    if not result:
+        _out(t("cli.flags_none"))
+        return EXIT_OK
+    many = len(centres) > 1
+    for centre_name, as_of, f in result:
+        months = "，".join(f"{m} {format_total(x)}" for m, x in zip(f.months, f.totals))
+        prefix = f"[{centre_name}] " if many else ""
+        _out(t("cli.flag_line", prefix=prefix, org=f.org, streak=f.streak.count, months=months, as_of=as_of))
+    return EXIT_OK
+
+
+def cmd_ratings(args: argparse.Namespace) -> int:
+    from incubator_tui.rules.scoring import round_half_up
+    from incubator_tui.services.reviews import ratings_for_year
+
+    db = _open(args, create=False)
+    rows = []
+    with db.session() as s:
+        centres = _centres(s, args.centre)
+        for centre in centres:
+            rows.extend((centre.name, r) for r in ratings_for_year(s, centre.id, args.year))
+    rows.sort(key=lambda r: (r[1].org, r[0]))
+    if args.json:
+        _json([
+            {"org": r.org, "composite": None if r.composite is None else _round2(r.composite), "stars": r.stars,
+             "centre": c, "finalised": r.finalised}
+            for c, r in rows
+        ])
+        return EXIT_OK
+    if not rows:
+        _out(t("cli.ratings_none", year=args.year))
+        return EXIT_OK
+    for c, r in rows:
+        composite = "—" if r.composite is None else str(round_half_up(r.composite, 2))
+        stars = "—" if r.stars is None else "★" * r.stars
+        state = t("cli.finalised") if r.finalised else t("cli.live")
+        _out(t("cli.rating_line", org=r.org, composite=composite, stars=stars, state=state))
+    return EXIT_OK
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    from incubator_tui.services.cases import list_cases
+
+    db = _open(args, create=False)
+    with db.session() as s:
+        centre_ids = {c.id for c in _centres(s, args.centre)}
+        rows = [c for c in list_cases(s) if c.centre_id in centre_ids]
+    if args.json:
+        _json([
+            {"org": c.org, "kind": c.kind, "state": c.state, "opened": c.opened_on.isoformat(),
+             "months": list(c.months) if c.kind == "monthly" else [], "centre": c.centre}
+            for c in rows
+        ])
+        return EXIT_OK
+    if not rows:
+        _out(t("cli.cases_none"))
+        return EXIT_OK
+    for c in rows:
+        _out(t("cli.case_line", org=c.org, kind=t(f"case_kind.{c.kind}"), state=t(f"case_state.{c.state}"),
+               opened=c.opened_on.isoformat(), reason=c.reason))
+    return EXIT_OK
+
+
+COMMANDS = {None: cmd_app, "demo": cmd_demo, "import": cmd_import, "flags": cmd_flags, "ratings": cmd_ratings,
+            "cases": cmd_cases}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_pre_language(argv))
+    args = build_parser().parse_args(argv)
+    if getattr(args, "lang", None):
+        set_language(args.lang)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        sys.stderr.write(f"{t('cli.error_prefix')}{exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+        log = _log_crash()
+        sys.stderr.write(t("cli.internal_error", detail=f"{type(exc).__name__}: {exc}", log=log) + "\n")
+        return EXIT_REJECTED
+
+
+def _log_crash() -> str:
+    import traceback
+
+    from incubator_tui import paths
+
+    try:
+        path = paths.data_dir() / "crash.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc() + "\n")
+        return str(path)
+    except OSError:
+        return "-"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,4 @@
+"""Messages: key -> (zh, en)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}

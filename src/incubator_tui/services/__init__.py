@@ -1,0 +1,1 @@
+"""Services shared by the command line and the app: plain objects in and out, no Textual."""

@@ -1,0 +1,154 @@
+"""Centres, their checklists and their settings."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from incubator_tui.errors import UserError, UsageError
+from incubator_tui.models import Centre, ChecklistItem, ChecklistVersion, Setting
+from incubator_tui.services import audit
+
+DEFAULT_CENTRE_NAME = "孵化中心"
+CATEGORIES = ("charity", "culture", "community", "volunteer")
+FIRST_MONTH = "2000-01"  # the default checklist is in force from before any real data
+
+# DOMAIN 3, version 1: (code, 名称, English, what is checked, max in cents)
+DEFAULT_CHECKLIST = (
+    ("plan", "工作计划", "Work plan", "月度工作计划按时报送并落实", 200),
+    ("hygiene", "卫生清洁", "Hygiene", "组织活动空间干净整洁", 200),
+    ("party", "党建工作", "Party-building", "党建活动按期开展并有记录", 200),
+    ("activity", "服务活动", "Service activities", "服务活动开展并有记录", 200),
+    ("records", "制度台账", "Records", "档案、账目和台账规范", 100),
+    ("safety", "安全规范", "Safety", "消防、用电和场地安全", 100),
+)
+
+
+def list_centres(session: Session) -> list[Centre]:
+    return list(session.exec(select(Centre).order_by(Centre.name)).scalars())
+
+
+def create_centre(
+    session: Session, name: str, operator: str, category: str = "community", **fields: Any
+) -> Centre:
+    centre = Centre(name=name, category=category, **fields)
+    session.add(centre)
+    session.flush()
+    audit.record(session, operator, "centre", centre.id, "name", None, name)
+    version = ChecklistVersion(centre_id=centre.id, number=1, effective_month=FIRST_MONTH)
+    session.add(version)
+    session.flush()
+    for position, (code, name_zh, _en, description, max_cent) in enumerate(DEFAULT_CHECKLIST):
+        session.add(
+            ChecklistItem(
+                version_id=version.id, code=code, name=name_zh, description=description,
+                max_cent=max_cent, position=position,
+            )
+        )
+    session.flush()
+    return centre
+
+
+def resolve_centre(session: Session, name: str | None, *, required_if_many: bool = False) -> Centre | None:
+    """The centre a command works on (DOMAIN 10).
+
+    With ``name``: that centre, or exit 1 if unknown.  Without: the only centre;
+    with several, ``None`` (= all centres) unless ``required_if_many``, which
+    is a usage error (exit 2).  A database with no centre yet gives ``None``.
+    """
+    if name:
+        centre = session.execute(select(Centre).where(Centre.name == name)).scalars().first()
+        if centre is None:
+            raise UserError("centre.unknown", name=name)
+        return centre
+    centres = list_centres(session)
+    if len(centres) == 1:
+        return centres[0]
+    if len(centres) > 1 and required_if_many:
+        raise UsageError("centre.needed", names="、".join(c.name for c in centres))
+    return None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    code: str
+    name: str
+    max_cent: int
+    position: int
+
+
+class Checklists:
+    """A centre's checklist versions, to find the items in force for any month."""
+
+    def __init__(self, session: Session, centre_id: str) -> None:
+        versions = session.execute(
+            select(ChecklistVersion.id, ChecklistVersion.effective_month)
+            .where(ChecklistVersion.centre_id == centre_id)
+            .order_by(ChecklistVersion.effective_month)
+        ).all()
+        self._months = [v.effective_month for v in versions]
+        self._version_ids = [v.id for v in versions]
+        items = session.execute(
+            select(ChecklistItem).where(ChecklistItem.version_id.in_(self._version_ids))
+        ).scalars()
+        self._items: dict[str, list[Item]] = {vid: [] for vid in self._version_ids}
+        for it in items:
+            self._items[it.version_id].append(Item(it.id, it.code, it.name, it.max_cent, it.position))
+        for lst in self._items.values():
+            lst.sort(key=lambda i: i.position)
+
+    def version_for(self, month: str) -> str | None:
+        i = bisect.bisect_right(self._months, month) - 1
+        return self._version_ids[i] if i >= 0 else None
+
+    def items_for(self, month: str) -> list[Item]:
+        vid = self.version_for(month)
+        return self._items.get(vid, []) if vid else []
+
+    @cached_property
+    def item_count_by_version(self) -> dict[str, int]:
+        return {vid: len(items) for vid, items in self._items.items()}
+
+    @cached_property
+    def item_by_id(self) -> dict[str, Item]:
+        return {it.id: it for items in self._items.values() for it in items}
+
+
+def setting_entries(session: Session, centre_id: str) -> list:
+    from incubator_tui.rules.settings import SettingEntry, coerce
+
+    rows = session.execute(
+        select(Setting.key, Setting.effective_month, Setting.value).where(Setting.centre_id == centre_id)
+    ).all()
+    return [SettingEntry(key=r.key, effective_month=r.effective_month, value=coerce(r.key, r.value)) for r in rows]
+
+
+def set_setting(session: Session, centre_id: str, key: str, effective_month: str, value: Any, operator: str) -> None:
+    existing = session.execute(
+        select(Setting).where(
+            Setting.centre_id == centre_id, Setting.key == key, Setting.effective_month == effective_month
+        )
+    ).scalars().first()
+    if existing is None:
+        existing = Setting(centre_id=centre_id, key=key, effective_month=effective_month, value=value)
+        session.add(existing)
+        session.flush()
+        audit.record(session, operator, "setting", existing.id, key, None, value)
+    else:
+        audit.record(session, operator, "setting", existing.id, key, existing.value, value)
+        existing.value = value
+        session.flush()
+
+
+def org_count(session: Session, centre_id: str) -> int:
+    from incubator_tui.models import Organisation
+
+    return session.execute(
+        select(func.count()).select_from(Organisation).where(Organisation.centre_id == centre_id)
+    ).scalar_one()

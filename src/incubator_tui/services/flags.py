@@ -1,0 +1,81 @@
+"""Red and amber flags as of a month (DOMAIN 4), for one centre or all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from incubator_tui.rules.settings import threshold_for, value_in_force
+from incubator_tui.rules.streaks import MonthKind, Streak, flag_level, streak_as_of
+from incubator_tui.services.centres import Checklists, setting_entries
+from incubator_tui.services.monthly import OrgInfo, month_states, org_infos
+
+
+@dataclass(frozen=True)
+class Flag:
+    centre_id: str
+    org_id: str
+    org: str
+    level: str  # red | amber
+    streak: Streak
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        return self.streak.months
+
+    @property
+    def totals(self) -> tuple[Fraction, ...]:
+        return self.streak.totals
+
+
+def latest_scored_month(session: Session, centre_id: str | None = None) -> str | None:
+    if centre_id is None:
+        return session.execute(text("SELECT MAX(month) FROM score WHERE value_cent IS NOT NULL OR na = :t"),
+                               {"t": True}).scalar()
+    return session.execute(
+        text(
+            "SELECT MAX(s.month) FROM score s JOIN organisation o ON o.id = s.org_id "
+            "WHERE o.centre_id = :c AND (s.value_cent IS NOT NULL OR s.na = :t)"
+        ),
+        {"c": centre_id, "t": True},
+    ).scalar()
+
+
+def streaks_as_of(
+    session: Session, centre_id: str, as_of: str, infos: dict[str, OrgInfo] | None = None
+) -> dict[str, tuple[Streak, str | None]]:
+    """``{org_id: (streak, level)}`` for every org that belongs to the centre in ``as_of``."""
+    entries = setting_entries(session, centre_id)
+    thr = threshold_for(entries)
+    run_length = value_in_force(entries, "run_length", as_of)
+    if infos is None:
+        infos = org_infos(session, centre_id)
+    states = month_states(session, centre_id, Checklists(session, centre_id), up_to=as_of)
+    out: dict[str, tuple[Streak, str | None]] = {}
+    for org_id, info in infos.items():
+        if info.entry_month > as_of or (info.end_month is not None and info.end_month < as_of):
+            continue  # flagged only while it belongs to the centre
+        org_states = states.get(org_id)
+        if not org_states:
+            out[org_id] = (Streak(0, (), (), None), None)
+            continue
+        streak = streak_as_of(org_states, as_of, info.entry_month, thr)
+        out[org_id] = (streak, flag_level(streak.count, run_length))
+    return out
+
+
+def compute_flags(session: Session, centre_id: str, as_of: str, *, include_amber: bool = True) -> list[Flag]:
+    infos = org_infos(session, centre_id)
+    flags = [
+        Flag(centre_id, org_id, infos[org_id].name, level, streak)
+        for org_id, (streak, level) in streaks_as_of(session, centre_id, as_of, infos).items()
+        if level == "red" or (include_amber and level == "amber")
+    ]
+    flags.sort(key=lambda f: (f.level != "red", f.org))
+    return flags
+
+
+__all__ = ["Flag", "MonthKind", "compute_flags", "latest_scored_month", "streaks_as_of"]

@@ -1,0 +1,186 @@
+"""Organisations: add, edit, mark left, and the overview the app lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from incubator_tui.errors import UserError
+from incubator_tui.models import Organisation
+from incubator_tui.rules.credit_code import check_credit_code
+from incubator_tui.services import audit
+
+CATEGORIES = ("charity", "culture", "community", "volunteer")
+LEGAL_FORMS = ("social_group", "service_org", "foundation", "community_filed", "startup")
+PARTY_FORMS = ("independent", "joint", "instructor", "none")
+FEE_RELIEFS = ("utilities", "service_for_rent", "none")
+
+# Fields a user may set through add/edit (and the importer).
+EDITABLE = (
+    "name", "category", "legal_form", "credit_code", "filing_no", "contact", "phone", "party_form",
+    "entry_date", "agreement_no", "agreement_start", "agreement_end", "deposit_cent", "room", "fee_relief",
+    "note", "evidence",
+)
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) for sorting and searching, e.g. 晨光 → ('chen guang', 'cg')."""
+    from pypinyin import Style, lazy_pinyin
+
+    full = lazy_pinyin(name, errors=lambda s: list(s.lower()))
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s.lower()))
+    return " ".join(full).lower(), "".join(initials).lower()
+
+
+def validate(fields: dict[str, Any]) -> list[str]:
+    """Raise on what blocks a save; return the warnings (e.g. the credit code's check character)."""
+    name = (fields.get("name") or "").strip()
+    if not name:
+        raise UserError("org.name_required")
+    if fields.get("category") not in CATEGORIES:
+        raise UserError("org.bad_category", value=fields.get("category"))
+    if "legal_form" in fields and fields["legal_form"] not in LEGAL_FORMS:
+        raise UserError("org.bad_legal_form", value=fields.get("legal_form"))
+    if not isinstance(fields.get("entry_date"), date):
+        raise UserError("org.entry_date_required")
+    warnings = []
+    check = check_credit_code(fields.get("credit_code"))
+    if check.error_key:
+        raise UserError(check.error_key, **check.params)
+    fields["credit_code"] = check.normalized
+    fields["credit_code_warning"] = bool(check.warning_key)
+    if check.warning_key:
+        warnings.append(check.warning_key)
+    start, end = fields.get("agreement_start"), fields.get("agreement_end")
+    if start and end and end < start:
+        raise UserError("org.agreement_dates")
+    return warnings
+
+
+def find_active_by_name(session: Session, centre_id: str, name: str) -> Organisation | None:
+    return session.execute(
+        select(Organisation).where(
+            Organisation.centre_id == centre_id, Organisation.name == name, Organisation.status == "incubating"
+        )
+    ).scalars().first()
+
+
+def add_org(session: Session, centre_id: str, fields: dict[str, Any], operator: str,
+            batch_id: str | None = None) -> tuple[Organisation, list[str]]:
+    fields = {k: v for k, v in fields.items() if k in EDITABLE}
+    fields["name"] = (fields.get("name") or "").strip()
+    warnings = validate(fields)
+    if find_active_by_name(session, centre_id, fields["name"]):
+        raise UserError("org.duplicate_name", name=fields["name"])
+    fields["pinyin"], fields["initials"] = pinyin_keys(fields["name"])
+    org = Organisation(centre_id=centre_id, **fields)
+    session.add(org)
+    session.flush()
+    audit.record_changes(session, operator, "organisation", org.id, {},
+                         {k: fields[k] for k in EDITABLE if k in fields}, batch_id)
+    return org, warnings
+
+
+def update_org(session: Session, org_id: str, changes: dict[str, Any], operator: str,
+               batch_id: str | None = None) -> tuple[Organisation, list[str], int]:
+    """Apply ``changes``; returns (org, warnings, number of fields changed)."""
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("org.unknown", name=org_id)
+    current = {k: getattr(org, k) for k in EDITABLE}
+    merged = {**current, **{k: v for k, v in changes.items() if k in EDITABLE}}
+    merged["name"] = (merged.get("name") or "").strip()
+    warnings = validate(merged)
+    if merged["name"] != org.name and org.status == "incubating":
+        other = find_active_by_name(session, org.centre_id, merged["name"])
+        if other is not None and other.id != org.id:
+            raise UserError("org.duplicate_name", name=merged["name"])
+    new = {k: merged[k] for k in EDITABLE}
+    n = audit.record_changes(session, operator, "organisation", org.id, current, new, batch_id)
+    if n:
+        for k, v in new.items():
+            setattr(org, k, v)
+        org.credit_code_warning = merged["credit_code_warning"]
+        if org.name != current["name"]:
+            org.pinyin, org.initials = pinyin_keys(org.name)
+        session.add(org)
+        session.flush()
+    return org, warnings, n
+
+
+def mark_left(session: Session, org_id: str, status: str, on: date, operator: str) -> Organisation:
+    """Mark an org graduated (出壳) or exited (退出); its history is kept."""
+    if status not in ("graduated", "exited"):
+        raise UserError("org.bad_status", value=status)
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("org.unknown", name=org_id)
+    if org.status != "incubating":
+        raise UserError("org.already_left", name=org.name)
+    if on < org.entry_date:
+        raise UserError("org.end_before_entry")
+    audit.record_changes(session, operator, "organisation", org.id,
+                         {"status": org.status, "end_date": org.end_date}, {"status": status, "end_date": on})
+    org.status, org.end_date = status, on
+    session.add(org)
+    session.flush()
+    return org
+
+
+@dataclass
+class OrgOverview:
+    id: str
+    name: str
+    pinyin: str
+    initials: str
+    category: str
+    status: str  # display status code (incubating, rectifying, ... exited, graduated)
+    latest_month: str | None
+    latest_total: Any  # Fraction | None
+    streak: int
+    level: str | None
+    stars: int | None
+    entry_date: date | None
+
+
+def overview(session: Session, centre_id: str, as_of: str) -> list[OrgOverview]:
+    """One row per org of the centre (all statuses), sorted by pinyin."""
+    from incubator_tui.rules.cases import CaseState, org_status
+    from incubator_tui.rules.streaks import MonthKind
+    from incubator_tui.services.centres import Checklists
+    from incubator_tui.services.flags import streaks_as_of
+    from incubator_tui.services.monthly import month_states, org_infos
+
+    infos = org_infos(session, centre_id)
+    states = month_states(session, centre_id, Checklists(session, centre_id), up_to=as_of)
+    streaks = streaks_as_of(session, centre_id, as_of, infos)
+    open_states: dict[str, list] = {}
+    for org_id, state in session.execute(
+        text("SELECT org_id, state FROM org_case WHERE centre_id = :c AND state IN "
+             "('to_interview','rectifying','exit_ordered')"), {"c": centre_id}
+    ):
+        open_states.setdefault(org_id, []).append(CaseState(state))
+    stars = {
+        org_id: s for org_id, s in session.execute(
+            text("SELECT r.org_id, r.stars FROM rating r JOIN organisation o ON o.id = r.org_id "
+                 "WHERE o.centre_id = :c ORDER BY r.year"), {"c": centre_id}
+        )
+    }
+    rows = []
+    for r in session.execute(
+        text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
+             "WHERE centre_id = :c ORDER BY pinyin, name"), {"c": centre_id}
+    ):
+        complete = [(m, s.total) for m, s in states.get(r.id, {}).items() if s.kind is MonthKind.COMPLETE]
+        latest = max(complete) if complete else (None, None)
+        streak, level = streaks.get(r.id, (None, None))
+        entry = r.entry_date if isinstance(r.entry_date, date) or r.entry_date is None else date.fromisoformat(str(r.entry_date))
+        rows.append(OrgOverview(
+            r.id, r.name, r.pinyin, r.initials, r.category, org_status(r.status, open_states.get(r.id, [])),
+            latest[0], latest[1], streak.count if streak else 0, level, stars.get(r.id), entry,
+        ))
+    return rows

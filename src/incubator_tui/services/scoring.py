@@ -1,0 +1,364 @@
+"""The monthly scoring grid: load a month, save one cell at a time.
+
+Every committed cell is saved in its own transaction with its audit entry,
+and a save that completes a third low month opens the case (DOMAIN 4) in the
+same transaction.  Totals and streaks shown while typing are computed from
+the in-memory :class:`Grid` with the pure rules, never by re-reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sqlalchemy import insert, select, text, update
+from sqlmodel import Session
+
+from incubator_tui.errors import UserError
+from incubator_tui.models import CentreMonth, Exemption, Score
+from incubator_tui.models.base import new_id, utcnow
+from incubator_tui.rules.membership import member_in
+from incubator_tui.rules.months import month_of
+from incubator_tui.rules.scoring import NA, MonthResult, month_result, validate_score_cents
+from incubator_tui.rules.settings import threshold_for, value_in_force
+from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_level, streak_as_of
+from incubator_tui.services import audit
+from incubator_tui.services.cases import open_case_org_ids, open_monthly_cases
+from incubator_tui.services.centres import Checklists, Item, setting_entries
+from incubator_tui.services.monthly import month_states
+
+
+@dataclass
+class Cell:
+    value_cent: int | None = None
+    na: bool = False
+    reason: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.value_cent is None and not self.na
+
+
+@dataclass
+class GridRow:
+    org_id: str
+    name: str
+    pinyin: str
+    entry_month: str
+    cells: dict[str, Cell]  # item_id -> cell
+    exempt: str | None = None  # the reason, when exempt this month
+    history: dict[str, MonthState] = field(default_factory=dict)  # months before this one
+    has_open_case: bool = False
+
+
+@dataclass
+class Grid:
+    centre_id: str
+    month: str
+    items: list[Item]
+    rows: list[GridRow]
+    closed: bool
+    paused: bool
+    step_cent: int
+    run_length: int
+    threshold_of: Callable[[str], Fraction]
+
+    def result(self, row: GridRow) -> MonthResult:
+        return month_result(
+            (it.max_cent, NA if c.na else c.value_cent)
+            for it in self.items
+            for c in (row.cells.get(it.id) or Cell(),)
+        )
+
+    def streak(self, row: GridRow) -> Streak:
+        """The row's streak as of this month, with this month as typed so far."""
+        if row.exempt is not None or self.paused:
+            state = MonthState(MonthKind.EXEMPT if row.exempt is not None else MonthKind.PAUSED)
+        else:
+            res = self.result(row)
+            if res.complete:
+                state = MonthState(MonthKind.COMPLETE, res.total)
+            elif res.scored or res.na:
+                state = MonthState(MonthKind.INCOMPLETE)
+            else:
+                state = None
+        states = row.history if state is None else {**row.history, self.month: state}
+        return streak_as_of(states, self.month, row.entry_month, self.threshold_of)
+
+    def level(self, streak: Streak) -> str | None:
+        return flag_level(streak.count, self.run_length)
+
+    def progress(self) -> tuple[int, int, int]:
+        """(complete, incomplete, not started) among the rows not exempt."""
+        done = partial = empty = 0
+        for row in self.rows:
+            if row.exempt is not None:
+                continue
+            res = self.result(row)
+            if res.complete:
+                done += 1
+            elif res.scored or res.na:
+                partial += 1
+            else:
+                empty += 1
+        return done, partial, empty
+
+    def incomplete_rows(self) -> list[GridRow]:
+        return [r for r in self.rows if r.exempt is None and not self.result(r).complete]
+
+
+def members_in_month(session: Session, centre_id: str, month: str) -> list:
+    """The orgs that belong to the centre in ``month`` (DOMAIN 2), in pinyin order."""
+    rows = session.execute(
+        text(
+            "SELECT id, name, pinyin, entry_date, end_date FROM organisation "
+            "WHERE centre_id = :c ORDER BY pinyin, name"
+        ),
+        {"c": centre_id},
+    ).all()
+    return [r for r in rows if member_in(month, _as_date(r.entry_date), _as_date(r.end_date))]
+
+
+def _as_date(value):
+    from datetime import date
+
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def load_grid(session: Session, centre_id: str, month: str) -> Grid:
+    checklists = Checklists(session, centre_id)
+    items = checklists.items_for(month)
+    members = members_in_month(session, centre_id, month)
+    ids = [m.id for m in members]
+    cells: dict[str, dict[str, Cell]] = {i: {} for i in ids}
+    for org_id, item_id, value, na, reason in session.execute(
+        text(
+            "SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason FROM score s "
+            "JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month = :m"
+        ),
+        {"c": centre_id, "m": month},
+    ):
+        if org_id in cells:
+            cells[org_id][item_id] = Cell(value, bool(na), reason or "")
+    exempt = dict(
+        session.execute(
+            text(
+                "SELECT e.org_id, e.reason FROM exemption e JOIN organisation o ON o.id = e.org_id "
+                "WHERE o.centre_id = :c AND e.month = :m AND e.active = :t"
+            ),
+            {"c": centre_id, "m": month, "t": True},
+        ).all()
+    )
+    from incubator_tui.rules.months import previous_month
+
+    history = month_states(session, centre_id, checklists, up_to=previous_month(month))
+    month_row = session.execute(
+        select(CentreMonth).where(CentreMonth.centre_id == centre_id, CentreMonth.month == month)
+    ).scalars().first()
+    entries = setting_entries(session, centre_id)
+    open_orgs = open_case_org_ids(session, ids)
+    rows = [
+        GridRow(
+            org_id=m.id, name=m.name, pinyin=m.pinyin, entry_month=month_of(_as_date(m.entry_date)),
+            cells=cells[m.id], exempt=exempt.get(m.id), history=history.get(m.id, {}),
+            has_open_case=m.id in open_orgs,
+        )
+        for m in members
+    ]
+    return Grid(
+        centre_id=centre_id, month=month, items=items, rows=rows,
+        closed=bool(month_row and month_row.closed), paused=bool(month_row and month_row.paused),
+        step_cent=value_in_force(entries, "score_step_cent", month),
+        run_length=value_in_force(entries, "run_length", month),
+        threshold_of=threshold_for(entries),
+    )
+
+
+def _centre_month(session: Session, centre_id: str, month: str) -> CentreMonth | None:
+    return session.execute(
+        select(CentreMonth).where(CentreMonth.centre_id == centre_id, CentreMonth.month == month)
+    ).scalars().first()
+
+
+def check_writable(session: Session, centre_id: str, month: str) -> None:
+    row = _centre_month(session, centre_id, month)
+    if row is not None and row.closed:
+        raise UserError("month.closed", month=month)
+    if row is not None and row.paused:
+        raise UserError("month.paused", month=month)
+
+
+def _check_org(session: Session, centre_id: str, org_id: str, month: str) -> None:
+    row = session.execute(
+        text("SELECT name, entry_date, end_date, centre_id FROM organisation WHERE id = :o"), {"o": org_id}
+    ).first()
+    if row is None or row.centre_id != centre_id:
+        raise UserError("org.unknown", name=org_id)
+    if not member_in(month, _as_date(row.entry_date), _as_date(row.end_date)):
+        raise UserError("org.not_member", name=row.name, month=month)
+    exempt = session.execute(
+        text("SELECT 1 FROM exemption WHERE org_id = :o AND month = :m AND active = :t"),
+        {"o": org_id, "m": month, "t": True},
+    ).first()
+    if exempt:
+        raise UserError("org.exempt", name=row.name, month=month)
+
+
+@dataclass
+class SaveResult:
+    opened_cases: list = field(default_factory=list)  # OrgCase rows opened by this save
+
+
+def save_cells(
+    session: Session, centre_id: str, org_id: str, month: str, values: dict[str, Cell | None], operator: str,
+    *, reason_only: bool = False,
+) -> SaveResult:
+    """Save cells of one org-month (``None`` clears a cell); audited; may open a case.
+
+    ``values`` maps item id to the new cell.  With ``reason_only`` only the
+    reasons are written (the values are left as they are).
+    """
+    check_writable(session, centre_id, month)
+    _check_org(session, centre_id, org_id, month)
+    checklists = Checklists(session, centre_id)
+    items = {it.id: it for it in checklists.items_for(month)}
+    step = value_in_force(setting_entries(session, centre_id), "score_step_cent", month)
+    existing = {
+        s.item_id: s
+        for s in session.execute(
+            select(Score).where(Score.org_id == org_id, Score.month == month, Score.item_id.in_(list(values)))
+        ).scalars()
+    }
+    now = utcnow()
+    changed_value = False
+    for item_id, cell in values.items():
+        item = items.get(item_id)
+        if item is None:
+            raise UserError("item.unknown", item=item_id, month=month)
+        cell = cell or Cell()
+        if not reason_only and cell.value_cent is not None:
+            validate_score_cents(cell.value_cent, item.max_cent, step)
+        row = existing.get(item_id)
+        if row is None:
+            if reason_only and not cell.reason:
+                continue
+            new = Cell(None, False, cell.reason) if reason_only else cell
+            row_id = new_id()
+            session.execute(insert(Score), [{
+                "id": row_id, "org_id": org_id, "month": month, "item_id": item_id,
+                "value_cent": new.value_cent, "na": new.na, "reason": new.reason, "batch_id": None,
+                "created_at": now, "updated_at": now,
+            }])
+            old_vals = {"value": None, "reason": ""}
+            changed_value |= not new.blank
+        else:
+            new = Cell(row.value_cent, row.na, cell.reason) if reason_only else cell
+            old_vals = {"value": _cell_text(Cell(row.value_cent, row.na)), "reason": row.reason}
+            if (row.value_cent, row.na, row.reason) == (new.value_cent, new.na, new.reason):
+                continue
+            changed_value |= (row.value_cent, row.na) != (new.value_cent, new.na)
+            session.execute(
+                update(Score).where(Score.id == row.id).values(
+                    value_cent=new.value_cent, na=new.na, reason=new.reason, updated_at=now
+                )
+            )
+            row_id = row.id
+        audit.record_changes(
+            session, operator, "score", row_id, old_vals, {"value": _cell_text(new), "reason": new.reason}
+        )
+    opened = open_monthly_cases(session, centre_id, [org_id], operator) if changed_value else []
+    return SaveResult(opened)
+
+
+def _cell_text(cell: Cell) -> str | None:
+    if cell.na:
+        return "N/A"
+    if cell.value_cent is None:
+        return None
+    from incubator_tui.rules.scoring import cents_to_text
+
+    return cents_to_text(cell.value_cent)
+
+
+def set_exempt(session: Session, centre_id: str, org_id: str, month: str, reason: str, operator: str) -> None:
+    if not reason.strip():
+        raise UserError("exempt.reason_required")
+    check_writable(session, centre_id, month)
+    row = session.execute(
+        select(Exemption).where(Exemption.org_id == org_id, Exemption.month == month)
+    ).scalars().first()
+    if row is None:
+        row = Exemption(org_id=org_id, month=month, reason=reason)
+        session.add(row)
+        session.flush()
+        audit.record(session, operator, "exemption", row.id, "reason", None, reason)
+    else:
+        audit.record_changes(session, operator, "exemption", row.id,
+                             {"reason": row.reason, "active": row.active}, {"reason": reason, "active": True})
+        row.reason, row.active = reason, True
+        session.add(row)
+
+
+def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, operator: str) -> None:
+    check_writable(session, centre_id, month)
+    row = session.execute(
+        select(Exemption).where(Exemption.org_id == org_id, Exemption.month == month)
+    ).scalars().first()
+    if row is not None and row.active:
+        audit.record(session, operator, "exemption", row.id, "active", True, False)
+        row.active = False
+        session.add(row)
+        session.flush()
+        open_monthly_cases(session, centre_id, [org_id], operator)
+
+
+def _upsert_month(session: Session, centre_id: str, month: str) -> CentreMonth:
+    row = _centre_month(session, centre_id, month)
+    if row is None:
+        row = CentreMonth(centre_id=centre_id, month=month)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def close_month(session: Session, centre_id: str, month: str, operator: str) -> None:
+    row = _upsert_month(session, centre_id, month)
+    if not row.closed:
+        audit.record(session, operator, "centre_month", row.id, "closed", False, True)
+        row.closed = True
+        session.add(row)
+
+
+def reopen_month(session: Session, centre_id: str, month: str, reason: str, operator: str) -> None:
+    if not reason.strip():
+        raise UserError("month.reopen_reason_required")
+    row = _upsert_month(session, centre_id, month)
+    if row.closed:
+        audit.record(session, operator, "centre_month", row.id, "closed", True, False)
+        audit.record(session, operator, "centre_month", row.id, "reopen_reason", None, reason)
+        row.closed = False
+        row.note = reason
+        session.add(row)
+
+
+def set_paused(session: Session, centre_id: str, month: str, paused: bool, operator: str) -> None:
+    row = _upsert_month(session, centre_id, month)
+    if row.closed:
+        raise UserError("month.closed", month=month)
+    if paused:
+        has_scores = session.execute(
+            text(
+                "SELECT 1 FROM score s JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c "
+                "AND s.month = :m AND (s.value_cent IS NOT NULL OR s.na = :t) LIMIT 1"
+            ),
+            {"c": centre_id, "m": month, "t": True},
+        ).first()
+        if has_scores:
+            raise UserError("month.pause_has_scores", month=month)
+    if row.paused != paused:
+        audit.record(session, operator, "centre_month", row.id, "paused", row.paused, paused)
+        row.paused = paused
+        session.add(row)
