@@ -138,26 +138,39 @@ def _check_file(path: Path, create: bool) -> bool:
     return False
 
 
-def _read_revision(engine: Engine, path: Path) -> str | None:
-    """The schema revision with one query; None for a database with no tables."""
+def _read_revision(path: Path) -> str | None:
+    """The schema revision with one query; None for a database with no tables.
+
+    Read with a bare sqlite3 connection, before any PRAGMA of ours can touch
+    the file, so a foreign or damaged file is refused exactly as it was.
+    """
     try:
-        with engine.connect() as conn:
-            tables = {
-                r[0]
-                for r in conn.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                )
-            }
-            if "alembic_version" not in tables:
-                if tables:
-                    raise DatabaseError("db.foreign", path=str(path))
-                return None
-            row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-            return row[0] if row else None
-    except OperationalError as exc:
-        raise translate_operational_error(exc, path) from exc
-    except sqlite3.DatabaseError as exc:  # pragma: no cover - raised raw by some builds
+        con = sqlite3.connect(path, timeout=_busy_ms() / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseError("db.unreadable", path=str(path), detail=str(exc)) from exc
+    try:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if "alembic_version" not in tables:
+            if tables:
+                raise DatabaseError("db.foreign", path=str(path))
+            return None
+        if "organisation" not in tables:
+            raise DatabaseError("db.foreign", path=str(path))
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseError("db.locked", path=str(path)) from exc
         raise DatabaseError("db.corrupt", path=str(path)) from exc
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError("db.corrupt", path=str(path)) from exc
+    finally:
+        con.close()
 
 
 def _migrate(engine: Engine, path: Path) -> None:
@@ -182,9 +195,9 @@ def open_database(path: Path | str, *, create: bool = False) -> Database:
     """
     path = Path(path).expanduser()
     is_new = _check_file(path, create)
+    revision = None if is_new else _read_revision(path)
     engine = _make_engine(path)
     try:
-        revision = None if is_new else _read_revision(engine, path)
         if revision == HEAD:
             return Database(path, engine)
         if revision is not None and revision not in SCHEMA_REVISIONS:

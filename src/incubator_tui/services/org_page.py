@@ -1,0 +1,231 @@
+"""What the organisation page shows, read in one transaction as plain data.
+
+Details, the last 24 months of its scores per item with the reasons for
+points lost, each month's total and whether it is low, its streak, its cases
+and its finalised ratings.  No Textual here: the screen only lays this out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from incubator_tui.errors import UserError
+from incubator_tui.models import Organisation, Rating, RatingAmendment
+from incubator_tui.rules.cases import org_status
+from incubator_tui.rules.membership import membership_months
+from incubator_tui.rules.months import add_months, month_of, months_between
+from incubator_tui.rules.scoring import is_low
+from incubator_tui.rules.settings import threshold_for, value_in_force
+from incubator_tui.rules.streaks import MonthKind, flag_level, streak_as_of
+from incubator_tui.services.cases import OPEN_STATES, CaseRow, list_cases
+from incubator_tui.services.centres import Checklists, setting_entries
+from incubator_tui.services.clock import current_month
+from incubator_tui.services.monthly import month_states
+
+MONTHS_SHOWN = 24
+
+# Month kinds as the page shows them: the four of the rules, plus a month
+# with no score at all.
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class ItemColumn:
+    code: str
+    name: str
+    max_cent: int
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    value_cent: int | None = None
+    na: bool = False
+    reason: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.value_cent is None and not self.na
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: str
+    kind: str  # complete | incomplete | paused | exempt | missing
+    total: Fraction | None  # complete months only
+    threshold: Fraction  # in force that month
+    cells: dict[str, ScoreCell] = field(default_factory=dict)  # item code → cell (items not in force: absent)
+    in_force: tuple[str, ...] = ()  # the item codes of the checklist in force that month
+    exempt_reason: str = ""
+
+    @property
+    def low(self) -> bool:
+        return self.total is not None and is_low(self.total, self.threshold)
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    year: int
+    stars: int
+    original_stars: int
+    composite: Fraction | None
+    priority: bool
+    finalised_on: date | None
+    amendments: tuple[tuple[int, int, str], ...] = ()  # (old stars, new stars, reason), oldest first
+
+
+@dataclass(frozen=True)
+class OrgDetails:
+    id: str
+    name: str
+    category: str
+    legal_form: str
+    credit_code: str | None
+    credit_code_warning: bool
+    filing_no: str
+    contact: str
+    phone: str
+    party_form: str
+    entry_date: date
+    agreement_no: str
+    agreement_start: date | None
+    agreement_end: date | None
+    deposit_cent: int
+    room: str
+    fee_relief: str
+    base_status: str  # incubating | exited | graduated
+    status: str  # display status, from the open cases
+    end_date: date | None
+    note: str
+
+
+@dataclass
+class OrgPage:
+    details: OrgDetails
+    as_of: str
+    items: list[ItemColumn]
+    months: list[MonthRow]  # oldest first
+    streak: int
+    streak_months: tuple[str, ...]
+    level: str | None  # red | amber | None
+    cases: list[CaseRow]
+    ratings: list[RatingRow]
+
+    @property
+    def totals(self) -> list[tuple[str, Fraction | None]]:
+        return [(m.month, m.total) for m in self.months]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def org_fields(session: Session, org_id: str) -> dict[str, Any]:
+    """The editable fields of one org as they are stored (for the edit form)."""
+    from incubator_tui.services.orgs import EDITABLE
+
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("org.unknown", name=org_id)
+    out = {k: getattr(org, k) for k in EDITABLE}
+    out["status"] = org.status
+    out["end_date"] = org.end_date
+    return out
+
+
+def load_org_page(session: Session, org_id: str, as_of: str | None = None,
+                  months: int = MONTHS_SHOWN) -> OrgPage:
+    """The page of one org as of a month (default: the current month)."""
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("org.unknown", name=org_id)
+    as_of = as_of or current_month()
+    centre_id = org.centre_id
+    entry, end = _as_date(org.entry_date), _as_date(org.end_date)
+
+    all_cases = [c for c in list_cases(session, centre_id) if c.org_id == org_id]
+    status = org_status(org.status, [c.state for c in all_cases if c.state in OPEN_STATES])
+    details = OrgDetails(
+        org.id, org.name, org.category, org.legal_form, org.credit_code, bool(org.credit_code_warning),
+        org.filing_no, org.contact, org.phone, org.party_form, entry, org.agreement_no,
+        _as_date(org.agreement_start), _as_date(org.agreement_end), org.deposit_cent or 0, org.room,
+        org.fee_relief, org.status, status, end, org.note or "",
+    )
+
+    span = membership_months(entry, end, as_of)
+    month_list: list[str] = []
+    if span is not None:
+        first, last = span
+        month_list = months_between(max(first, add_months(last, -(months - 1))), last)
+
+    checklists = Checklists(session, centre_id)
+    entries = setting_entries(session, centre_id)
+    thr = threshold_for(entries)
+    states = month_states(session, centre_id, checklists, [org_id], up_to=as_of).get(org_id, {})
+
+    # Item columns: the latest checklist's items in its order, then any older codes.
+    items: list[ItemColumn] = []
+    seen: set[str] = set()
+    for m in reversed(month_list):
+        for it in checklists.items_for(m):
+            if it.code not in seen:
+                seen.add(it.code)
+                items.append(ItemColumn(it.code, it.name, it.max_cent))
+
+    cells: dict[str, dict[str, ScoreCell]] = {}
+    exempt_reasons: dict[str, str] = {}
+    if month_list:
+        params = {"o": org_id, "a": month_list[0], "b": month_list[-1]}
+        for month, item_id, value, na, reason in session.execute(
+            text("SELECT month, item_id, value_cent, na, reason FROM score "
+                 "WHERE org_id = :o AND month >= :a AND month <= :b"), params
+        ):
+            item = checklists.item_by_id.get(item_id)
+            if item is not None:
+                cells.setdefault(month, {})[item.code] = ScoreCell(value, bool(na), reason or "")
+        exempt_reasons = dict(session.execute(
+            text("SELECT month, reason FROM exemption WHERE org_id = :o AND active = :t "
+                 "AND month >= :a AND month <= :b"), {**params, "t": True}
+        ).all())
+
+    rows = []
+    for m in month_list:
+        state = states.get(m)
+        kind = state.kind.value if state is not None else MISSING
+        rows.append(MonthRow(
+            m, kind, state.total if state is not None and state.kind is MonthKind.COMPLETE else None,
+            thr(m), cells.get(m, {}), tuple(it.code for it in checklists.items_for(m)),
+            exempt_reasons.get(m, "") if kind == MonthKind.EXEMPT.value else "",
+        ))
+
+    streak_count, streak_months, level = 0, (), None
+    if span is not None and span[1] == as_of:  # flagged only while it belongs to the centre
+        streak = streak_as_of(states, as_of, month_of(entry), thr)
+        streak_count, streak_months = streak.count, streak.months
+        level = flag_level(streak.count, value_in_force(entries, "run_length", as_of))
+
+    ratings = []
+    rating_rows = session.execute(
+        select(Rating).where(Rating.org_id == org_id).order_by(Rating.year)
+    ).scalars().all()
+    if rating_rows:
+        amendments: dict[str, list[tuple[int, int, str]]] = {}
+        for a in session.execute(
+            select(RatingAmendment).where(RatingAmendment.rating_id.in_([r.id for r in rating_rows]))
+            .order_by(RatingAmendment.at)
+        ).scalars():
+            amendments.setdefault(a.rating_id, []).append((a.old_stars, a.new_stars, a.reason))
+        for r in rating_rows:
+            ratings.append(RatingRow(
+                r.year, r.stars, r.original_stars, Fraction(r.composite) if r.composite else None,
+                bool(r.priority), r.finalised_at.date() if r.finalised_at else None, tuple(amendments.get(r.id, ())),
+            ))
+
+    return OrgPage(details, as_of, items, rows, streak_count, tuple(streak_months), level, all_cases, ratings)

@@ -1,0 +1,30 @@
+"""Small builders for tests: organisations and whole months of scores through the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from incubator_tui.services.centres import Checklists
+from incubator_tui.services.orgs import add_org
+from incubator_tui.services.scoring import Cell, save_cells
+
+
+def make_org(db, centre, name: str, entry: date = date(2024, 1, 1), category: str = "community") -> str:
+    with db.session() as s:
+        org, _ = add_org(s, centre.id, {"name": name, "category": category, "entry_date": entry}, "tester")
+        return org.id
+
+
+def score_month(db, centre, org_id: str, month: str, total: str) -> list:
+    """Score every item so the month's total is exactly ``total`` (one save per org-month)."""
+    target = int(Decimal(total) * 100)  # cents out of 1000
+    with db.session() as s:
+        items = Checklists(s, centre.id).items_for(month)
+        values, left = {}, target
+        for it in items:
+            v = min(it.max_cent, left)
+            values[it.id] = Cell(v)
+            left -= v
+        assert left == 0
+        return save_cells(s, centre.id, org_id, month, values, "tester").opened_cases

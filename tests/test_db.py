@@ -1,0 +1,177 @@
+"""Opening databases: creation, refusal of what is not ours, locks, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from incubator_tui.db import HEAD, SCHEMA_REVISIONS, open_database
+from incubator_tui.errors import DatabaseError
+from incubator_tui.i18n import set_language
+
+
+def test_new_database_is_wal_with_foreign_keys_at_head(db_path: Path) -> None:
+    db = open_database(db_path, create=True)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+    db.dispose()
+
+
+def test_missing_database_is_not_created_without_create(tmp_path: Path) -> None:
+    path = tmp_path / "nothing.sqlite"
+    with pytest.raises(DatabaseError) as err:
+        open_database(path)
+    assert err.value.key == "db.missing"
+    assert not path.exists()
+
+
+def test_missing_folder_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "x.sqlite"
+    with pytest.raises(DatabaseError) as err:
+        open_database(path, create=True)
+    assert err.value.key == "db.folder_missing"
+    assert not path.parent.exists()
+
+
+def test_text_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(b"name,score\nx,1\n")
+    with pytest.raises(DatabaseError) as err:
+        open_database(path, create=True)
+    assert err.value.key == "db.not_sqlite"
+    assert path.read_bytes() == b"name,score\nx,1\n"
+    set_language("en")
+    assert "not a SQLite database" in str(err.value)
+
+
+def test_foreign_sqlite_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("INSERT INTO customers VALUES (1, 'x')")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError) as err:
+        open_database(path, create=True)
+    assert err.value.key == "db.foreign"
+    assert path.read_bytes() == before
+
+
+def test_truncated_database_is_refused(db_path: Path, tmp_path: Path) -> None:
+    open_database(db_path, create=True).dispose()
+    cut = tmp_path / "cut.sqlite"
+    cut.write_bytes(db_path.read_bytes()[:1500])
+    before = cut.read_bytes()
+    with pytest.raises(DatabaseError) as err:
+        open_database(cut)
+    assert err.value.key in ("db.corrupt", "db.foreign")
+    assert cut.read_bytes() == before
+
+
+def test_newer_schema_is_refused_untouched(db_path: Path) -> None:
+    open_database(db_path, create=True).dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    before = db_path.read_bytes()
+    with pytest.raises(DatabaseError) as err:
+        open_database(db_path)
+    assert err.value.key == "db.newer_schema"
+    assert db_path.read_bytes() == before
+
+
+def test_locked_database_gives_a_clear_error(db, centre) -> None:
+    from incubator_tui.services.centres import set_setting
+
+    blocker = sqlite3.connect(db.path, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseError) as err:
+            with db.session() as s:
+                set_setting(s, centre.id, "threshold", "2026-01", "6", "tester")
+        assert err.value.key == "db.locked"
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with db.session() as s:  # nothing half-written: the setting is absent
+        from incubator_tui.services.centres import setting_entries
+
+        assert setting_entries(s, centre.id) == []
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    import incubator_tui.db as dbmod
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
+    return cfg
+
+
+# Data written with each released schema, in that schema's own SQL, so the test
+# keeps checking old databases after the models move on.
+RELEASED_DATA = {
+    "0001": [
+        "INSERT INTO centre (id, name, category, address, contact, phone, rules_title, created_at, updated_at) "
+        "VALUES ('c1', '雪宫中心', 'community', '', '', '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO checklist_version (id, centre_id, number, effective_month, created_at) "
+        "VALUES ('v1', 'c1', 1, '2000-01', '2026-01-01 00:00:00')",
+        "INSERT INTO checklist_item (id, version_id, code, name, description, max_cent, position) "
+        "VALUES ('i1', 'v1', 'plan', '工作计划', '', 200, 0)",
+        "INSERT INTO organisation (id, centre_id, name, category, legal_form, credit_code, credit_code_warning, "
+        "filing_no, contact, phone, party_form, entry_date, agreement_no, deposit_cent, room, fee_relief, status, "
+        "evidence, note, pinyin, initials, created_at, updated_at) VALUES ('o1', 'c1', '晨光公益服务社', 'charity', "
+        "'startup', NULL, 0, '', '', '', 'none', '2025-01-01', '', 0, '', 'none', 'incubating', '[]', '', "
+        "'chen guang', 'cg', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO score (id, org_id, month, item_id, value_cent, na, reason, created_at, updated_at) "
+        "VALUES ('s1', 'o1', '2026-01', 'i1', 150, 0, '计划迟交', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO audit (id, at, operator, table_name, row_id, field, old, new) "
+        "VALUES ('a1', '2026-01-01 00:00:00', 'x', 'score', 's1', 'value', NULL, '1.5')",
+    ],
+}
+
+
+@pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
+def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    path = tmp_path / f"old-{revision}.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+        for sql in RELEASED_DATA[revision]:
+            conn.exec_driver_sql(sql)
+        conn.commit()
+    engine.dispose()
+
+    db = open_database(path)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+        assert conn.exec_driver_sql("SELECT name FROM organisation WHERE id = 'o1'").scalar() == "晨光公益服务社"
+        assert conn.exec_driver_sql("SELECT value_cent, reason FROM score WHERE id = 's1'").one() == (150, "计划迟交")
+        assert conn.exec_driver_sql("SELECT new FROM audit WHERE id = 'a1'").scalar() == "1.5"
+    db.dispose()
+
+
+def test_every_released_revision_has_upgrade_data() -> None:
+    assert set(RELEASED_DATA) == set(SCHEMA_REVISIONS)
+
+
+def test_backup_copies_a_consistent_database(db, centre, tmp_path: Path) -> None:
+    out = tmp_path / "copy.sqlite"
+    db.backup_to(out)
+    con = sqlite3.connect(out)
+    assert con.execute("SELECT name FROM centre").fetchone() == ("测试孵化中心",)
+    con.close()

@@ -1,0 +1,214 @@
+"""Services shared by the CLI and the app: saving scores, flags, cases, organisations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from incubator_tui.errors import UserError
+from incubator_tui.models import AuditEntry, OrgCase, Organisation, Score
+from incubator_tui.rules.errors import DomainError
+from incubator_tui.services import cases as case_service
+from incubator_tui.services.centres import Checklists
+from incubator_tui.services.flags import compute_flags
+from incubator_tui.services.orgs import mark_left, overview, update_org
+from incubator_tui.services.scoring import (
+    Cell, close_month, load_grid, reopen_month, save_cells, set_exempt, set_paused,
+)
+from tests.helpers import make_org, score_month
+
+
+def _items(db, centre, month="2026-01"):
+    with db.session() as s:
+        return Checklists(s, centre.id).items_for(month)
+
+
+def test_saving_a_cell_writes_the_score_and_its_audit(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    plan = _items(db, centre)[0]
+    with db.session() as s:
+        save_cells(s, centre.id, org, "2026-01", {plan.id: Cell(150)}, "王主任")
+    with db.session() as s:
+        save_cells(s, centre.id, org, "2026-01", {plan.id: Cell(200)}, "王主任")
+    with db.session() as s:
+        row = s.execute(select(Score).where(Score.org_id == org)).scalars().one()
+        assert row.value_cent == 200
+        trail = s.execute(
+            select(AuditEntry.old, AuditEntry.new, AuditEntry.operator)
+            .where(AuditEntry.row_id == row.id, AuditEntry.field == "value").order_by(AuditEntry.at)
+        ).all()
+    assert [tuple(t) for t in trail] == [(None, "1.5", "王主任"), ("1.5", "2", "王主任")]
+
+
+def test_value_above_max_or_off_step_is_refused_and_nothing_saved(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    safety = _items(db, centre)[-1]  # max 1
+    for bad in (150, 30):
+        with pytest.raises(DomainError):
+            with db.session() as s:
+                save_cells(s, centre.id, org, "2026-01", {safety.id: Cell(bad)}, "t")
+    with db.session() as s:
+        assert s.execute(select(Score)).scalars().all() == []
+
+
+def test_three_low_months_open_one_case_with_months_and_totals(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    assert score_month(db, centre, org, "2025-11", "5.5") == []
+    assert score_month(db, centre, org, "2025-12", "5") == []
+    opened = score_month(db, centre, org, "2026-01", "5.5")
+    assert len(opened) == 1
+    assert opened[0].months == ["2025-11", "2025-12", "2026-01"]
+    # Still low: the same run opens no second case.
+    assert score_month(db, centre, org, "2026-02", "4") == []
+    with db.session() as s:
+        assert len(s.execute(select(OrgCase)).scalars().all()) == 1
+
+
+def test_a_new_case_needs_three_new_low_months_after_the_last_case(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    for m in ("2025-10", "2025-11", "2025-12"):
+        score_month(db, centre, org, m, "5")
+    with db.session() as s:
+        case = s.execute(select(OrgCase)).scalars().one()
+        case_service.withdraw(s, case.id, "t", reason="评分录入错误", on=date(2026, 1, 5))
+    assert score_month(db, centre, org, "2026-01", "5") == []
+    assert score_month(db, centre, org, "2026-02", "5") == []
+    opened = score_month(db, centre, org, "2026-03", "5")
+    assert [c.months for c in opened] == [["2026-01", "2026-02", "2026-03"]]
+
+
+def test_exactly_six_is_not_low(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    for m in ("2025-11", "2025-12", "2026-01"):
+        assert score_month(db, centre, org, m, "6") == []
+
+
+def test_closed_month_refuses_until_reopened_with_a_reason(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    plan = _items(db, centre)[0]
+    with db.session() as s:
+        close_month(s, centre.id, "2026-01", "t")
+    with pytest.raises(UserError) as err, db.session() as s:
+        save_cells(s, centre.id, org, "2026-01", {plan.id: Cell(100)}, "t")
+    assert err.value.key == "month.closed"
+    with pytest.raises(UserError), db.session() as s:
+        reopen_month(s, centre.id, "2026-01", "  ", "t")
+    with db.session() as s:
+        reopen_month(s, centre.id, "2026-01", "补录漏评", "t")
+        save_cells(s, centre.id, org, "2026-01", {plan.id: Cell(100)}, "t")
+
+
+def test_pause_is_refused_once_the_month_has_scores(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    score_month(db, centre, org, "2026-01", "8")
+    with pytest.raises(UserError) as err, db.session() as s:
+        set_paused(s, centre.id, "2026-01", True, "t")
+    assert err.value.key == "month.pause_has_scores"
+    with db.session() as s:
+        set_paused(s, centre.id, "2026-02", True, "t")
+    with pytest.raises(UserError), db.session() as s:
+        plan = Checklists(s, centre.id).items_for("2026-02")[0]
+        save_cells(s, centre.id, org, "2026-02", {plan.id: Cell(100)}, "t")
+
+
+def test_paused_and_exempt_months_neither_count_nor_break(db, centre) -> None:
+    a = make_org(db, centre, "甲组织")
+    b = make_org(db, centre, "乙组织")
+    with db.session() as s:
+        set_paused(s, centre.id, "2026-02", True, "t")
+        set_exempt(s, centre.id, b, "2026-03", "负责人住院", "t")
+    for m in ("2026-01", "2026-03", "2026-04"):
+        score_month(db, centre, a, m, "5")
+    for m in ("2026-01", "2026-04", "2026-05"):
+        score_month(db, centre, b, m, "5")
+    with db.session() as s:
+        flags = {f.org: f for f in compute_flags(s, centre.id, "2026-05")}
+    assert flags["甲组织"].streak.count == 3 and flags["甲组织"].level == "red"
+    assert flags["乙组织"].months == ("2026-01", "2026-04", "2026-05")
+
+
+def test_exempt_org_cannot_be_scored(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    with db.session() as s:
+        set_exempt(s, centre.id, org, "2026-01", "外出集训", "t")
+    with pytest.raises(UserError) as err, db.session() as s:
+        save_cells(s, centre.id, org, "2026-01", {_items(db, centre)[0].id: Cell(100)}, "t")
+    assert err.value.key == "org.exempt"
+
+
+def test_grid_shows_only_members_of_the_month_in_pinyin_order(db, centre) -> None:
+    make_org(db, centre, "张家社区服务队", date(2024, 1, 1))
+    make_org(db, centre, "爱心助学协会", date(2024, 1, 1))
+    late = make_org(db, centre, "晨光公益服务社", date(2026, 3, 15))
+    with db.session() as s:
+        grid = load_grid(s, centre.id, "2026-02")
+        assert [r.name for r in grid.rows] == ["爱心助学协会", "张家社区服务队"]
+        grid = load_grid(s, centre.id, "2026-03")
+        assert [r.name for r in grid.rows] == ["爱心助学协会", "晨光公益服务社", "张家社区服务队"]
+        mark_left(s, late, "graduated", date(2026, 5, 20), "t")
+    with db.session() as s:
+        assert "晨光公益服务社" in [r.name for r in load_grid(s, centre.id, "2026-05").rows]
+        assert "晨光公益服务社" not in [r.name for r in load_grid(s, centre.id, "2026-06").rows]
+
+
+def test_grid_streak_follows_typing(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    score_month(db, centre, org, "2025-11", "5")
+    score_month(db, centre, org, "2025-12", "5")
+    with db.session() as s:
+        grid = load_grid(s, centre.id, "2026-01")
+    row = grid.rows[0]
+    assert grid.level(grid.streak(row)) == "amber"
+    for it in grid.items:
+        row.cells[it.id] = Cell(min(it.max_cent, 50))
+    assert grid.result(row).complete
+    assert grid.level(grid.streak(row)) == "red"
+
+
+def test_case_lifecycle_to_exit_marks_the_org_exited(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    for m in ("2025-10", "2025-11", "2025-12"):
+        score_month(db, centre, org, m, "4")
+    with db.session() as s:
+        case = s.execute(select(OrgCase)).scalars().one()
+        case_service.record_interview(s, case.id, "t", on=date(2026, 1, 5), place="二楼会议室",
+                                      problems="台账缺失", items=[case_service.ItemSpec("补齐台账", "李会长")])
+    with db.session() as s:
+        case = case_service.record_review(s, case.id, "t", on=date(2026, 2, 10), passed=False, findings="未整改")
+        assert case.state == "exit_ordered"
+        assert case.handover_deadline > date(2026, 2, 10)
+        case_service.record_exit(s, case.id, "t", on=date(2026, 3, 1))
+    with db.session() as s:
+        org_row = s.get(Organisation, org)
+        assert (org_row.status, org_row.end_date) == ("exited", date(2026, 3, 1))
+        rows = case_service.list_cases(s, centre.id)
+        assert [(r.state, r.months) for r in rows] == [("exited", ("2025-10", "2025-11", "2025-12"))]
+
+
+def test_illegal_transition_is_refused_by_the_rules(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    for m in ("2025-10", "2025-11", "2025-12"):
+        score_month(db, centre, org, m, "4")
+    with db.session() as s:
+        case = s.execute(select(OrgCase)).scalars().one()
+    with pytest.raises(DomainError), db.session() as s:
+        case_service.record_exit(s, case.id, "t", on=date(2026, 1, 1))
+    with db.session() as s:
+        assert s.get(OrgCase, case.id).state == "to_interview"
+
+
+def test_org_edit_is_audited_and_overview_shows_status(db, centre) -> None:
+    org = make_org(db, centre, "晨光公益服务社")
+    with db.session() as s:
+        _, warnings, n = update_org(s, org, {"phone": "13800000000", "credit_code": "51370303MJE3512345"}, "t")
+    assert n == 2
+    with db.session() as s:
+        fields = set(s.execute(select(AuditEntry.field).where(AuditEntry.row_id == org)).scalars())
+        assert {"phone", "credit_code", "name"} <= fields
+    for m in ("2025-10", "2025-11", "2025-12"):
+        score_month(db, centre, org, m, "4")
+    with db.session() as s:
+        rows = overview(s, centre.id, "2025-12")
+    assert rows[0].status == "to_interview" and rows[0].level == "red" and rows[0].streak == 3
