@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlmodel import Session
 
 from incubator_tui.errors import UserError, UsageError
-from incubator_tui.models import Centre, ChecklistItem, ChecklistVersion, Setting
-from incubator_tui.services import audit
+
+# Reads here use plain SQL on purpose: the read-only commands (flags, cases,
+# ratings) then never import the SQLModel table classes, which keeps their
+# whole process close to the cost of importing SQLModel itself.
 
 DEFAULT_CENTRE_NAME = "孵化中心"
 CATEGORIES = ("charity", "culture", "community", "volunteer")
@@ -29,13 +31,22 @@ DEFAULT_CHECKLIST = (
 )
 
 
-def list_centres(session: Session) -> list[Centre]:
-    return list(session.exec(select(Centre).order_by(Centre.name)).scalars())
+@dataclass(frozen=True)
+class CentreRef:
+    id: str
+    name: str
+    category: str
 
 
-def create_centre(
-    session: Session, name: str, operator: str, category: str = "community", **fields: Any
-) -> Centre:
+def list_centres(session: Session) -> list[CentreRef]:
+    rows = session.execute(text("SELECT id, name, category FROM centre ORDER BY name")).all()
+    return [CentreRef(*r) for r in rows]
+
+
+def create_centre(session: Session, name: str, operator: str, category: str = "community", **fields: Any):
+    from incubator_tui.models import Centre, ChecklistItem, ChecklistVersion
+    from incubator_tui.services import audit
+
     centre = Centre(name=name, category=category, **fields)
     session.add(centre)
     session.flush()
@@ -54,7 +65,7 @@ def create_centre(
     return centre
 
 
-def resolve_centre(session: Session, name: str | None, *, required_if_many: bool = False) -> Centre | None:
+def resolve_centre(session: Session, name: str | None, *, required_if_many: bool = False) -> CentreRef | None:
     """The centre a command works on (DOMAIN 10).
 
     With ``name``: that centre, or exit 1 if unknown.  Without: the only centre;
@@ -62,10 +73,10 @@ def resolve_centre(session: Session, name: str | None, *, required_if_many: bool
     is a usage error (exit 2).  A database with no centre yet gives ``None``.
     """
     if name:
-        centre = session.execute(select(Centre).where(Centre.name == name)).scalars().first()
-        if centre is None:
+        row = session.execute(text("SELECT id, name, category FROM centre WHERE name = :n"), {"n": name}).first()
+        if row is None:
             raise UserError("centre.unknown", name=name)
-        return centre
+        return CentreRef(*row)
     centres = list_centres(session)
     if len(centres) == 1:
         return centres[0]
@@ -88,18 +99,21 @@ class Checklists:
 
     def __init__(self, session: Session, centre_id: str) -> None:
         versions = session.execute(
-            select(ChecklistVersion.id, ChecklistVersion.effective_month)
-            .where(ChecklistVersion.centre_id == centre_id)
-            .order_by(ChecklistVersion.effective_month)
+            text("SELECT id, effective_month FROM checklist_version WHERE centre_id = :c ORDER BY effective_month"),
+            {"c": centre_id},
         ).all()
         self._months = [v.effective_month for v in versions]
         self._version_ids = [v.id for v in versions]
         items = session.execute(
-            select(ChecklistItem).where(ChecklistItem.version_id.in_(self._version_ids))
-        ).scalars()
+            text(
+                "SELECT i.version_id, i.id, i.code, i.name, i.max_cent, i.position FROM checklist_item i "
+                "JOIN checklist_version v ON v.id = i.version_id WHERE v.centre_id = :c"
+            ),
+            {"c": centre_id},
+        ).all()
         self._items: dict[str, list[Item]] = {vid: [] for vid in self._version_ids}
-        for it in items:
-            self._items[it.version_id].append(Item(it.id, it.code, it.name, it.max_cent, it.position))
+        for version_id, *fields in items:
+            self._items[version_id].append(Item(*fields))
         for lst in self._items.values():
             lst.sort(key=lambda i: i.position)
 
@@ -123,13 +137,25 @@ class Checklists:
 def setting_entries(session: Session, centre_id: str) -> list:
     from incubator_tui.rules.settings import SettingEntry, coerce
 
+    import json
+
     rows = session.execute(
-        select(Setting.key, Setting.effective_month, Setting.value).where(Setting.centre_id == centre_id)
+        text("SELECT key, effective_month, value FROM setting WHERE centre_id = :c ORDER BY created_at"),
+        {"c": centre_id},
     ).all()
-    return [SettingEntry(key=r.key, effective_month=r.effective_month, value=coerce(r.key, r.value)) for r in rows]
+    return [
+        SettingEntry(key=r.key, effective_month=r.effective_month,
+                     value=coerce(r.key, json.loads(r.value) if isinstance(r.value, str) else r.value))
+        for r in rows
+    ]
 
 
 def set_setting(session: Session, centre_id: str, key: str, effective_month: str, value: Any, operator: str) -> None:
+    from sqlalchemy import select
+
+    from incubator_tui.models import Setting
+    from incubator_tui.services import audit
+
     existing = session.execute(
         select(Setting).where(
             Setting.centre_id == centre_id, Setting.key == key, Setting.effective_month == effective_month
@@ -147,8 +173,4 @@ def set_setting(session: Session, centre_id: str, key: str, effective_month: str
 
 
 def org_count(session: Session, centre_id: str) -> int:
-    from incubator_tui.models import Organisation
-
-    return session.execute(
-        select(func.count()).select_from(Organisation).where(Organisation.centre_id == centre_id)
-    ).scalar_one()
+    return session.execute(text("SELECT COUNT(*) FROM organisation WHERE centre_id = :c"), {"c": centre_id}).scalar_one()
