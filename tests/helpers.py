@@ -16,13 +16,19 @@ def make_org(db, centre, name: str, entry: date = date(2024, 1, 1), category: st
         return org.id
 
 
-def score_month(db, centre, org_id: str, month: str, total: str) -> list:
-    """Score every item so the month's total is exactly ``total`` (one save per org-month)."""
-    target = int(Decimal(total) * 100)  # cents out of 1000
+def score_month(db, centre, org_id: str, month: str, earned: str, na: tuple[str, ...] = ()) -> list:
+    """Score every item so the month earns ``earned`` points (items in ``na`` marked N/A).
+
+    Without N/A items the total equals ``earned``.  One save per org-month.
+    """
+    target = int(Decimal(earned) * 100)
     with db.session() as s:
         items = Checklists(s, centre.id).items_for(month)
         values, left = {}, target
         for it in items:
+            if it.code in na:
+                values[it.id] = Cell(None, True)
+                continue
             v = min(it.max_cent, left)
             values[it.id] = Cell(v)
             left -= v
