@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from incubator_tui.config import Config, load_config
 from incubator_tui.db import Database
+from incubator_tui.i18n import t
 from incubator_tui.screens.base import LocalizedBindings
 
 
@@ -47,6 +48,17 @@ def _review():
     return ReviewScreen()
 
 
+def _commands():
+    from incubator_tui.commands import IncubatorCommands
+
+    return IncubatorCommands
+
+
+# The main screens in the order of their keys (d o s c r).
+SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
+_NAV = Binding.Group("key.nav", compact=True)
+
+
 class IncubatorApp(LocalizedBindings, App):
     """社会组织孵化中心 — monthly norms and annual stars."""
 
@@ -59,15 +71,17 @@ class IncubatorApp(LocalizedBindings, App):
         "cases": _cases,
         "review": _review,
     }
+    COMMANDS = {_commands}
     # Descriptions are catalogue keys, translated per instance (LocalizedBindings).
     BINDINGS = [
-        Binding("d", "goto('dashboard')", "key.dashboard", id="nav.dashboard"),
-        Binding("o", "goto('orgs')", "key.orgs", id="nav.orgs"),
-        Binding("s", "goto('scoring')", "key.scoring", id="nav.scoring"),
-        Binding("c", "goto('cases')", "key.cases", id="nav.cases"),
-        Binding("r", "goto('review')", "key.review", id="nav.review"),
+        Binding("d", "goto('dashboard')", "key.dashboard", id="nav.dashboard", group=_NAV),
+        Binding("o", "goto('orgs')", "key.orgs", id="nav.orgs", group=_NAV),
+        Binding("s", "goto('scoring')", "key.scoring", id="nav.scoring", group=_NAV),
+        Binding("c", "goto('cases')", "key.cases", id="nav.cases", group=_NAV),
+        Binding("r", "goto('review')", "key.review", id="nav.review", group=_NAV),
         Binding("ctrl+e", "export", "key.export", id="app.export"),
         Binding("question_mark", "help", "key.help", id="app.help", key_display="?"),
+        Binding("ctrl+p", "command_palette", "key.palette", id="app.palette", priority=True, show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
 
@@ -79,6 +93,7 @@ class IncubatorApp(LocalizedBindings, App):
         exit_when_ready: bool = False,
     ) -> None:
         super().__init__()
+        self._translate_groups()
         self.db = db
         self.config = config or load_config()
         self.operator = self.config.operator
@@ -88,6 +103,104 @@ class IncubatorApp(LocalizedBindings, App):
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
+    def _translate_groups(self) -> None:
+        """LocalizedBindings translates descriptions; the footer's group labels too."""
+        from dataclasses import replace
+
+        groups: dict[Binding.Group, Binding.Group] = {}
+        for bindings in self._bindings.key_to_bindings.values():
+            for i, b in enumerate(bindings):
+                if b.group is not None:
+                    group = groups.setdefault(b.group, Binding.Group(t(b.group.description), b.group.compact))
+                    bindings[i] = replace(b, group=group)
+
     @property
     def db_path(self) -> Path:
         return self.db.path
+
+    # ------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        """Open the first centre (by name) on the dashboard, or ask for one."""
+        from incubator_tui.services.dashboard import list_centres
+
+        with self.db.session() as session:
+            centres = list_centres(session)
+        if centres:
+            self._use_centre(centres[0])
+            self.switch_mode("dashboard")
+        else:
+            from incubator_tui.screens.first_run_screen import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(), self._first_run_done)
+
+    def _use_centre(self, centre) -> None:  # noqa: ANN001 - a CentreRef
+        self.centre_id = centre.id
+        self.centre_name = centre.name
+        self.title = centre.name
+        self.refresh_bindings()
+
+    def _first_run_done(self, centre) -> None:  # noqa: ANN001 - a CentreRef
+        if centre is None:
+            return
+        self._use_centre(centre)
+        self.switch_mode("dashboard")
+
+    def on_dashboard_screen_ready(self) -> None:
+        """The dashboard painted its data: with --exit-when-ready that is the end."""
+        if self.exit_when_ready:
+            self.exit()
+
+    def on_first_run_screen_ready(self) -> None:
+        if self.exit_when_ready:
+            self.exit()
+
+    # ------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("goto", "export") and self.centre_id is None:
+            return False  # first run: nothing to go to yet
+        if action == "goto" and parameters and parameters[0] == self.current_mode:
+            return None  # shown dimmed: the screen you are on
+        return True
+
+    def action_goto(self, mode: str) -> None:
+        if self.centre_id is None or mode == self.current_mode:
+            return
+        self.switch_mode(mode)
+
+    def action_export(self) -> None:
+        from incubator_tui.screens.export_modal import ExportModal
+
+        if self.centre_id is None or isinstance(self.screen, ExportModal):
+            return
+        self.push_screen(ExportModal())
+
+    def action_help(self) -> None:
+        from incubator_tui.screens.help_screen import HelpScreen, key_entries
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(key_entries(self, self.screen), self.screen.sub_title or self.title))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("app.palette.placeholder"), id="--command-palette"))
+
+    async def switch_centre(self, centre) -> None:  # noqa: ANN001 - a CentreRef
+        """Work on another centre (a district database): every screen starts afresh."""
+        if centre.id == self.centre_id:
+            return
+        self._use_centre(centre)
+        if self.current_mode != "dashboard":
+            await self.switch_mode("dashboard")
+        for mode in SCREENS_IN_ORDER:
+            if mode != "dashboard":
+                await self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        reload = getattr(self.screen, "reload", None)
+        if reload is not None:
+            reload()
+        self.notify(t("app.centre_switched", name=centre.name))
