@@ -41,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "month.reopen_reason_required": ("重新开启需要填写原因", "re-opening needs a reason"),
     "exempt.reason_required": ("免考评需要填写原因", "an exemption needs a reason"),
     "item.unknown": ("{month} 的考评细则中没有此项：{item}", "no such item in the checklist of {month}: {item}"),
+    "demo.not_empty": ("{path} 中已有组织，演示数据只能载入空数据库（请用 --db 指定一个新文件）",
+                       "{path} already holds organisations; the demo can only be loaded into an empty database (use --db with a new file)"),
     "case.unknown": ("没有这个案件：{id}", "no such case: {id}"),
     "case.objection_late": ("已超过申诉期限（{deadline}）", "the objection period ended on {deadline}"),
     "case.deadline_required": ("请填写新的整改期限", "a new rectification deadline is required"),
