@@ -56,13 +56,13 @@ def _commands():
 
 # The main screens in the order of their keys (d o s c r).
 SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
-_NAV = Binding.Group("key.nav", compact=True)
+_NAV = Binding.Group("key.nav")
 
 
 class IncubatorApp(LocalizedBindings, App):
     """社会组织孵化中心 — monthly norms and annual stars."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses (tests) find it too
     TITLE = "incubator-tui"
     MODES = {
         "dashboard": _dashboard,
@@ -79,10 +79,12 @@ class IncubatorApp(LocalizedBindings, App):
         Binding("s", "goto('scoring')", "key.scoring", id="nav.scoring", group=_NAV),
         Binding("c", "goto('cases')", "key.cases", id="nav.cases", group=_NAV),
         Binding("r", "goto('review')", "key.review", id="nav.review", group=_NAV),
-        Binding("ctrl+e", "export", "key.export", id="app.export"),
+        # Export and quit stay out of the footer (room for each screen's own keys);
+        # the help (?) and the command palette list them.
+        Binding("ctrl+e", "export", "key.export", id="app.export", show=False),
         Binding("question_mark", "help", "key.help", id="app.help", key_display="?"),
         Binding("ctrl+p", "command_palette", "key.palette", id="app.palette", priority=True, show=False),
-        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True, show=False),
     ]
 
     def __init__(
@@ -104,7 +106,11 @@ class IncubatorApp(LocalizedBindings, App):
             self.set_keymap(self.config.keys)
 
     def _translate_groups(self) -> None:
-        """LocalizedBindings translates descriptions; the footer's group labels too."""
+        """LocalizedBindings translates descriptions; the footer's group labels too.
+
+        Also puts the app's keys in the order they are declared (Textual's own
+        ctrl+q would otherwise come first in the footer).
+        """
         from dataclasses import replace
 
         groups: dict[Binding.Group, Binding.Group] = {}
@@ -113,6 +119,10 @@ class IncubatorApp(LocalizedBindings, App):
                 if b.group is not None:
                     group = groups.setdefault(b.group, Binding.Group(t(b.group.description), b.group.compact))
                     bindings[i] = replace(b, group=group)
+        declared = [b.key for b in self.BINDINGS if isinstance(b, Binding)]
+        old = self._bindings.key_to_bindings
+        order = [k for k in declared if k in old] + [k for k in old if k not in declared]
+        self._bindings.key_to_bindings = {k: old[k] for k in order}
 
     @property
     def db_path(self) -> Path:
@@ -181,7 +191,7 @@ class IncubatorApp(LocalizedBindings, App):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(key_entries(self, self.screen), self.screen.sub_title or self.title))
+        self.push_screen(HelpScreen(key_entries(self, self.screen), self.screen.title or self.title))
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette

@@ -299,6 +299,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `incubator-tui cases | head`: the reader left, nothing is wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
         log = _log_crash()
         sys.stderr.write(t("cli.internal_error", detail=f"{type(exc).__name__}: {exc}", log=log) + "\n")

@@ -84,6 +84,7 @@ class Dashboard:
     today: date
     month: str  # the current month: flags are as of it, progress is of it
     progress: Progress
+    previous: Progress  # last month's, often the one still being finished early in a month
     flags: tuple[FlagLine, ...]  # red first, then amber; by org name
     cases: tuple[CaseLine, ...]  # open cases: overdue first, then by deadline
     trend: tuple[TrendPoint, ...]  # the last TREND_MONTHS months, oldest first
@@ -235,6 +236,7 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
         today=today,
         month=month,
         progress=progress_of(session, centre_id, month, checklists, infos),
+        previous=progress_of(session, centre_id, add_months(month, -1), checklists, infos),
         flags=tuple(flags),
         cases=tuple(open_cases(session, centre_id, today)),
         trend=trend,

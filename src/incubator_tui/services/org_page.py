@@ -229,3 +229,34 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
             ))
 
     return OrgPage(details, as_of, items, rows, streak_count, tuple(streak_months), level, all_cases, ratings)
+
+
+def quick_overview(session: Session, centre_id: str) -> list:
+    """The organisations list without the month aggregates: names, categories,
+    display status, stars and entry dates, in pinyin order.
+
+    Cheap (no score is read), so the list can be shown at once while
+    services.orgs.overview, which adds latest totals and streaks from every
+    score of the centre, is still running (about 1.7 s for 5,000 orgs with 24
+    months of scores).  ``latest_total`` is None and ``streak`` 0 here.
+    """
+    from incubator_tui.services.orgs import OrgOverview
+
+    open_states: dict[str, list[str]] = {}
+    for org_id, state in session.execute(
+        text("SELECT org_id, state FROM org_case WHERE centre_id = :c AND state IN "
+             "('to_interview','rectifying','exit_ordered')"), {"c": centre_id}
+    ):
+        open_states.setdefault(org_id, []).append(state)
+    stars = dict(session.execute(
+        text("SELECT r.org_id, r.stars FROM rating r JOIN organisation o ON o.id = r.org_id "
+             "WHERE o.centre_id = :c ORDER BY r.year"), {"c": centre_id}
+    ).all())
+    return [
+        OrgOverview(r.id, r.name, r.pinyin, r.initials, r.category, org_status(r.status, open_states.get(r.id, [])),
+                    None, None, 0, None, stars.get(r.id), _as_date(r.entry_date))
+        for r in session.execute(
+            text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
+                 "WHERE centre_id = :c ORDER BY pinyin, name"), {"c": centre_id}
+        )
+    ]

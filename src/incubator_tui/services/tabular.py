@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from incubator_tui.errors import UserError
 
 NAME_HEADERS = ("name", "名称")
 DELIMITERS = (",", ";", "\t")
+SNIFF_LINES = 50  # the header is looked for in these first lines when choosing the delimiter
 # Control characters never found in a text table (tab, CR, LF and FF are).
 _BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HEADER_SEP_RE = re.compile(r"[\s\-]+")
@@ -156,17 +157,19 @@ def _header_index(rows: Sequence[Row], name_keys: set[str]) -> int | None:
 def _read_csv(path: Path, name_keys: set[str]) -> tuple[list[Row], int | None]:
     text = decode_text(_read_bytes(path), path.name)
     # Sniffing: take the delimiter under which a header row with the name
-    # column appears with the most columns.  csv.Sniffer guesses from all
-    # lines and is thrown off by the title rows offices put above the header.
-    best: tuple[int, list[Row], int | None] | None = None
+    # column appears with the most columns, judged on the first lines.
+    # csv.Sniffer guesses from all lines and is thrown off by the title rows
+    # offices put above the header.
+    sample = "".join(text.splitlines(keepends=True)[:SNIFF_LINES])
+    best_width, best = -1, DELIMITERS[0]
     for delimiter in DELIMITERS:
-        rows = _csv_rows(text, delimiter, path.name)
+        rows = _csv_rows(sample, delimiter, path.name)
         idx = _header_index(rows, name_keys)
         width = sum(1 for c in rows[idx].cells if not is_blank(c)) if idx is not None else 0
-        if best is None or width > best[0]:
-            best = (width, rows, idx)
-    assert best is not None
-    return best[1], best[2]
+        if width > best_width:
+            best_width, best = width, delimiter
+    rows = _csv_rows(text, best, path.name)
+    return rows, _header_index(rows, name_keys)
 
 
 def _excel_value(value: Any) -> Any:
@@ -176,8 +179,6 @@ def _excel_value(value: Any) -> Any:
         return Decimal(repr(value))
     if isinstance(value, datetime):
         return value.date() if value.time() == time(0) else value
-    if isinstance(value, str):
-        return value
     return value
 
 
@@ -200,7 +201,10 @@ def _read_xlsx(path: Path, name_keys: set[str]) -> tuple[list[Row], int | None]:
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue  # a chartsheet
-            ws.reset_dimensions()  # some writers record a wrong <dimension>: read every row
+            if not ws.max_row or not ws.max_column or (ws.max_row, ws.max_column) == (1, 1):
+                # Some writers record no or a wrong <dimension> (A1): then read every row.  A
+                # declared range is trusted, as resetting it costs a second pass over the sheet.
+                ws.reset_dimensions()
             rows = [
                 Row(n, [_excel_value(v) for v in values])
                 for n, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
