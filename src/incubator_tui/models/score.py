@@ -19,7 +19,9 @@ class Score(SQLModel, table=True):
     __tablename__ = "score"
     __table_args__ = (
         UniqueConstraint("org_id", "month", "item_id"),
-        Index("ix_score_org_month", "org_id", "month"),
+        # Covering index: the month totals behind streaks and flags are read
+        # from the index alone, without touching the table.
+        Index("ix_score_org_month", "org_id", "month", "item_id", "value_cent", "na"),
     )
 
     id: str = id_field()

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, Streak, flag_level, streak_as_of
 from incubator_tui.services.centres import Checklists, setting_entries
-from incubator_tui.services.monthly import OrgInfo, month_states, org_infos
+from incubator_tui.services.monthly import OrgInfo, org_infos, streak_states
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,12 @@ def latest_scored_month(session: Session, centre_id: str | None = None) -> str |
     if centre_id is None:
         return session.execute(text("SELECT MAX(month) FROM score WHERE value_cent IS NOT NULL OR na = :t"),
                                {"t": True}).scalar()
+    # One short backward index scan per org, instead of scanning every score.
     return session.execute(
         text(
-            "SELECT MAX(s.month) FROM score s JOIN organisation o ON o.id = s.org_id "
-            "WHERE o.centre_id = :c AND (s.value_cent IS NOT NULL OR s.na = :t)"
+            "SELECT MAX((SELECT s.month FROM score s WHERE s.org_id = o.id "
+            "AND (s.value_cent IS NOT NULL OR s.na = :t) ORDER BY s.month DESC LIMIT 1)) "
+            "FROM organisation o WHERE o.centre_id = :c"
         ),
         {"c": centre_id, "t": True},
     ).scalar()
@@ -53,11 +55,14 @@ def streaks_as_of(
     run_length = value_in_force(entries, "run_length", as_of)
     if infos is None:
         infos = org_infos(session, centre_id)
-    states = month_states(session, centre_id, Checklists(session, centre_id), up_to=as_of)
+    # Flagged only while it belongs to the centre.
+    members = {
+        org_id: info for org_id, info in infos.items()
+        if info.entry_month <= as_of and (info.end_month is None or info.end_month >= as_of)
+    }
+    states = streak_states(session, centre_id, Checklists(session, centre_id), members, as_of, thr)
     out: dict[str, tuple[Streak, str | None]] = {}
-    for org_id, info in infos.items():
-        if info.entry_month > as_of or (info.end_month is not None and info.end_month < as_of):
-            continue  # flagged only while it belongs to the centre
+    for org_id, info in members.items():
         org_states = states.get(org_id)
         if not org_states:
             out[org_id] = (Streak(0, (), (), None), None)

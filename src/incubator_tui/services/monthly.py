@@ -27,9 +27,9 @@ SELECT s.org_id, s.month,
        SUM(CASE WHEN s.value_cent IS NOT NULL THEN i.max_cent ELSE 0 END) AS maxsum,
        SUM(CASE WHEN s.value_cent IS NOT NULL THEN 1 ELSE 0 END) AS scored,
        SUM(CASE WHEN s.na THEN 1 ELSE 0 END) AS na_count
-FROM score s
+FROM organisation o
+JOIN score s ON s.org_id = o.id
 JOIN checklist_item i ON i.id = s.item_id
-JOIN organisation o ON o.id = s.org_id
 WHERE o.centre_id = :centre {org_filter} {month_filter}
 GROUP BY s.org_id, s.month
 """
@@ -93,8 +93,10 @@ def month_states(
     checklists: Checklists,
     org_ids: Iterable[str] | None = None,
     up_to: str | None = None,
+    since: str | None = None,
 ) -> dict[str, dict[str, MonthState]]:
-    """``{org_id: {month: MonthState}}`` for the centre's orgs (or those given)."""
+    """``{org_id: {month: MonthState}}`` for the centre's orgs (or those given),
+    for months in [since, up_to] where given."""
     params: dict = {"centre": centre_id}
     org_filter = month_filter = ""
     wanted = None
@@ -107,6 +109,9 @@ def month_states(
     if up_to is not None:
         month_filter = "AND s.month <= :up_to"
         params["up_to"] = up_to
+    if since is not None:
+        month_filter += " AND s.month >= :since"
+        params["since"] = since
     sql = _AGG.format(org_filter=org_filter, month_filter=month_filter)
 
     n_items: dict[str, int] = {}
@@ -125,8 +130,10 @@ def month_states(
         for org_id in wanted:
             out.setdefault(org_id, {})
 
-    paused = paused_months(session, centre_id)
-    exempt = exemptions(session, centre_id, wanted)
+    paused = {m for m in paused_months(session, centre_id)
+              if (up_to is None or m <= up_to) and (since is None or m >= since)}
+    exempt = {(o, m) for o, m in exemptions(session, centre_id, wanted)
+              if (up_to is None or m <= up_to) and (since is None or m >= since)}
     if paused or exempt:
         paused_state, exempt_state = MonthState(MonthKind.PAUSED), MonthState(MonthKind.EXEMPT)
         for org_id, states in out.items():
@@ -135,3 +142,57 @@ def month_states(
         for org_id, m in exempt:
             out.setdefault(org_id, {})[m] = exempt_state
     return out
+
+
+def streak_states(
+    session: Session,
+    centre_id: str,
+    checklists: Checklists,
+    infos: dict[str, OrgInfo],
+    as_of: str,
+    threshold_of,
+    after: dict[str, str] | None = None,
+    window: int = 6,
+) -> dict[str, dict[str, MonthState]]:
+    """Month states sufficient to compute each org's streak as of ``as_of``.
+
+    Most streaks stop within a month or two, so only the last ``window``
+    months are read for everyone; the few orgs whose walk could run past the
+    window (a long low run, paused months, or no complete month in it) are
+    read again in full.  This keeps flags nearly free on ten years of data.
+    """
+    from incubator_tui.rules.months import add_months
+    from incubator_tui.rules.streaks import streak_as_of
+
+    after = after or {}
+    since = add_months(as_of, -(window - 1))
+    org_ids = list(infos)
+    states = month_states(session, centre_id, checklists, org_ids, up_to=as_of, since=since)
+    need_more = []
+    for org_id in org_ids:
+        info = infos[org_id]
+        lower = info.entry_month
+        if org_id in after and after[org_id] >= lower:
+            lower = add_months(after[org_id], 1)
+        if lower >= since:
+            continue  # nothing before the window can count
+        org_states = states.get(org_id, {})
+        streak = streak_as_of(org_states, as_of, info.entry_month, threshold_of, after.get(org_id))
+        if streak.anchor is None:
+            need_more.append(org_id)  # its latest complete month may be older
+            continue
+        # Did the walk reach the window's edge without meeting a stopper?
+        month, ran_out = streak.anchor, True
+        while month >= since:
+            st = org_states.get(month)
+            if st is None or st.kind is MonthKind.INCOMPLETE or (
+                st.kind is MonthKind.COMPLETE and not st.total < threshold_of(month)
+            ):
+                ran_out = False
+                break
+            month = add_months(month, -1)
+        if ran_out:
+            need_more.append(org_id)
+    if need_more:
+        states.update(month_states(session, centre_id, checklists, need_more, up_to=as_of))
+    return states

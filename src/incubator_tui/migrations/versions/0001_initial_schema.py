@@ -284,7 +284,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', 'month', 'item_id')
     )
     with op.batch_alter_table('score', schema=None) as batch_op:
-        batch_op.create_index('ix_score_org_month', ['org_id', 'month'], unique=False)
+        batch_op.create_index('ix_score_org_month', ['org_id', 'month', 'item_id', 'value_cent', 'na'], unique=False)
 
     op.create_table('case_event',
     sa.Column('id', sa.String(length=32), nullable=False),

@@ -1,0 +1,452 @@
+"""The annual review (年考核) and star rating (评星定级), DOMAIN 6.
+
+Inputs (party, self, public, veto; peer ratings) are stored per org and year;
+the monthly component is derived from the year's scores.  ``ratings_for_year``
+computes live ratings with the pure rules; ``finalise_year`` records them as
+:class:`Rating` rows that are never overwritten, only amended with a reason.
+
+Settings (weights, star cut-offs, party gate and cap, minimum complete
+months) are those in force for December of the year: the review is made at
+the year's end, under the rules the centre had then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from incubator_tui.errors import UserError
+from incubator_tui.models import Centre, Organisation, OrgCase, PeerRating, Rating, RatingAmendment, ReviewInput
+from incubator_tui.models.base import new_id, utcnow
+from incubator_tui.rules.membership import member_in_year
+from incubator_tui.rules.rating import COMPONENTS, monthly_component, peer_component, rate
+from incubator_tui.rules.scoring import cents_to_text, round_half_up
+from incubator_tui.rules.settings import dump, value_in_force
+from incubator_tui.rules.streaks import MonthKind
+from incubator_tui.services import audit
+
+MAX_CENT = 10000  # components are 0-100 points, stored in hundredths
+INPUT_FIELDS = ("party_cent", "self_cent", "public_cent", "veto")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()  # "leave as it is", as opposed to None = "clear"
+
+
+def _org(session: Session, org_id: str) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("review.org_unknown", name=org_id)
+    return org
+
+
+def _check_member(org: Organisation, year: int) -> None:
+    if not member_in_year(year, org.entry_date, org.end_date):
+        raise UserError("review.not_member", name=org.name, year=year)
+
+
+def check_component_cent(component: str, value: int | None) -> None:
+    """A component value in cents must lie in 0..100 points."""
+    from incubator_tui.i18n import t
+
+    if value is not None and not 0 <= value <= MAX_CENT:
+        raise UserError("review.out_of_range", component=t(f"rules.component.{component}"),
+                        value=cents_to_text(value))
+
+
+def _open_veto_case_once(session: Session, org: Organisation, year: int, text: str, operator: str) -> OrgCase | None:
+    """A veto opens one `veto` case per org and year (DOMAIN 6), whatever later edits say."""
+    exists = session.execute(
+        select(OrgCase.id).where(OrgCase.org_id == org.id, OrgCase.kind == "veto", OrgCase.year == year)
+    ).first()
+    if exists:
+        return None
+    from incubator_tui.services.cases import open_case
+
+    return open_case(session, org, "veto", text, operator, year=year)
+
+
+@dataclass
+class InputResult:
+    review: ReviewInput
+    created: bool
+    changed: int  # fields written (0 = nothing changed)
+    case: OrgCase | None = None  # the veto case this opened
+
+
+def set_review_input(
+    session: Session, org_id: str, year: int, operator: str, *,
+    party_cent: int | None = UNSET, self_cent: int | None = UNSET, public_cent: int | None = UNSET,
+    veto: str = UNSET, batch_id: str | None = None,
+) -> InputResult:
+    """Set an org's inputs for a year (UNSET leaves a field, None clears a value); audited.
+
+    A non-empty veto opens a ``veto`` case the first time for that org-year.
+    """
+    org = _org(session, org_id)
+    _check_member(org, year)
+    given = {"party_cent": party_cent, "self_cent": self_cent, "public_cent": public_cent, "veto": veto}
+    given = {k: v for k, v in given.items() if v is not UNSET}
+    for key in ("party_cent", "self_cent", "public_cent"):
+        if key in given:
+            check_component_cent(key.removesuffix("_cent"), given[key])
+    if "veto" in given:
+        given["veto"] = (given["veto"] or "").strip()
+    row = session.execute(
+        select(ReviewInput).where(ReviewInput.org_id == org_id, ReviewInput.year == year)
+    ).scalars().first()
+    created = row is None
+    if row is None:
+        row = ReviewInput(org_id=org_id, year=year, batch_id=batch_id)
+        session.add(row)
+        session.flush()
+    old = {k: getattr(row, k) for k in given}
+    changed = audit.record_changes(session, operator, "review_input", row.id, old, given, batch_id)
+    if changed or created:
+        for k, v in given.items():
+            setattr(row, k, v)
+        if batch_id is not None and changed:
+            row.batch_id = batch_id
+        session.add(row)
+        session.flush()
+    case = _open_veto_case_once(session, org, year, row.veto, operator) if row.veto else None
+    return InputResult(row, created, changed, case)
+
+
+def set_peer_ratings(
+    session: Session, org_id: str, year: int, ratings: Sequence[tuple[str | None, int]], operator: str, *,
+    batch_id: str | None = None,
+) -> int:
+    """Replace an org-year's peer ratings; returns how many rows were retired plus added.
+
+    ``ratings`` are (rater org id or None for an unnamed rater, value in cents).
+    An import (``batch_id``) replaces the ratings earlier imports made; by hand
+    (no batch) the whole active set is replaced, as the review screen shows it.
+    Old ratings are retired (``active`` false), never deleted.  Setting the
+    same ratings again changes nothing.
+    """
+    org = _org(session, org_id)
+    _check_member(org, year)
+    for rater, value in ratings:
+        check_component_cent("peer", value)
+        if rater is None:
+            continue
+        if rater == org_id:
+            raise UserError("review.rater_self", name=org.name)
+        other = session.get(Organisation, rater)
+        if other is None or other.centre_id != org.centre_id:
+            raise UserError("review.rater_unknown", rater=rater)
+    stmt = select(PeerRating).where(PeerRating.org_id == org_id, PeerRating.year == year, PeerRating.active)
+    if batch_id is not None:
+        stmt = stmt.where(PeerRating.batch_id.is_not(None))
+    current = list(session.execute(stmt).scalars())
+
+    def key(pair: tuple[str | None, int]) -> tuple[str, int]:
+        return (pair[0] or "", pair[1])
+
+    if sorted(map(key, ((r.rater_org_id, r.value_cent) for r in current))) == sorted(map(key, ratings)):
+        return 0
+    if current:
+        ids = [r.id for r in current]
+        session.execute(update(PeerRating).where(PeerRating.id.in_(ids)).values(active=False))
+        audit.record_many(session, (audit.audit_row(operator, "peer_rating", i, "active", True, False, batch_id)
+                                    for i in ids))
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "org_id": org_id, "year": year, "rater_org_id": rater, "value_cent": value,
+         "active": True, "batch_id": batch_id, "created_at": now}
+        for rater, value in ratings
+    ]
+    if rows:
+        session.execute(insert(PeerRating), rows)
+        if batch_id is None:  # imported rows are recorded by their batch
+            audit.record_many(session, (
+                audit.audit_row(operator, "peer_rating", r["id"], "value", None, cents_to_text(r["value_cent"]))
+                for r in rows
+            ))
+    return len(current) + len(rows)
+
+
+# ---------------------------------------------------------------- live ratings
+
+
+@dataclass
+class LiveRating:
+    centre_id: str
+    centre: str
+    org_id: str
+    org: str
+    year: int
+    components: dict[str, Fraction | None]
+    composite: Fraction | None
+    stars: int | None
+    missing: tuple[str, ...]  # required components without a value
+    warnings: list[str] = field(default_factory=list)  # catalogue keys
+    vetoed: bool = False
+    veto: str = ""
+    capped: bool = False
+    peer_raters: int = 0
+    monthly_months: int = 0  # complete months counted in the monthly component
+    finalised: bool = False
+    rating_id: str | None = None
+    priority: bool = False
+
+    @property
+    def can_be_rated(self) -> bool:
+        return self.stars is not None
+
+
+@dataclass(frozen=True)
+class _Params:
+    weights: dict
+    cutoffs: tuple
+    party_gate: Any
+    party_cap: int
+    min_months: int
+
+
+def _params(session: Session, centre_id: str, year: int) -> _Params:
+    from incubator_tui.services.centres import setting_entries
+
+    entries = setting_entries(session, centre_id)
+    month = f"{year:04d}-12"  # the settings in force for December of the year
+    return _Params(
+        value_in_force(entries, "weights", month), tuple(value_in_force(entries, "star_cutoffs", month)),
+        value_in_force(entries, "party_gate", month), value_in_force(entries, "party_cap", month),
+        value_in_force(entries, "min_complete_months", month),
+    )
+
+
+def _centre_live(session: Session, centre: Centre, year: int, all_members: bool) -> list[LiveRating]:
+    """Live ratings of one centre's orgs with review inputs that year (or, with
+    ``all_members``, also every org that belonged to the centre that year)."""
+    from incubator_tui.services.centres import Checklists
+    from incubator_tui.services.monthly import month_states
+
+    orgs = {
+        o.id: o for o in session.execute(select(Organisation).where(Organisation.centre_id == centre.id)).scalars()
+    }
+    inputs = {
+        r.org_id: r for r in session.execute(
+            select(ReviewInput).join(Organisation, Organisation.id == ReviewInput.org_id)
+            .where(Organisation.centre_id == centre.id, ReviewInput.year == year)
+        ).scalars()
+    }
+    peers: dict[str, list[PeerRating]] = {}
+    for r in session.execute(
+        select(PeerRating).join(Organisation, Organisation.id == PeerRating.org_id)
+        .where(Organisation.centre_id == centre.id, PeerRating.year == year, PeerRating.active)
+    ).scalars():
+        peers.setdefault(r.org_id, []).append(r)
+    ratings = {
+        r.org_id: r for r in session.execute(
+            select(Rating).join(Organisation, Organisation.id == Rating.org_id)
+            .where(Organisation.centre_id == centre.id, Rating.year == year)
+        ).scalars()
+    }
+    wanted = set(inputs) | set(peers) | set(ratings)
+    if all_members:
+        wanted |= {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
+    if not wanted:
+        return []
+    p = _params(session, centre.id, year)
+    states = month_states(session, centre.id, Checklists(session, centre.id), list(wanted), up_to=f"{year:04d}-12")
+    lo = f"{year:04d}-01"
+    out = []
+    for org_id in wanted:
+        org = orgs[org_id]
+        rating = ratings.get(org_id)
+        if rating is not None:
+            out.append(_from_rating(centre, org, rating))
+            continue
+        entry_m = org.entry_date.strftime("%Y-%m")
+        end_m = org.end_date.strftime("%Y-%m") if org.end_date else "9999-12"
+        totals = [s.total for m, s in sorted(states.get(org_id, {}).items())
+                  if m >= lo and entry_m <= m <= end_m and s.kind is MonthKind.COMPLETE]
+        inp = inputs.get(org_id)
+        # Only ratings by orgs that belonged to the centre that year count; unnamed ones count.
+        counted = [
+            (r.rater_org_id, Fraction(r.value_cent, 100)) for r in peers.get(org_id, [])
+            if r.rater_org_id is None or (
+                (rater := orgs.get(r.rater_org_id)) is not None
+                and member_in_year(year, rater.entry_date, rater.end_date)
+            )
+        ]
+        peer, peer_warnings = peer_component(counted, org_id)
+
+        def cent(v: int | None) -> Fraction | None:
+            return None if v is None else Fraction(v, 100)
+
+        components = {
+            "party": cent(inp.party_cent) if inp else None,
+            "monthly": monthly_component(totals, p.min_months),
+            "self": cent(inp.self_cent) if inp else None,
+            "peer": peer,
+            "public": cent(inp.public_cent) if inp else None,
+        }
+        veto = inp.veto if inp else ""
+        result = rate(components, p.weights, p.cutoffs, p.party_gate, p.party_cap, vetoed=bool(veto))
+        warnings = list(peer_warnings) if p.weights.get("peer", 0) or peer is not None else []
+        if result.vetoed:
+            warnings.append("review.vetoed")
+        if result.capped:
+            warnings.append("review.capped")
+        if components["monthly"] is None and totals:
+            warnings.append("review.few_months")
+        out.append(LiveRating(
+            centre.id, centre.name, org_id, org.name, year, components, result.composite, result.stars,
+            result.missing, warnings, result.vetoed, veto, result.capped,
+            sum(1 for r, _ in counted if r != org_id), len(totals),
+        ))
+    return out
+
+
+def _from_rating(centre: Centre, org: Organisation, rating: Rating) -> LiveRating:
+    """A finalised rating as recorded: its stored values win over live ones."""
+    inputs = rating.inputs or {}
+    comps = inputs.get("components", {})
+    components = {c: (Fraction(comps[c]) if comps.get(c) is not None else None) for c in COMPONENTS}
+    return LiveRating(
+        centre.id, centre.name, org.id, org.name, rating.year, components,
+        Fraction(rating.composite) if rating.composite else None, rating.stars,
+        tuple(inputs.get("missing", ())), list(inputs.get("warnings", [])), bool(inputs.get("vetoed")),
+        inputs.get("veto", ""), bool(inputs.get("capped")), int(inputs.get("peer_raters", 0)),
+        int(inputs.get("monthly_months", 0)), True, rating.id, rating.priority,
+    )
+
+
+def ratings_for_year(session: Session, centre_id: str | None, year: int) -> list[LiveRating]:
+    """Every org with review inputs (or a finalised rating) that year, sorted by
+    org name in code-point order; all centres when ``centre_id`` is None."""
+    stmt = select(Centre)
+    if centre_id is not None:
+        stmt = stmt.where(Centre.id == centre_id)
+    out: list[LiveRating] = []
+    for centre in session.execute(stmt).scalars():
+        out.extend(_centre_live(session, centre, year, all_members=False))
+    out.sort(key=lambda r: (r.org, r.centre))
+    return out
+
+
+# ---------------------------------------------------------------- finalising
+
+
+@dataclass
+class FinaliseResult:
+    year: int
+    rated: list[LiveRating] = field(default_factory=list)  # finalised now
+    not_rated: list[LiveRating] = field(default_factory=list)  # cannot be rated yet (see .missing)
+    already: list[LiveRating] = field(default_factory=list)  # finalised before: left as they are
+    priority: list[str] = field(default_factory=list)  # five stars: the priority list
+    cases_opened: list[tuple[str, int]] = field(default_factory=list)  # (org, stars): annual cases
+
+
+def _json_fraction(v: Fraction | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def finalise_year(session: Session, centre_id: str, year: int, operator: str) -> FinaliseResult:
+    """DOMAIN 6: rate every org of the year that can be rated, list the others.
+
+    Orgs finalised before are skipped (a rating is never overwritten).  Five
+    stars put the org on the priority list; three or fewer open an ``annual``
+    case (also for a vetoed org: the rating's case is distinct from the veto's).
+    """
+    from incubator_tui.services.cases import open_case
+    from incubator_tui.services.clock import today
+
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise UserError("review.centre_unknown", name=centre_id)
+    p = _params(session, centre_id, year)
+    result = FinaliseResult(year)
+    on = today()
+    for live in sorted(_centre_live(session, centre, year, all_members=True), key=lambda r: r.org):
+        if live.finalised:
+            result.already.append(live)
+            continue
+        if live.stars is None:
+            result.not_rated.append(live)
+            continue
+        inputs = {
+            "components": {c: _json_fraction(v) for c, v in live.components.items()},
+            "weights": dump("weights", p.weights), "star_cutoffs": dump("star_cutoffs", p.cutoffs),
+            "party_gate": dump("party_gate", p.party_gate), "party_cap": p.party_cap,
+            "min_complete_months": p.min_months, "settings_month": f"{year:04d}-12",
+            "monthly_months": live.monthly_months, "peer_raters": live.peer_raters,
+            "missing": list(live.missing), "warnings": live.warnings, "vetoed": live.vetoed, "veto": live.veto,
+            "capped": live.capped, "date": on.isoformat(),
+        }
+        rating = Rating(
+            org_id=live.org_id, year=year, composite=_json_fraction(live.composite), stars=live.stars,
+            original_stars=live.stars, priority=live.stars == 5, inputs=inputs, finalised_by=operator,
+        )
+        session.add(rating)
+        session.flush()
+        audit.record(session, operator, "rating", rating.id, "stars", None, live.stars)
+        live.finalised, live.rating_id, live.priority = True, rating.id, rating.priority
+        result.rated.append(live)
+        if rating.priority:
+            result.priority.append(live.org)
+        if live.stars <= 3:
+            org = session.get(Organisation, live.org_id)
+            open_case(session, org, "annual", _annual_reason(year, live.stars, live.composite), operator,
+                      year=year, rating_id=rating.id, on=on)
+            result.cases_opened.append((live.org, live.stars))
+    return result
+
+
+def _annual_reason(year: int, stars: int, composite: Fraction | None) -> str:
+    from incubator_tui.i18n import t
+
+    shown = f"{round_half_up(composite, 2):f}" if composite is not None else "—"
+    return t("review.annual_reason", year=year, stars=stars, composite=shown)
+
+
+def amend_rating(session: Session, rating_id: str, new_stars: int, reason: str, operator: str) -> Rating:
+    """Change a finalised rating's stars with a reason; the history is kept.
+
+    The priority flag follows the stars; lowering to three stars or fewer
+    opens an ``annual`` case when the year has none for the org yet.
+    """
+    rating = session.get(Rating, rating_id)
+    if rating is None:
+        raise UserError("review.rating_unknown", id=rating_id)
+    if not (reason or "").strip():
+        raise UserError("review.reason_required")
+    if not isinstance(new_stars, int) or not 1 <= new_stars <= 5:
+        raise UserError("review.stars_range", value=new_stars)
+    if new_stars == rating.stars:
+        raise UserError("review.amend_same", stars=new_stars)
+    old = rating.stars
+    session.add(RatingAmendment(rating_id=rating.id, operator=operator, old_stars=old, new_stars=new_stars,
+                                reason=reason.strip()))
+    audit.record(session, operator, "rating", rating.id, "stars", old, new_stars)
+    priority = new_stars == 5
+    if priority != rating.priority:
+        audit.record(session, operator, "rating", rating.id, "priority", rating.priority, priority)
+    rating.stars, rating.priority = new_stars, priority
+    session.add(rating)
+    session.flush()
+    if new_stars <= 3:
+        has_case = session.execute(
+            select(OrgCase.id).where(OrgCase.org_id == rating.org_id, OrgCase.kind == "annual",
+                                     OrgCase.year == rating.year)
+        ).first()
+        if not has_case:
+            from incubator_tui.services.cases import open_case
+
+            org = session.get(Organisation, rating.org_id)
+            composite = Fraction(rating.composite) if rating.composite else None
+            open_case(session, org, "annual", _annual_reason(rating.year, new_stars, composite), operator,
+                      year=rating.year, rating_id=rating.id)
+    return rating
