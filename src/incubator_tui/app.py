@@ -132,10 +132,15 @@ class IncubatorApp(LocalizedBindings, App):
 
     def on_mount(self) -> None:
         """Open the first centre (by name) on the dashboard, or ask for one."""
+        from incubator_tui.errors import UserError
         from incubator_tui.services.dashboard import list_centres
 
-        with self.db.session() as session:
-            centres = list_centres(session)
+        try:
+            with self.db.session() as session:
+                centres = list_centres(session)
+        except UserError as err:  # e.g. the database went away: say so, no traceback
+            self.exit(return_code=1, message=str(err))
+            return
         if centres:
             self._use_centre(centres[0])
             self.switch_mode("dashboard")

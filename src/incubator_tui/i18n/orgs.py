@@ -129,5 +129,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "orgs.case.state": ("状态", "State"),
     "orgs.case.deadline": ("整改期限", "Deadline"),
     "orgs.case.reason": ("原因", "Reason"),
+    "orgs.sep": ("、", ", "),
     "orgs.chart.empty": ("暂无月度得分", "no monthly totals yet"),
 }

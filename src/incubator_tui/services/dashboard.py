@@ -22,7 +22,7 @@ from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, flag_level, streak_as_of
 from incubator_tui.services import clock
 from incubator_tui.services.centres import Checklists, setting_entries
-from incubator_tui.services.monthly import month_states, org_infos, paused_months
+from incubator_tui.services.monthly import OrgInfo, month_states, org_infos, paused_months
 
 TREND_MONTHS = 12
 
@@ -115,7 +115,9 @@ def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, Po
     return date.fromisoformat(str(value)[:10])
 
 
-def progress_of(session: Session, centre_id: str, month: str, checklists: Checklists, infos) -> Progress:  # noqa: ANN001
+def progress_of(
+    session: Session, centre_id: str, month: str, checklists: Checklists, infos: dict[str, OrgInfo],
+) -> Progress:
     """The month's progress, counted as the scoring grid counts it (``Grid.progress``)."""
     members = [i for i in infos.values()
                if i.entry_month <= month and (i.end_month is None or month <= i.end_month)]
