@@ -1,0 +1,273 @@
+"""案件 (c): every case of the centre, open and closed, read-only for now.
+
+One row per case from ``services.cases.list_cases``; overdue open cases stand
+out in the theme's error colour.  Enter shows the case's history (its events)
+in a box.  Recording interviews, reviews and exits comes in a later version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from incubator_tui.errors import UserError
+from incubator_tui.i18n import t
+from incubator_tui.rules import cases as case_rules
+from incubator_tui.screens.base import BaseModal, BaseScreen
+from incubator_tui.screens.dashboard_screen import fit
+
+COLUMNS = ("org", "kind", "state", "deadline", "opened", "months")  # the deadline before what fits last
+
+
+def months_text(months: tuple[str, ...]) -> str:
+    """2026-08~10 within a year, 2025-11~2026-01 across years (as on the dashboard)."""
+    if not months:
+        return ""
+    first, last = months[0], months[-1]
+    if first == last:
+        return first
+    return f"{first}~{last[5:]}" if first[:4] == last[:4] else f"{first}~{last}"
+
+
+def name_width(rows: list[list[str]], headers: list[str], width: int, last_cap: int = 16) -> int:
+    """Cells for the name (first) column so that the whole table fits ``width`` when it can.
+
+    Each column takes its widest cell plus 2 of padding; the last column counts at
+    most ``last_cap`` (it may run off the edge); the name gets the rest, at least 10.
+    """
+    widest = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    if len(widest) > 1:
+        widest[-1] = min(widest[-1], last_cap)
+    others = sum(w + 2 for w in widest[1:])
+    return max(10, min(widest[0], (width or 200) - 2 - others - 2))
+
+
+def local_time(at: datetime) -> datetime:
+    """Event times are stored in UTC (naive from SQLite): shown in the centre's time zone."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo("Asia/Shanghai")
+    except (KeyError, ValueError):  # no tzdata on this machine
+        tz = timezone(timedelta(hours=8))
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
+
+
+class CasesScreen(BaseScreen):
+    BINDINGS = [
+        # priority: the table's own Enter would otherwise shadow it (and hide it from the help)
+        Binding("enter", "events", "key.case_events", id="cases.events", priority=True),
+        Binding("a", "toggle_all", "key.cases_toggle", id="cases.toggle"),
+        Binding("f5", "reload", "key.reload", id="cases.reload"),
+        Binding("j", "cursor('down')", "key.down", id="cases.down", show=False),
+        Binding("k", "cursor('up')", "key.up", id="cases.up", show=False),
+        Binding("g", "cursor('top')", "key.top", id="cases.top", show=False),
+        Binding("G", "cursor('bottom')", "key.bottom", id="cases.bottom", show=False),
+    ]
+
+    open_only = False
+    rows: list = []
+    loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="cases-body"):
+            yield Static("", id="cases-summary", classes="screen-summary")
+            yield DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = t("cases.title")
+        self.sub_title = self.iapp.centre_name
+        table = self.query_one("#cases-table", DataTable)
+        table.loading = True
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        if self.iapp.centre_id is not None:
+            self._load(self.iapp.centre_id)
+
+    @work(thread=True, exclusive=True, group="cases")
+    def _load(self, centre_id: str) -> None:
+        from incubator_tui.services.cases import list_cases
+        from incubator_tui.services.clock import today
+        from incubator_tui.services.dashboard import handover_deadlines
+
+        try:
+            with self.iapp.db.session() as session:
+                rows = list_cases(session, centre_id)
+                handover = handover_deadlines(session, centre_id)
+        except UserError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._loaded, rows, handover, today())
+
+    def _loaded(self, rows: list, handover: dict[str, date], today: date) -> None:
+        self.rows, self.handover, self.today = rows, handover, today
+        self.loaded = True
+        self._fill()
+
+    def deadline_of(self, row) -> date | None:  # noqa: ANN001 - a CaseRow
+        """The deadline that matters now: the hand-over once the exit is ordered, else rectification."""
+        if row.state == case_rules.CaseState.EXIT_ORDERED.value and row.id in self.handover:
+            return self.handover[row.id]
+        return row.deadline
+
+    def is_overdue(self, row) -> bool:  # noqa: ANN001
+        if not case_rules.is_open(row.state) or row.state == case_rules.CaseState.TO_INTERVIEW.value:
+            return False
+        deadline = self.deadline_of(row)
+        return deadline is not None and case_rules.is_overdue([deadline], self.today)
+
+    def visible_rows(self) -> list:
+        return [r for r in self.rows if case_rules.is_open(r.state)] if self.open_only else list(self.rows)
+
+    def _fill(self) -> None:
+        if not self.loaded:
+            return
+        table = self.query_one("#cases-table", DataTable)
+        variables = self.app.get_css_variables()
+        error = f"bold {variables.get('error', 'red')}"
+        muted = variables.get("text-muted", "")
+        keep = table.cursor_row
+        table.clear(columns=True)  # column widths are worked out afresh for the data and the width
+        rows = self.visible_rows()
+        lines = []
+        for r in rows:
+            deadline = self.deadline_of(r)
+            due = "" if deadline is None else deadline.isoformat()
+            if self.is_overdue(r):
+                due = t("cases.overdue", date=due)
+            lines.append((r, [r.org, t(f"case_kind.{r.kind}"), t(f"case_state.{r.state}"), due,
+                              r.opened_on.isoformat(), months_text(r.months)]))
+        headers = [t(f"cases.col.{col}") for col in COLUMNS]
+        name_w = name_width([c for _, c in lines], headers, self.query_one("#cases-body").size.width)
+        for col, header in zip(COLUMNS, headers):
+            table.add_column(header, key=col)
+        for r, cells in lines:
+            overdue = self.is_overdue(r)
+            style = error if overdue else (muted if not case_rules.is_open(r.state) else "")
+            cells[0] = fit(cells[0], name_w).rstrip()
+            table.add_row(*(Text(c, style=style) for c in cells), key=r.id)
+        table.loading = False
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        n_open = sum(1 for r in self.rows if case_rules.is_open(r.state))
+        n_overdue = sum(1 for r in self.rows if self.is_overdue(r))
+        summary = t("cases.summary", total=len(self.rows), open=n_open, overdue=n_overdue)
+        if self.open_only:
+            summary += t("cases.summary_open_only")
+        if not rows:
+            summary += "  " + t("cases.empty")
+        self.query_one("#cases-summary", Static).update(summary)
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def action_toggle_all(self) -> None:
+        self.open_only = not self.open_only
+        self._fill()
+
+    def action_cursor(self, where: str) -> None:
+        table = self.query_one("#cases-table", DataTable)
+        if where == "down":
+            table.action_cursor_down()
+        elif where == "up":
+            table.action_cursor_up()
+        elif where == "top":
+            table.move_cursor(row=0)
+        elif where == "bottom":
+            table.move_cursor(row=max(0, table.row_count - 1))
+
+    def current_row(self):
+        table = self.query_one("#cases-table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.rows if r.id == key), None)
+
+    @on(DataTable.RowSelected, "#cases-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_events()
+
+    def action_events(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.app.push_screen(CaseEventsModal(row))
+
+
+class CaseEventsModal(BaseModal):
+    """A case's history: every event with its time, operator and text."""
+
+    BINDINGS = [
+        Binding("escape", "close", "key.close", id="case_events.close"),
+        Binding("q", "close", "key.close", id="case_events.close_q", show=False),
+    ]
+
+    def __init__(self, case) -> None:  # noqa: ANN001 - a CaseRow
+        super().__init__()
+        self.case = case
+
+    def compose(self) -> ComposeResult:
+        c = self.case
+        with Vertical(id="case-events", classes="dialog"):
+            yield Static(t("cases.events.title", org=c.org, kind=t(f"case_kind.{c.kind}"),
+                           state=t(f"case_state.{c.state}")), classes="dialog-title")
+            yield Static(t("cases.events.reason", reason=c.reason or "—"), classes="dialog-text")
+            yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
+            yield Static(t("help.footer"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#events-table", DataTable)
+        for col in ("at", "operator", "action", "change", "text"):
+            table.add_column(t(f"cases.events.col.{col}"), key=col)
+        table.loading = True
+        table.focus()
+        self._load(self.case.id)
+
+    @work(thread=True, exclusive=True, group="case-events")
+    def _load(self, case_id: str) -> None:
+        from sqlalchemy import select
+
+        from incubator_tui.models import CaseEvent
+
+        try:
+            with self.iapp.db.session() as session:
+                events = [
+                    (e.at, e.operator, e.action, e.from_state, e.to_state, e.text)
+                    for e in session.execute(
+                        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at)
+                    ).scalars()
+                ]
+        except UserError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._fill, events)
+
+    def _fill(self, events: list) -> None:
+        table = self.query_one("#events-table", DataTable)
+        for at, operator, action, old, new, text in events:
+            when = local_time(at)
+            change = ""
+            if new and old != new:
+                change = f"{t(f'case_state.{old}') if old else '—'} → {t(f'case_state.{new}')}"
+            table.add_row(Text(when.strftime("%Y-%m-%d %H:%M")), Text(operator), Text(t(f"cases.action.{action}")),
+                          Text(change), Text((text or "").replace("\n", " ")))
+        table.loading = False
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,103 @@
+"""帮助 (?): every key of the screen you are on, then the app's, with what each does.
+
+The list is read from the live binding maps (``Screen.active_bindings``, which
+applies the user's ``[keys]`` remapping), so a remapped key shows as remapped
+and a screen's new bindings appear without editing this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from incubator_tui.i18n import t
+from incubator_tui.screens.base import BaseModal
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    scope: str  # "screen" (the screen and its widgets) or "app"
+    keys: str  # as displayed, e.g. "j/↓" or "^e"
+    description: str
+    enabled: bool = True
+
+
+def _ours(app: App, node: object, binding: Binding) -> bool:
+    """Bindings this app declared (the app, its screens and widgets; every one has an id),
+    not Textual's built-in ones (tab, copy...), which are undescribed in our language."""
+    return binding.id is not None and (node is app or type(node).__module__.startswith("incubator_tui"))
+
+
+def key_entries(app: App, screen: Screen) -> list[KeyEntry]:
+    """The keys active on ``screen``: its own (and its focused widgets') first, then the app's."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    enabled: dict[tuple[str, str, str], bool] = {}
+    for _key, active in screen.active_bindings.items():
+        node, binding = active.node, active.binding
+        if not binding.description or not _ours(app, node, binding):
+            continue
+        scope = "app" if node is app else "screen"
+        ident = (scope, binding.action, binding.description)
+        shown = app.get_key_display(binding)
+        if shown not in grouped.setdefault(ident, []):
+            grouped[ident].append(shown)
+        enabled[ident] = enabled.get(ident, False) or active.enabled
+    entries = [KeyEntry(scope, "/".join(keys), desc, enabled[(scope, action, desc)])
+               for (scope, action, desc), keys in grouped.items()]
+    return sorted(entries, key=lambda e: e.scope != "screen")  # stable: declaration order within a scope
+
+
+def entries_content(entries: list[KeyEntry]) -> Content:
+    width = max((cell_len(e.keys) for e in entries), default=1) + 2
+    lines: list[Content] = []
+    for scope in ("screen", "app"):
+        mine = [e for e in entries if e.scope == scope]
+        if not mine:
+            continue
+        if lines:
+            lines.append(Content(""))
+        lines.append(Content.styled(t(f"help.section.{scope}"), "bold $text-primary"))
+        for e in mine:
+            keys = e.keys + " " * (width - cell_len(e.keys))
+            lines.append(Content.assemble(
+                ("  " + keys, "bold $accent"), (e.description, "" if e.enabled else "$text-muted"),
+            ))
+    if not lines:
+        lines.append(Content(t("help.none")))
+    return Content("\n").join(lines)
+
+
+class HelpScreen(BaseModal):
+    """The keys of the current screen, in a box over it."""
+
+    BINDINGS = [
+        Binding("escape", "close", "key.close", id="help.close"),
+        Binding("question_mark", "close", "key.close", id="help.close_again", key_display="?", show=False),
+        Binding("q", "close", "key.close", id="help.close_q", show=False),
+    ]
+
+    def __init__(self, entries: list[KeyEntry], title: str = "") -> None:
+        super().__init__()
+        self.entries = entries
+        self.screen_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help", classes="dialog"):
+            yield Static(t("help.title", screen=self.screen_title) if self.screen_title else t("help.title_plain"),
+                         classes="dialog-title")
+            with VerticalScroll(id="help-keys"):
+                yield Static(entries_content(self.entries), id="help-list")
+            yield Static(t("help.hint"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-keys").focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
