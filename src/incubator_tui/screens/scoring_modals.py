@@ -1,0 +1,109 @@
+"""Modals of the scoring grid: a reason (lost points, exemption, re-open) and a confirmation.
+
+Both return their value with ``dismiss``: :class:`ReasonModal` the text typed
+(``None`` when cancelled), :class:`ConfirmModal` ``True``/``False``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Static
+
+from incubator_tui.i18n import t
+from incubator_tui.screens.base import BaseModal
+
+_CSS = Path(__file__).with_name("scoring_screen.tcss")
+
+
+class ReasonModal(BaseModal):
+    """Ask for a short reason.  Enter saves, Esc cancels; ``required`` refuses a blank one."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [Binding("escape", "cancel", "scoring.key.cancel", id="scoring.modal.cancel")]
+
+    def __init__(self, title: str, subject: str, *, initial: str = "", placeholder: str = "",
+                 required: bool = False) -> None:
+        super().__init__(classes="scoring-modal")
+        self._title = title
+        self._subject = subject
+        self._initial = initial
+        self._placeholder = placeholder
+        self._required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Static(self._subject, classes="dialog-subject", markup=False)
+            # Prefilled to be edited: the cursor at the end, nothing selected (typing adds, not replaces).
+            yield Input(value=self._initial, placeholder=self._placeholder, id="reason-input", max_length=200,
+                        select_on_focus=False)
+            yield Static("", id="reason-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("scoring.button.ok"), variant="primary", id="reason-ok")
+                yield Button(t("scoring.button.cancel"), id="reason-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def _submit(self) -> None:
+        value = self.query_one(Input).value.strip()
+        if self._required and not value:
+            self.query_one("#reason-error", Static).update(t("scoring.reason_required"))
+            return
+        self.dismiss(value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "reason-ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(BaseModal):
+    """Ask yes or no.  ``y`` (or Enter on the focused confirm button) confirms; ``n``/Esc cancels."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [
+        Binding("y", "confirm", "scoring.key.ok", id="scoring.modal.yes"),
+        Binding("escape,n", "cancel", "scoring.key.cancel", id="scoring.modal.no"),
+    ]
+
+    def __init__(self, title: str, lines: list[str], *, confirm_label: str | None = None) -> None:
+        super().__init__(classes="scoring-modal")
+        self._title = title
+        self._lines = lines
+        self._confirm_label = confirm_label or t("scoring.button.ok")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            with VerticalScroll(classes="dialog-body"):
+                yield Static("\n".join(self._lines), id="confirm-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self._confirm_label, variant="warning", id="confirm-yes")
+                yield Button(t("scoring.button.cancel"), id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,616 @@
+"""The monthly scoring grid as a user drives it: keys pressed with Pilot, then
+what the grid shows and what the database holds (Score, AuditEntry, OrgCase...)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from textual.coordinate import Coordinate
+from textual.widgets import Input, Static
+
+from incubator_tui.app import IncubatorApp
+from incubator_tui.config import Config
+from incubator_tui.i18n import set_language
+from incubator_tui.models import AuditEntry, CentreMonth, Exemption, OrgCase, Score
+from incubator_tui.screens.scoring_modals import ConfirmModal, ReasonModal
+from incubator_tui.screens.scoring_screen import ScoringScreen
+from incubator_tui.services.centres import Checklists
+from incubator_tui.services.scoring import Cell, save_cells, set_exempt
+from incubator_tui.widgets.score_grid import ScoreGrid, plan_layout
+from tests.helpers import make_org
+
+SIZE = (120, 36)
+TODAY = "2025-03-15"
+MONTH = "2025-03"
+# Pinyin order: 爱心 (ai) < 彩虹 (cai) < 晨光 (chen) < 阳光 (yang)
+NAMES = ("晨光社工服务中心", "阳光志愿者协会", "爱心助老服务队", "彩虹青少年成长营")
+CODES = ("plan", "hygiene", "party", "activity", "records", "safety")
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", TODAY)
+
+
+@pytest.fixture
+def orgs(db, centre) -> list[str]:
+    """Four organisations (entered June 2024), their ids in grid (pinyin) order."""
+    ids = {name: make_org(db, centre, name, date(2024, 6, 1)) for name in NAMES}
+    return [ids["爱心助老服务队"], ids["彩虹青少年成长营"], ids["晨光社工服务中心"], ids["阳光志愿者协会"]]
+
+
+@pytest.fixture
+def items(db, centre) -> dict[str, str]:
+    """Item code -> item id of the checklist in force."""
+    with db.session() as s:
+        return {it.code: it.id for it in Checklists(s, centre.id).items_for(MONTH)}
+
+
+def make_app(db) -> IncubatorApp:
+    return IncubatorApp(db, config=Config(operator="tester"))
+
+
+async def settle(pilot) -> None:
+    """Let the database worker finish and its results be painted."""
+    for _ in range(2):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_grid(pilot, centre) -> ScoringScreen:
+    await pilot.pause()
+    if pilot.app.centre_id is None:  # the app normally opens the first centre itself
+        pilot.app.centre_id = centre.id
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ScoringScreen)
+    return screen
+
+
+async def type_values(pilot, *values: str) -> None:
+    """Type each value as a user would (digits and '.'), each followed by Enter."""
+    for value in values:
+        await pilot.press(*value, "enter")
+
+
+def scores(db, org_id: str, month: str = MONTH) -> dict[str, tuple]:
+    """item id -> (value_cent, na, reason) of one org-month in the database."""
+    with db.session() as s:
+        rows = s.execute(select(Score).where(Score.org_id == org_id, Score.month == month)).scalars()
+        return {r.item_id: (r.value_cent, r.na, r.reason) for r in rows}
+
+
+def audits(db, row_id: str) -> list[tuple]:
+    with db.session() as s:
+        rows = s.execute(
+            select(AuditEntry).where(AuditEntry.row_id == row_id).order_by(AuditEntry.at)
+        ).scalars()
+        return [(a.field, a.old, a.new, a.operator) for a in rows]
+
+
+def score_id(db, org_id: str, item_id: str, month: str = MONTH) -> str:
+    with db.session() as s:
+        return s.execute(
+            select(Score.id).where(Score.org_id == org_id, Score.item_id == item_id, Score.month == month)
+        ).scalar_one()
+
+
+def message(screen: ScoringScreen) -> str:
+    return screen.query_one("#scoring-message").plain
+
+
+def cursor(screen: ScoringScreen) -> tuple[int, int]:
+    """(row, item index) of the grid cursor."""
+    c = screen.table.cursor_coordinate
+    return c.row, c.column - 1
+
+
+# -- opening ---------------------------------------------------------------------------------------
+async def test_opens_on_current_month_with_cursor_on_first_org_first_item(db, centre, orgs):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        assert screen.month == MONTH
+        header = screen.query_one("#scoring-header").plain
+        assert MONTH in header and "测试孵化中心" in header and "未开始 4" in header
+        assert [row.org_id for row in screen.grid.rows] == orgs  # pinyin order
+        assert cursor(screen) == (0, 0)
+        assert pilot.app.focused is screen.table
+        labels = [str(col.label) for col in screen.table.ordered_columns]
+        assert labels[:3] == ["组织", "工作计划 2", "卫生清洁 2"] and labels[-3:] == ["合计", "连低", "备注"]
+        assert screen.query_one("#scoring-detail").plain.startswith("爱心助老服务队 · 工作计划（满分 2）")
+
+
+# -- typing ------------------------------------------------------------------------------------------
+async def test_type_a_whole_month_for_several_orgs(db, centre, orgs, items):
+    months = {
+        orgs[0]: ("2", "1.5", "2", "2", "1", ".5"),
+        orgs[1]: ("1", "1", "0", "2", "1", "1"),
+        orgs[2]: ("2", "2", "2", "2", "1", "1"),
+    }
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await type_values(pilot, *months[orgs[0]])
+        assert cursor(screen) == (1, 0)  # Enter after the last item wraps to the next org's first item
+        await type_values(pilot, *months[orgs[1]], *months[orgs[2]])
+        await settle(pilot)
+        assert cursor(screen) == (3, 0)
+        assert screen.summary_text(orgs[0]) == ("9.0", "")
+        assert screen.summary_text(orgs[1]) == ("6.0", "")
+        assert screen.summary_text(orgs[2]) == ("10.0", "")
+        assert screen.cell_text(orgs[0], "safety") == "0.5"
+        assert "完成 3" in screen.query_one("#scoring-header").plain
+    expected_cents = {"2": 200, "1.5": 150, "1": 100, "0": 0, ".5": 50}
+    for org_id, values in months.items():
+        saved = scores(db, org_id)
+        assert saved == {items[c]: (expected_cents[v], False, "") for c, v in zip(CODES, values)}
+        row = score_id(db, org_id, items["plan"])
+        assert audits(db, row) == [("value", None, {"2": "2", "1": "1"}[values[0]], "tester")]
+    assert scores(db, orgs[3]) == {}
+
+
+async def test_keys_arriving_in_a_burst_keep_their_order(db, centre, orgs, items):
+    """A fast typist (or a paste) delivers keys faster than the screen repaints."""
+    from textual import events
+
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        driver = pilot.app._driver
+        for key, char in [("2", "2"), ("enter", "\r"), ("1", "1"), ("full_stop", "."), ("5", "5"),
+                          ("enter", "\r"), ("down", None), ("n", "n"), ("0", "0"), ("tab", "\t")]:
+            event = events.Key(key, char)
+            event.set_sender(pilot.app)
+            driver.send_message(event)  # no pause in between
+        await settle(pilot)
+        assert cursor(screen) == (1, 4)
+    assert scores(db, orgs[0]) == {items["plan"]: (200, False, ""), items["hygiene"]: (150, False, "")}
+    assert scores(db, orgs[1]) == {items["party"]: (None, True, ""), items["activity"]: (0, False, "")}
+
+
+async def test_arrows_commit_what_is_typed(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("1", "right")  # commit and move right
+        assert cursor(screen) == (0, 1)
+        await pilot.press("2", "down")  # commit and move down
+        assert cursor(screen) == (1, 1)
+        await pilot.press("1", ".", "5", "k")  # j/k/h/l work as arrows
+        assert cursor(screen) == (0, 1)
+        await pilot.press("l", "0", "h")
+        assert cursor(screen) == (0, 1)
+        await settle(pilot)
+        assert screen.cell_text(orgs[1], "hygiene") == "1.5"
+    assert scores(db, orgs[0]) == {
+        items["plan"]: (100, False, ""), items["hygiene"]: (200, False, ""), items["party"]: (0, False, ""),
+    }
+    assert scores(db, orgs[1]) == {items["hygiene"]: (150, False, "")}
+
+
+async def test_escape_discards_what_is_typed(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("1", ".")
+        assert screen.cell_text(orgs[0], "plan") == "1._"  # the edit marker
+        await pilot.press("escape")
+        assert screen.cell_text(orgs[0], "plan") == ""
+        assert cursor(screen) == (0, 0)
+        await pilot.press("enter")  # nothing typed: Enter just moves on
+        assert cursor(screen) == (0, 1)
+        await settle(pilot)
+    assert scores(db, orgs[0]) == {}
+
+
+async def test_n_marks_not_applicable(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("n")
+        assert cursor(screen) == (0, 1)  # like a value and Enter
+        await settle(pilot)
+        assert screen.cell_text(orgs[0], "plan") == "不适用"
+    assert scores(db, orgs[0]) == {items["plan"]: (None, True, "")}
+    assert audits(db, score_id(db, orgs[0], items["plan"])) == [("value", None, "N/A", "tester")]
+
+
+async def test_f_fills_the_remaining_empty_items_with_their_maximum(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("right", "right", "1", "enter", "n")  # party 1, activity N/A
+        await pilot.press("f")
+        assert cursor(screen) == (1, 0)  # on to the next organisation
+        await settle(pilot)
+        # earned 2+2+1+1+1 of 2+2+2+1+1 -> 10 * 7/8 = 8.75 -> 8.8 (half up)
+        assert screen.summary_text(orgs[0]) == ("8.8", "")
+    assert scores(db, orgs[0]) == {
+        items["plan"]: (200, False, ""), items["hygiene"]: (200, False, ""), items["party"]: (100, False, ""),
+        items["activity"]: (None, True, ""), items["records"]: (100, False, ""), items["safety"]: (100, False, ""),
+    }
+
+
+async def test_backspace_clears_a_cell_or_the_last_typed_character(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await type_values(pilot, "2")
+        await pilot.press("1", ".", "5", "backspace")  # while typing: drops the '5'
+        assert screen.cell_text(orgs[0], "hygiene") == "1._"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("left", "left", "backspace")  # nothing typed: clears the cell
+        assert screen.cell_text(orgs[0], "plan") == ""
+        await pilot.press("delete")  # already blank: nothing to do
+        await settle(pilot)
+    assert scores(db, orgs[0]) == {items["plan"]: (None, False, ""), items["hygiene"]: (100, False, "")}
+    assert audits(db, score_id(db, orgs[0], items["plan"])) == [
+        ("value", None, "2", "tester"), ("value", "2", None, "tester"),
+    ]
+
+
+async def test_m_adds_and_edits_the_reason_for_lost_points(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await type_values(pilot, "1")
+        await pilot.press("left", "m")
+        modal = pilot.app.screen
+        assert isinstance(modal, ReasonModal)
+        await pilot.press(*"台账不全", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.cell_text(orgs[0], "plan") == "1*"  # the reason marker
+        assert "扣分原因：台账不全" in screen.query_one("#scoring-detail").plain
+        await pilot.press("m")  # prefilled with the reason; Esc changes nothing
+        assert pilot.app.screen.query_one(Input).value == "台账不全"
+        await pilot.press("escape")
+        await settle(pilot)
+    assert scores(db, orgs[0]) == {items["plan"]: (100, False, "台账不全")}
+    assert audits(db, score_id(db, orgs[0], items["plan"])) == [
+        ("value", None, "1", "tester"), ("reason", "", "台账不全", "tester"),
+    ]
+
+
+async def test_e_exempts_with_a_reason_and_lifts(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("down", "e")
+        assert isinstance(pilot.app.screen, ReasonModal)
+        await pilot.press("enter")  # a reason is required
+        assert isinstance(pilot.app.screen, ReasonModal)
+        assert "请填写原因" in str(pilot.app.screen.query_one("#reason-error", Static).content)
+        await pilot.press(*"外出培训", "enter")
+        await settle(pilot)
+        assert screen.summary_text(orgs[1])[0] == "免考评"
+        assert "本月免考评：外出培训" in screen.query_one("#scoring-detail").plain
+        await pilot.press("2")  # an exempt row takes no score
+        assert "免考评" in message(screen)
+        assert screen.cell_text(orgs[1], "plan") == "-"
+        with db.session() as s:
+            ex = s.execute(select(Exemption).where(Exemption.org_id == orgs[1])).scalar_one()
+            assert (ex.month, ex.reason, ex.active) == (MONTH, "外出培训", True)
+        await pilot.press("up", "f")  # moving on from the org above passes over the exempt one
+        assert cursor(screen) == (2, 0)
+        await pilot.press("up", "e")  # on an exempt org: asks to lift it
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.summary_text(orgs[1])[0] == ""
+    with db.session() as s:
+        assert s.execute(select(Exemption.active).where(Exemption.org_id == orgs[1])).scalar_one() is False
+    assert scores(db, orgs[1]) == {}
+    assert len(scores(db, orgs[0])) == 6
+
+
+async def test_leaving_for_another_screen_keeps_the_typing_and_coming_back_reloads(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("down", "right", "2", "d")  # a valid value being typed is kept on leaving
+        await settle(pilot)
+        assert pilot.app.current_mode == "dashboard"
+        with db.session() as s:  # meanwhile, someone else scores another cell
+            save_cells(s, centre.id, orgs[2], MONTH, {items["plan"]: Cell(50)}, "other")
+        await pilot.press("s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert cursor(screen) == (1, 1)
+        assert screen.cell_text(orgs[1], "hygiene") == "2"
+        assert screen.cell_text(orgs[2], "plan") == "0.5"
+    assert scores(db, orgs[1]) == {items["hygiene"]: (200, False, "")}
+
+
+async def test_a_modal_over_the_grid_keeps_the_typing(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("1", "question_mark")
+        assert pilot.app.screen is not screen
+        listed = str(pilot.app.screen.query_one("#help-list", Static).content)
+        assert "0-9 ." in listed and "输入分数" in listed and "余项满分" in listed  # the grid's keys, once each
+        assert listed.count("输入分数") == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.cell_text(orgs[0], "plan") == "1_"
+        await pilot.press(".", "5", "enter")
+        await settle(pilot)
+    assert scores(db, orgs[0]) == {items["plan"]: (150, False, "")}
+
+
+async def test_resizing_replans_the_columns(db, centre, orgs):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("down", "right")
+        assert screen.table.layout_plan.header_lines == 1
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert screen.table.layout_plan.header_lines == 3
+        assert screen.table.header_height == 3
+        assert cursor(screen) == (1, 1)
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        assert screen.table.layout_plan.header_lines == 1
+
+
+async def test_month_keys_keep_the_organisation_and_the_item(db, centre, orgs, items):
+    newcomer = make_org(db, centre, "白云社区服务站", date(2025, 3, 1))  # bai: second in March, absent in February
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("down", "down", "right", "right", "right")  # 彩虹, 服务活动
+        assert screen.grid.rows[2].org_id == orgs[1] and cursor(screen) == (2, 3)
+        await pilot.press("[")
+        await settle(pilot)
+        assert screen.month == "2025-02" and MONTH not in screen.query_one("#scoring-header").plain
+        r, i = cursor(screen)
+        assert screen.grid.rows[r].org_id == orgs[1] and screen.grid.items[i].code == "activity"
+        await pilot.press("]", "]")
+        await settle(pilot)
+        assert screen.month == "2025-04"
+        r, i = cursor(screen)
+        assert screen.grid.rows[r].org_id == orgs[1] and screen.grid.items[i].code == "activity"
+        await pilot.press("[")
+        await settle(pilot)
+        await pilot.press("g", "down")
+        assert screen.grid.rows[1].org_id == newcomer
+        await pilot.press("[")  # the newcomer is not in February: the next org in pinyin order
+        await settle(pilot)
+        r, _ = cursor(screen)
+        assert screen.grid.rows[r].org_id == orgs[1]
+        await pilot.press("G")
+        assert cursor(screen)[0] == len(screen.grid.rows) - 1
+
+
+# -- refused values ------------------------------------------------------------------------------------
+async def test_value_above_max_is_refused_and_nothing_saved(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("3", "enter")
+        assert "超过该项满分2分" in message(screen)
+        assert cursor(screen) == (0, 0)  # stays, with the text typed, to be fixed
+        assert screen.cell_text(orgs[0], "plan") == "3_"
+        await pilot.press("down")  # an arrow does not commit a refused value either
+        assert cursor(screen) == (0, 0)
+        await pilot.press("backspace", "2", "enter")
+        await settle(pilot)
+        assert cursor(screen) == (0, 1)
+        assert message(screen) == ""
+    assert scores(db, orgs[0]) == {items["plan"]: (200, False, "")}
+
+
+async def test_value_off_the_step_is_refused(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("1", ".", "3", "enter")
+        assert "须以0.5分为单位" in message(screen)
+        await pilot.press("escape")
+        assert screen.cell_text(orgs[0], "plan") == ""
+        await settle(pilot)
+    assert scores(db, orgs[0]) == {}
+
+
+async def test_a_failed_save_puts_the_old_value_back(db, centre, orgs, items, monkeypatch):
+    from incubator_tui.errors import UserError
+    from incubator_tui.services import scoring
+
+    def broken(*args, **kwargs):
+        raise UserError("month.closed", month=MONTH)
+
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        monkeypatch.setattr(scoring, "save_cells", broken)
+        await type_values(pilot, "2")
+        await settle(pilot)
+        assert screen.cell_text(orgs[0], "plan") == ""
+        assert screen.grid.rows[0].cells.get(items["plan"], Cell()).blank
+        assert "保存失败" in message(screen)
+    assert scores(db, orgs[0]) == {}
+
+
+# -- the month: close, re-open, pause ------------------------------------------------------------------------
+async def test_x_closes_with_the_incomplete_list_then_reopens_with_a_reason(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("f", "x")
+        modal = pilot.app.screen
+        assert isinstance(modal, ConfirmModal)
+        body = str(modal.query_one("#confirm-body", Static).content)
+        assert "以下 3 个组织尚未评完" in body
+        assert all(name in body for name in ("彩虹青少年成长营", "晨光社工服务中心", "阳光志愿者协会"))
+        assert "爱心助老服务队" not in body  # complete
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.grid.closed and "已关账" in screen.query_one("#scoring-header").plain
+        assert screen.query_one("#scoring-banner").display
+        await pilot.press("1")  # read-only
+        assert "已关账" in message(screen)
+        assert screen.cell_text(orgs[1], "plan") == ""
+        await pilot.press("x")
+        assert isinstance(pilot.app.screen, ReasonModal)
+        await pilot.press(*"补录漏项", "enter")
+        await settle(pilot)
+        assert not screen.grid.closed
+        await pilot.press("1", "enter")
+        await settle(pilot)
+    with db.session() as s:
+        month = s.execute(select(CentreMonth).where(CentreMonth.month == MONTH)).scalar_one()
+        assert month.closed is False
+        assert {a[:3] for a in audits(db, month.id)} == {
+            ("closed", "0", "1"), ("closed", "1", "0"), ("reopen_reason", None, "补录漏项"),
+        }
+    assert scores(db, orgs[1]) == {items["plan"]: (100, False, "")}  # typed after re-opening only
+
+
+async def test_x_cancelled_leaves_the_month_open(db, centre, orgs):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("x", "n")
+        await settle(pilot)
+        assert pilot.app.screen is screen and not screen.grid.closed
+    with db.session() as s:
+        assert s.execute(select(CentreMonth)).first() is None
+
+
+async def test_p_pauses_only_a_month_without_scores(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await type_values(pilot, "2")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "已有评分，不能设为不考评" in message(screen)
+        assert not screen.grid.paused
+        await pilot.press("[")  # February: nothing scored yet
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.grid.paused
+        assert "不考评" in screen.query_one("#scoring-banner").plain
+        await pilot.press("1", "enter")
+        assert "不接受评分" in message(screen)
+        with db.session() as s:
+            feb = s.execute(select(CentreMonth).where(CentreMonth.month == "2025-02")).scalar_one()
+            assert feb.paused is True
+        await pilot.press("p")  # toggles off
+        await settle(pilot)
+        assert not screen.grid.paused
+    with db.session() as s:
+        assert s.execute(select(CentreMonth.paused).where(CentreMonth.month == "2025-02")).scalar_one() is False
+        assert s.execute(select(CentreMonth).where(CentreMonth.month == MONTH)).first() is None
+    assert scores(db, orgs[0], "2025-02") == {}
+
+
+# -- the flag --------------------------------------------------------------------------------------------------
+async def test_three_low_months_typed_in_a_row_open_a_case(db, centre, orgs, items):
+    low = ("1", "1", "1", "1", "0", "0")  # 4.0
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("[", "[")
+        await settle(pilot)
+        assert screen.month == "2025-01"
+        for month, count in (("2025-01", "1"), ("2025-02", "2"), ("2025-03", "3")):
+            assert screen.month == month
+            await type_values(pilot, *low)
+            await settle(pilot)
+            assert screen.summary_text(orgs[0]) == ("4.0", count)
+            await pilot.press("up", "]")  # back to the org, next month
+            await settle(pilot)
+        await pilot.press("[")
+        await settle(pilot)
+        r = screen.grid.rows.index(next(row for row in screen.grid.rows if row.org_id == orgs[0]))
+        streak_cell = screen.table.get_cell_at(Coordinate(r, 1 + len(CODES) + 1))
+        assert streak_cell.plain == "3"
+        assert streak_cell.style == screen.table.cstyle("red")
+    with db.session() as s:
+        case = s.execute(select(OrgCase).where(OrgCase.org_id == orgs[0])).scalar_one()
+        assert (case.kind, case.state, case.months) == ("monthly", "to_interview", ["2025-01", "2025-02", "2025-03"])
+
+
+async def test_the_case_is_announced_when_the_third_low_month_is_saved(db, centre, orgs, items):
+    with db.session() as s:
+        for month in ("2025-01", "2025-02"):
+            values = {items[c]: Cell(v) for c, v in zip(CODES, (100, 100, 100, 100, 0, 0))}
+            save_cells(s, centre.id, orgs[2], month, values, "tester")
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("down", "down")
+        assert screen.summary_text(orgs[2]) == ("", "2")
+        assert screen.table.get_cell_at(Coordinate(2, 1 + len(CODES) + 1)).style == screen.table.cstyle("amber")
+        await type_values(pilot, "1", "1", "1", "1", "0")
+        await pilot.press("0")  # the streak turns red while typing, before Enter
+        assert screen.summary_text(orgs[2]) == ("4.0", "3")
+        await pilot.press("enter")
+        await settle(pilot)
+        text = "晨光社工服务中心 连续3个月低于6分，已立案待约谈"
+        assert message(screen) == text
+        assert text in [n.message for n in pilot.app._notifications]
+        assert screen.grid.rows[2].has_open_case
+    with db.session() as s:
+        assert s.execute(select(OrgCase.months).where(OrgCase.org_id == orgs[2])).scalar_one() == [
+            "2025-01", "2025-02", "2025-03",
+        ]
+
+
+# -- speed and layout -----------------------------------------------------------------------------------------
+async def test_keystrokes_update_cells_without_rebuilding_the_table(db, centre, monkeypatch):
+    for n in range(200):
+        make_org(db, centre, f"组织{n:03d}", date(2024, 6, 1))
+    shown = []
+    original = ScoreGrid.show
+    monkeypatch.setattr(ScoreGrid, "show", lambda self, *a: (shown.append(1), original(self, *a))[1])
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        assert len(shown) == 1 and screen.table.row_count == 200
+        timings = []
+        for key in ["1", ".", "5", "enter", "2", "enter", "down", "n", "escape", "backspace"] * 10:
+            start = time.perf_counter()
+            assert screen.handle_grid_key(key)
+            timings.append(time.perf_counter() - start)
+        await settle(pilot)
+        assert len(shown) == 1  # no rebuild per keystroke
+        assert statistics.mean(timings) < 0.016
+
+
+def test_layout_fits_80_columns_and_uses_the_room_at_120(db, centre, orgs):
+    from incubator_tui.services.scoring import load_grid
+
+    with db.session() as s:
+        grid = load_grid(s, centre.id, MONTH)
+    wide, narrow = plan_layout(grid, 119), plan_layout(grid, 79)
+    assert wide.header_lines == 1
+    assert narrow.header_lines == 3
+    for plan, width in ((wide, 119), (narrow, 79)):
+        used = plan.name_width + sum(plan.item_widths) + plan.total_width + plan.streak_width
+        used += plan.note_width + 2 * (3 + len(plan.item_widths) + (1 if plan.note_width else 0))
+        assert used <= width
+        assert plan.name_width >= 12
+
+
+async def test_english_labels(db, centre, orgs):
+    set_language("en")
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        labels = [str(col.label) for col in screen.table.ordered_columns]
+        assert labels[:3] == ["Organisation", "Plan 2", "Hygiene 2"]
+        assert "2025-03 monthly scores" in screen.query_one("#scoring-header").plain
+        await pilot.press("3", "enter")
+        assert "above the item's maximum of 2" in message(screen)
+
+
+# -- what it looks like ------------------------------------------------------------------------------------------
+def test_snapshot_grid_in_chinese(snap_compare, db, centre, orgs, items):
+    """A small month: a red flag (3 low months), an N/A and a reason, an exemption, one row half typed."""
+    with db.session() as s:
+        low = {items[c]: Cell(v) for c, v in zip(CODES, (100, 100, 100, 100, 0, 0))}
+        for month in ("2025-01", "2025-02", MONTH):
+            save_cells(s, centre.id, orgs[2], month, low, "tester")
+        for month in ("2025-01", "2025-02"):
+            save_cells(s, centre.id, orgs[3], month, low, "tester")
+        save_cells(s, centre.id, orgs[0], MONTH, {
+            items["plan"]: Cell(200), items["hygiene"]: Cell(150, reason="楼道杂物"), items["party"]: Cell(None, True),
+            items["activity"]: Cell(200), items["records"]: Cell(100), items["safety"]: Cell(100),
+        }, "tester")
+        set_exempt(s, centre.id, orgs[1], MONTH, "外出参加培训", "tester")
+
+    async def run_before(pilot) -> None:
+        await open_grid(pilot, centre)
+        await pilot.press("G", "1", ".")
+
+    assert snap_compare(make_app(db), terminal_size=SIZE, run_before=run_before)
