@@ -493,8 +493,9 @@ def test_unknown_columns_are_warned_about_not_imported(db, three, tmp_path):
 
 
 def test_a_year_of_scores_for_many_orgs_imports_in_bulk(db, centre, tmp_path):
-    """Bulk writes, not an ORM object per cell: 100 orgs x 12 months (7,200 cells) well under a second."""
-    import time
+    """Bulk writes, not a statement per cell: 100 orgs x 12 months (7,200 cells) go in a handful of
+    executemany calls.  (Speed itself is measured by benchmarks/bench.py, not asserted here.)"""
+    from sqlalchemy import event
 
     with db.session() as s:
         for i in range(100):
@@ -502,9 +503,17 @@ def test_a_year_of_scores_for_many_orgs_imports_in_bulk(db, centre, tmp_path):
     rows = [HEADER_ZH] + [score_row(f"组织{i:03d}", f"2025-{m:02d}", [2, 1.5, 2, 2, 1, 0.5])
                           for i in range(100) for m in range(1, 13)]
     path = write_csv(tmp_path / "big.csv", rows)
-    start = time.perf_counter()
-    report = import_scores(db, path, None, "me")
-    elapsed = time.perf_counter() - start
+    score_inserts = []
+
+    def count_inserts(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO SCORE"):
+            score_inserts.append(executemany)
+
+    event.listen(db.engine, "before_cursor_execute", count_inserts)
+    try:
+        report = import_scores(db, path, None, "me")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_inserts)
     assert report.added == 7200
     assert count(db, Score) == 7200
-    assert elapsed < 1.5, elapsed
+    assert 0 < len(score_inserts) <= 10 and all(score_inserts)

@@ -3,8 +3,6 @@ what the grid shows and what the database holds (Score, AuditEntry, OrgCase...).
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import date
 
 import pytest
@@ -558,14 +556,11 @@ async def test_keystrokes_update_cells_without_rebuilding_the_table(db, centre, 
     async with make_app(db).run_test(size=SIZE) as pilot:
         screen = await open_grid(pilot, centre)
         assert len(shown) == 1 and screen.table.row_count == 200
-        timings = []
+        # Per-key timing is measured by benchmarks/bench.py; here: keys never rebuild the table.
         for key in ["1", ".", "5", "enter", "2", "enter", "down", "n", "escape", "backspace"] * 10:
-            start = time.perf_counter()
             assert screen.handle_grid_key(key)
-            timings.append(time.perf_counter() - start)
         await settle(pilot)
-        assert len(shown) == 1  # no rebuild per keystroke
-        assert statistics.mean(timings) < 0.016
+        assert len(shown) == 1
 
 
 def test_layout_fits_80_columns_and_uses_the_room_at_120(db, centre, orgs):
