@@ -194,7 +194,33 @@ def bench_startup() -> None:
            f"ratio {o / b:.2f} (target <= 1.0), {max(mem_ours)} MB")
 
 
-SECTIONS = {"import": bench_import, "flags": bench_flags, "startup": bench_startup}
+# --- screens on a district database, keystrokes in the grid ------------------------------------
+
+def _probe(db: Path) -> dict:
+    import json
+
+    proc = run([str(BIN / "python"), str(ROOT / "screens_probe.py"), str(db)], timeout=600)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_keys() -> None:
+    print("keystrokes in the scoring grid, 200 organisations, in-process (handler + one refresh)")
+    result = _probe(big_db(200, 24))
+    k = result["grid_key_ms"]
+    report(f"per key, {k['rows']} rows: mean / p95 / max", f"{k['mean']} / {k['p95']} / {k['max']} ms",
+           "target <= 16 ms")
+
+
+def bench_screens() -> None:
+    print("every screen on a district database of 5,000 organisations (headless, 120x36)")
+    result = _probe(big_db(5000, 24))
+    for name, ms in result["switch_ms"].items():
+        report(f"open {name}", f"{ms:.0f} ms", "target <= 300 ms")
+    report("peak memory of the app process", f"{result['peak_rss_mb']} MB", "target <= 150 MB")
+
+
+SECTIONS = {"import": bench_import, "flags": bench_flags, "startup": bench_startup, "keys": bench_keys,
+            "screens": bench_screens}
 
 
 def main(argv: list[str]) -> None:

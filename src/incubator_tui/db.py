@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import DatabaseError
 

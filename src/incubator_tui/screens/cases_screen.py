@@ -15,8 +15,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
@@ -81,7 +82,7 @@ class CasesScreen(BaseScreen):
         with Vertical(id="cases-body"):
             yield Static("", id="cases-summary", classes="screen-summary")
             yield DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = t("cases.title")

@@ -15,8 +15,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules.scoring import format_total
@@ -209,7 +210,7 @@ class DashboardScreen(BaseScreen):
                     yield WidthAware(lambda _w: Content(""), id="flags")
                 with VerticalScroll(id="cases-panel", classes="panel"):
                     yield WidthAware(lambda _w: Content(""), id="cases")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = t("dash.title")  # the header reads "总览 — <centre>", as on every screen

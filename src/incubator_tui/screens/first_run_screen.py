@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
+from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
@@ -50,7 +51,7 @@ class FirstRunScreen(BaseScreen):
                 with Horizontal(id="first-run-buttons"):
                     yield Button(t("firstrun.create"), id="create", variant="primary")
                     yield Button(t("firstrun.demo"), id="demo")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = t("firstrun.title")

@@ -15,8 +15,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules.rating import COMPONENTS
@@ -70,7 +71,7 @@ class ReviewScreen(BaseScreen):
         with Vertical(id="review-body"):
             yield Static("", id="review-summary", classes="screen-summary")
             yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from incubator_tui.services.clock import today

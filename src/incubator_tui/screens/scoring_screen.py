@@ -42,8 +42,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
+from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.months import add_months
@@ -172,7 +173,7 @@ class ScoringScreen(BaseScreen):
         yield ScoreGrid(id="score-grid")
         yield StatusLine(id="scoring-detail")
         yield StatusLine(id="scoring-message")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> ScoreGrid:

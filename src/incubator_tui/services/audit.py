@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.models import AuditEntry
 from incubator_tui.models.base import new_id, utcnow

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.models import CaseEvent, Organisation, OrgCase, RectificationItem

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError, UsageError
 

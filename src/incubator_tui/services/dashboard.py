@@ -14,7 +14,7 @@ from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.rules.months import add_months, month_of, months_between

@@ -38,7 +38,7 @@ from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.models import (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, Streak, flag_level, streak_as_of

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UsageError, UserError
 from incubator_tui.models import Centre, ImportBatch, Organisation, PeerRating, ReviewInput, Score

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.models import Organisation

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.models import Centre, Organisation, OrgCase, PeerRating, Rating, RatingAmendment, ReviewInput

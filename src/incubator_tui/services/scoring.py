@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import insert, select, text, update
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.models import CentreMonth, Exemption, Score

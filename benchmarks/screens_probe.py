@@ -1,0 +1,75 @@
+"""Run the app headless on a database and time every screen switch; print JSON.
+
+Used by bench.py in a subprocess of its own, so that the peak memory it
+reports is the app's alone.  Timings: from the key press to the screen showing
+its data (its rows added), polled every millisecond.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+
+
+def _ready(screen) -> bool:
+    grid = getattr(screen, "grid", None)
+    if grid is not None:  # the scoring screen
+        return True
+    return bool(getattr(screen, "loaded", False))
+
+
+async def _wait(app, timeout: float = 30.0) -> None:
+    t0 = time.perf_counter()
+    while not _ready(app.screen):
+        if time.perf_counter() - t0 > timeout:
+            raise TimeoutError(type(app.screen).__name__)
+        await asyncio.sleep(0.001)
+
+
+async def probe(db_path: str, keys: list[str]) -> dict:
+    from incubator_tui.app import IncubatorApp
+    from incubator_tui.db import open_database
+
+    app = IncubatorApp(open_database(db_path))
+    out: dict = {"switch_ms": {}}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _wait(app)
+        for round_ in ("first", "again"):
+            for key in keys:
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await _wait(app)
+                await pilot.pause()
+                out["switch_ms"][f"{key} ({round_})"] = round((time.perf_counter() - t0) * 1000, 1)
+        # The organisation page: Enter on the list.
+        await pilot.press("o")
+        await _wait(app)
+        t0 = time.perf_counter()
+        await pilot.press("enter")
+        await pilot.pause()
+        await _wait(app)
+        out["switch_ms"]["org page (enter)"] = round((time.perf_counter() - t0) * 1000, 1)
+        # Keystrokes in the scoring grid, in-process.
+        await pilot.press("s")
+        await _wait(app)
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        if hasattr(screen, "handle_grid_key"):
+            times = []
+            for key in ["1", ".", "5", "enter", "2", "enter", "down", "up", "n", "escape"] * 20:
+                t0 = time.perf_counter()
+                screen.handle_grid_key(key)
+                await pilot.pause()
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            out["grid_key_ms"] = {"mean": round(sum(times) / len(times), 2), "p95": round(times[int(len(times) * 0.95)], 2),
+                                  "max": round(times[-1], 2), "rows": screen.table.row_count}
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(probe(sys.argv[1], sys.argv[2:] or ["o", "s", "c", "r", "d"]))))
