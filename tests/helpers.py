@@ -34,3 +34,22 @@ def score_month(db, centre, org_id: str, month: str, earned: str, na: tuple[str,
             left -= v
         assert left == 0
         return save_cells(s, centre.id, org_id, month, values, "tester").opened_cases
+
+
+def assert_month_results_match_scores(db) -> int:
+    """The month_result cache equals a fresh aggregate of the score rows; returns its row count."""
+    from sqlalchemy import text
+
+    fresh_sql = (
+        "SELECT s.org_id, s.month, "
+        "SUM(CASE WHEN s.value_cent IS NOT NULL THEN s.value_cent ELSE 0 END), "
+        "SUM(CASE WHEN s.value_cent IS NOT NULL THEN i.max_cent ELSE 0 END), "
+        "SUM(CASE WHEN s.value_cent IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN s.na THEN 1 ELSE 0 END) "
+        "FROM score s JOIN checklist_item i ON i.id = s.item_id GROUP BY s.org_id, s.month"
+    )
+    with db.session() as s:
+        fresh = {tuple(r) for r in s.execute(text(fresh_sql))}
+        cached = {tuple(r) for r in s.execute(text(
+            "SELECT org_id, month, earned_cent, max_cent, scored, na_count FROM month_result"))}
+    assert cached == fresh
+    return len(cached)

@@ -212,3 +212,37 @@ def test_org_edit_is_audited_and_overview_shows_status(db, centre) -> None:
     with db.session() as s:
         rows = overview(s, centre.id, "2025-12")
     assert rows[0].status == "to_interview" and rows[0].level == "red" and rows[0].streak == 3
+
+
+def test_month_results_follow_every_score_write(db, centre, tmp_path) -> None:
+    from tests.helpers import assert_month_results_match_scores
+
+    org = make_org(db, centre, "晨光公益服务社")
+    other = make_org(db, centre, "稷下青年书画社")
+    items = _items(db, centre)
+    score_month(db, centre, org, "2026-01", "7")
+    with db.session() as s:  # change, N/A, clear: the cache follows each
+        save_cells(s, centre.id, org, "2026-01", {items[0].id: Cell(50), items[1].id: Cell(None, True)}, "t")
+        save_cells(s, centre.id, org, "2026-01", {items[2].id: None}, "t")
+    csv_path = tmp_path / "scores.csv"
+    csv_path.write_text("名称,月份,plan,hygiene,party,activity,records,safety\n"
+                        "稷下青年书画社,2026-01,2,2,2,2,1,1\n晨光公益服务社,2026-02,1,1,1,1,0.5,N/A\n", encoding="utf-8")
+    from incubator_tui.services.imports import import_scores
+
+    import_scores(db, csv_path, None, "t")
+    assert assert_month_results_match_scores(db) == 3
+    with db.session() as s:
+        grid = load_grid(s, centre.id, "2026-03")
+    row = next(r for r in grid.rows if r.org_id == org)
+    assert not row.history["2026-01"].kind.value == "complete"  # a cleared item makes it incomplete
+    assert row.history["2026-02"].total == 5  # 4.5 of 9 (safety N/A) x 10
+    assert other in {r.org_id for r in grid.rows}
+
+
+def test_month_results_match_the_demo_scores(db, monkeypatch) -> None:
+    from incubator_tui.services.demo import create_demo
+    from tests.helpers import assert_month_results_match_scores
+
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    create_demo(db, orgs=12, months=14, seed=3)
+    assert assert_month_results_match_scores(db) > 100

@@ -6,7 +6,7 @@ from incubator_tui.models.centre import Centre
 from incubator_tui.models.checklist import ChecklistItem, ChecklistVersion
 from incubator_tui.models.organisation import Organisation
 from incubator_tui.models.review import PeerRating, Rating, RatingAmendment, ReviewInput
-from incubator_tui.models.score import CentreMonth, Exemption, Score
+from incubator_tui.models.score import CentreMonth, Exemption, MonthResult, Score
 from incubator_tui.models.setting import Setting
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "ChecklistVersion",
     "Exemption",
     "ImportBatch",
+    "MonthResult",
     "OrgCase",
     "Organisation",
     "PeerRating",

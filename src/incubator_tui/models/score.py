@@ -36,6 +36,26 @@ class Score(SQLModel, table=True):
     updated_at: datetime = updated_field()
 
 
+class MonthResult(SQLModel, table=True):
+    """Per organisation and month, the integer sums behind its total.
+
+    Derived from the score rows and rewritten in the same transaction as every
+    score write (``services.monthly.refresh_results``), so streaks, flags,
+    dashboards and ratings read one small row per month instead of
+    aggregating every item's score.  Completeness is judged by the reader
+    against the checklist version in force that month.
+    """
+
+    __tablename__ = "month_result"
+
+    org_id: str = Field(primary_key=True, foreign_key="organisation.id", max_length=32)
+    month: str = Field(primary_key=True, max_length=7)
+    earned_cent: int  # sum of scored values
+    max_cent: int  # sum of the maxima of the scored items (N/A items leave the denominator)
+    scored: int  # items with a value
+    na_count: int  # items marked N/A
+
+
 class CentreMonth(SQLModel, table=True):
     """A centre's month: closed (locked) and/or paused (不考评)."""
 

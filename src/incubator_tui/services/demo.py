@@ -104,6 +104,7 @@ _PLACES = (
 )
 _COMMUNITIES = tuple(p + "社区" for p in (
     "牛山", "雪宫", "晏婴", "桓公", "管仲", "齐园", "天齐", "太公", "齐兴", "闻韶", "稷下", "金山",
+    "西关", "东关", "南关", "北关", "遄台", "康平", "福山", "韶院", "崇文", "葵花", "大武", "梧台",
 ))
 _STREETS = ("辛店街道", "稷下街道", "雪宫街道", "闻韶街道", "淄江之家")
 _BRANDS = (
@@ -289,6 +290,14 @@ class _ScoreWriter:
     def write(self, rows: list[tuple]) -> int:
         if not rows:
             return 0
+        self._write(rows)
+        # Keep the month results (the cache behind streaks and totals) in step.
+        from incubator_tui.services.monthly import refresh_results
+
+        refresh_results(self.session, {r[1] for r in rows}, {r[2] for r in rows})
+        return len(rows)
+
+    def _write(self, rows: list[tuple]) -> None:
         if not self.fast:
             self.session.execute(insert(Score.__table__), [dict(zip(SCORE_COLUMNS, r)) for r in rows])
         elif self.positional:
@@ -296,7 +305,6 @@ class _ScoreWriter:
             self.conn.exec_driver_sql(self.sql, rows if identity else [tuple(r[i] for i in self.index) for r in rows])
         else:
             self.conn.exec_driver_sql(self.sql, [dict(zip(SCORE_COLUMNS, r)) for r in rows])
-        return len(rows)
 
 
 class _ScoreIds:

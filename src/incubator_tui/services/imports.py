@@ -520,6 +520,7 @@ def import_scores(db: Any, path: Path | str, centre_name: str | None, operator: 
     from incubator_tui.i18n import t
     from incubator_tui.rules.settings import in_force
     from incubator_tui.services.cases import open_monthly_cases
+    from incubator_tui.services.monthly import refresh_results
     from incubator_tui.services.centres import Checklists, setting_entries
     from incubator_tui.services.monthly import closed_months, exemptions, paused_months
 
@@ -691,6 +692,7 @@ def import_scores(db: Any, path: Path | str, centre_name: str | None, operator: 
             session.execute(update(Score), updates)  # ORM bulk UPDATE by primary key
         audit.record_many(session, (audit.audit_row(operator, "score", rid, fld, old, new, batch.id)
                                     for rid, fld, old, new in overwritten))
+        refresh_results(session, list(touched), {month for _org, month, _n, _c in planned})
         opened = open_monthly_cases(session, centre.id, list(touched), operator)
         report.cases_opened = [(orgs.by_id[c.org_id].name, list(c.months)) for c in opened]
         _finish_batch(batch, report)

@@ -21,18 +21,50 @@ from incubator_tui.rules.streaks import MonthKind, MonthState
 from incubator_tui.services.centres import Checklists
 
 # Portable SQL: both SQLite and PostgreSQL run it.
-_AGG = """
-SELECT s.org_id, s.month,
-       SUM(CASE WHEN s.value_cent IS NOT NULL THEN s.value_cent ELSE 0 END) AS earned,
-       SUM(CASE WHEN s.value_cent IS NOT NULL THEN i.max_cent ELSE 0 END) AS maxsum,
-       SUM(CASE WHEN s.value_cent IS NOT NULL THEN 1 ELSE 0 END) AS scored,
-       SUM(CASE WHEN s.na THEN 1 ELSE 0 END) AS na_count
+_READ = """
+SELECT r.org_id, r.month, r.earned_cent, r.max_cent, r.scored, r.na_count
 FROM organisation o
-JOIN score s ON s.org_id = o.id
-JOIN checklist_item i ON i.id = s.item_id
+JOIN month_result r ON r.org_id = o.id
 WHERE o.centre_id = :centre {org_filter} {month_filter}
+"""
+
+_AGGREGATE = """
+SELECT s.org_id, s.month,
+       SUM(CASE WHEN s.value_cent IS NOT NULL THEN s.value_cent ELSE 0 END),
+       SUM(CASE WHEN s.value_cent IS NOT NULL THEN i.max_cent ELSE 0 END),
+       SUM(CASE WHEN s.value_cent IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN s.na THEN 1 ELSE 0 END)
+FROM score s
+JOIN checklist_item i ON i.id = s.item_id
+WHERE s.org_id IN ({orgs}) {month_filter}
 GROUP BY s.org_id, s.month
 """
+
+
+def refresh_results(session: Session, org_ids: Iterable[str], months: Iterable[str] | None = None) -> None:
+    """Recompute ``month_result`` for these orgs (and months) from their score rows.
+
+    Every writer of scores calls this in its own transaction, after writing:
+    the results are a cache of the scores and must never disagree with them.
+    """
+    ids = list(dict.fromkeys(org_ids))
+    month_list = None if months is None else sorted(set(months))
+    for start in range(0, len(ids), 400):  # keep bind parameters well under every engine's limit
+        chunk = ids[start:start + 400]
+        params: dict = {f"o{i}": v for i, v in enumerate(chunk)}
+        orgs = ",".join(f":o{i}" for i in range(len(chunk)))
+        month_filter = ""
+        if month_list is not None:
+            params.update({f"m{i}": m for i, m in enumerate(month_list)})
+            month_filter = "AND month IN (" + ",".join(f":m{i}" for i in range(len(month_list))) + ")"
+        session.execute(text(f"DELETE FROM month_result WHERE org_id IN ({orgs}) {month_filter}"), params)
+        session.execute(
+            text(
+                "INSERT INTO month_result (org_id, month, earned_cent, max_cent, scored, na_count) "
+                + _AGGREGATE.format(orgs=orgs, month_filter=month_filter.replace("month", "s.month", 1))
+            ),
+            params,
+        )
 
 
 @dataclass
@@ -104,15 +136,15 @@ def month_states(
         wanted = list(org_ids)
         if not wanted:
             return {}
-        org_filter = "AND s.org_id IN (" + ",".join(f":o{i}" for i in range(len(wanted))) + ")"
+        org_filter = "AND r.org_id IN (" + ",".join(f":o{i}" for i in range(len(wanted))) + ")"
         params.update({f"o{i}": v for i, v in enumerate(wanted)})
     if up_to is not None:
-        month_filter = "AND s.month <= :up_to"
+        month_filter = "AND r.month <= :up_to"
         params["up_to"] = up_to
     if since is not None:
-        month_filter += " AND s.month >= :since"
+        month_filter += " AND r.month >= :since"
         params["since"] = since
-    sql = _AGG.format(org_filter=org_filter, month_filter=month_filter)
+    sql = _READ.format(org_filter=org_filter, month_filter=month_filter)
 
     n_items: dict[str, int] = {}
     out: dict[str, dict[str, MonthState]] = {}

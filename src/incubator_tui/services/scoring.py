@@ -26,7 +26,7 @@ from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_leve
 from incubator_tui.services import audit
 from incubator_tui.services.cases import open_case_org_ids, open_monthly_cases
 from incubator_tui.services.centres import Checklists, Item, setting_entries
-from incubator_tui.services.monthly import month_states
+from incubator_tui.services.monthly import month_states, refresh_results
 
 
 @dataclass
@@ -269,8 +269,10 @@ def save_cells(
         audit.record_changes(
             session, operator, "score", row_id, old_vals, {"value": _cell_text(new), "reason": new.reason}
         )
-    opened = open_monthly_cases(session, centre_id, [org_id], operator) if changed_value else []
-    return SaveResult(opened)
+    if not changed_value:
+        return SaveResult([])
+    refresh_results(session, [org_id], [month])
+    return SaveResult(open_monthly_cases(session, centre_id, [org_id], operator))
 
 
 def _cell_text(cell: Cell) -> str | None:

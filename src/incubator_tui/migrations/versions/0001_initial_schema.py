@@ -215,6 +215,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('org_id', 'year')
     )
+    op.create_table('month_result',
+    sa.Column('org_id', sa.String(length=32), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('earned_cent', sa.Integer(), nullable=False),
+    sa.Column('max_cent', sa.Integer(), nullable=False),
+    sa.Column('scored', sa.Integer(), nullable=False),
+    sa.Column('na_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
+    sa.PrimaryKeyConstraint('org_id', 'month')
+    )
     op.create_table('org_case',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('centre_id', sa.String(length=32), nullable=False),
@@ -345,6 +355,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_org_case_centre_id'))
 
     op.drop_table('org_case')
+    op.drop_table('month_result')
     op.drop_table('review_input')
     op.drop_table('rating')
     with op.batch_alter_table('peer_rating', schema=None) as batch_op:
