@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from incubator_tui.rules.settings import threshold_for, value_in_force
-from incubator_tui.rules.streaks import MonthKind, Streak, flag_level, streak_as_of
+from incubator_tui.rules.streaks import Streak, flag_level
 from incubator_tui.services.centres import Checklists, setting_entries
 from incubator_tui.services.monthly import OrgInfo, org_infos, streak_states
 
@@ -60,14 +60,9 @@ def streaks_as_of(
         org_id: info for org_id, info in infos.items()
         if info.entry_month <= as_of and (info.end_month is None or info.end_month >= as_of)
     }
-    states = streak_states(session, centre_id, Checklists(session, centre_id), members, as_of, thr)
+    _states, streaks = streak_states(session, centre_id, Checklists(session, centre_id), members, as_of, thr)
     out: dict[str, tuple[Streak, str | None]] = {}
-    for org_id, info in members.items():
-        org_states = states.get(org_id)
-        if not org_states:
-            out[org_id] = (Streak(0, (), (), None), None)
-            continue
-        streak = streak_as_of(org_states, as_of, info.entry_month, thr)
+    for org_id, streak in streaks.items():
         out[org_id] = (streak, flag_level(streak.count, run_length))
     return out
 
@@ -83,4 +78,4 @@ def compute_flags(session: Session, centre_id: str, as_of: str, *, include_amber
     return flags
 
 
-__all__ = ["Flag", "MonthKind", "compute_flags", "latest_scored_month", "streaks_as_of"]
+__all__ = ["Flag", "compute_flags", "latest_scored_month", "streaks_as_of"]

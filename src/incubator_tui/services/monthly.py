@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from incubator_tui.rules.months import month_of
-from incubator_tui.rules.streaks import MonthKind, MonthState
+from incubator_tui.rules.streaks import MonthKind, MonthState, Streak
 from incubator_tui.services.centres import Checklists
 
 # Portable SQL: both SQLite and PostgreSQL run it.
@@ -136,8 +136,9 @@ def month_states(
         wanted = list(org_ids)
         if not wanted:
             return {}
-        org_filter = "AND r.org_id IN (" + ",".join(f":o{i}" for i in range(len(wanted))) + ")"
-        params.update({f"o{i}": v for i, v in enumerate(wanted)})
+        if len(wanted) <= 200:  # many ids: read the whole centre and filter here instead
+            org_filter = "AND r.org_id IN (" + ",".join(f":o{i}" for i in range(len(wanted))) + ")"
+            params.update({f"o{i}": v for i, v in enumerate(wanted)})
     if up_to is not None:
         month_filter = "AND r.month <= :up_to"
         params["up_to"] = up_to
@@ -148,16 +149,26 @@ def month_states(
 
     n_items: dict[str, int] = {}
     out: dict[str, dict[str, MonthState]] = {}
-    complete, incomplete = MonthKind.COMPLETE, MonthKind.INCOMPLETE
-    for org_id, month, earned, maxsum, scored, na_count in session.execute(text(sql), params):
+    incomplete = MonthState(MonthKind.INCOMPLETE)
+    # Totals repeat a great deal (10 points in half-point steps): share the states.
+    complete: dict[tuple[int, int], MonthState] = {}
+    keep = set(wanted) if wanted is not None and not org_filter else None
+    for org_id, month, earned, maxsum, scored, na_count in session.execute(text(sql), params).all():
+        if keep is not None and org_id not in keep:
+            continue
         n = n_items.get(month)
         if n is None:
             n = n_items[month] = len(checklists.items_for(month))
         if scored and scored + na_count == n:
-            state = MonthState(complete, Fraction(10 * earned, maxsum))
+            state = complete.get((earned, maxsum))
+            if state is None:
+                state = complete[(earned, maxsum)] = MonthState(MonthKind.COMPLETE, Fraction(10 * earned, maxsum))
         else:
-            state = MonthState(incomplete)
-        out.setdefault(org_id, {})[month] = state
+            state = incomplete
+        states = out.get(org_id)
+        if states is None:
+            states = out[org_id] = {}
+        states[month] = state
     if wanted is not None:
         for org_id in wanted:
             out.setdefault(org_id, {})
@@ -185,8 +196,8 @@ def streak_states(
     threshold_of,
     after: dict[str, str] | None = None,
     window: int = 6,
-) -> dict[str, dict[str, MonthState]]:
-    """Month states sufficient to compute each org's streak as of ``as_of``.
+) -> tuple[dict[str, dict[str, MonthState]], dict[str, Streak]]:
+    """Each org's streak as of ``as_of``, and month states sufficient to recount it.
 
     Most streaks stop within a month or two, so only the last ``window``
     months are read for everyone; the few orgs whose walk could run past the
@@ -200,16 +211,17 @@ def streak_states(
     since = add_months(as_of, -(window - 1))
     org_ids = list(infos)
     states = month_states(session, centre_id, checklists, org_ids, up_to=as_of, since=since)
+    streaks: dict[str, Streak] = {}
     need_more = []
     for org_id in org_ids:
         info = infos[org_id]
+        org_states = states.get(org_id, {})
+        streak = streaks[org_id] = streak_as_of(org_states, as_of, info.entry_month, threshold_of, after.get(org_id))
         lower = info.entry_month
         if org_id in after and after[org_id] >= lower:
             lower = add_months(after[org_id], 1)
         if lower >= since:
             continue  # nothing before the window can count
-        org_states = states.get(org_id, {})
-        streak = streak_as_of(org_states, as_of, info.entry_month, threshold_of, after.get(org_id))
         if streak.anchor is None:
             need_more.append(org_id)  # its latest complete month may be older
             continue
@@ -227,4 +239,7 @@ def streak_states(
             need_more.append(org_id)
     if need_more:
         states.update(month_states(session, centre_id, checklists, need_more, up_to=as_of))
-    return states
+        for org_id in need_more:
+            info = infos[org_id]
+            streaks[org_id] = streak_as_of(states[org_id], as_of, info.entry_month, threshold_of, after.get(org_id))
+    return states, streaks

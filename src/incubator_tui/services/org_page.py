@@ -261,7 +261,7 @@ class ListRow:
     entry_date: date | None
 
 
-def quick_overview(session: Session, centre_id: str) -> list[ListRow]:
+def quick_overview(session: Session, centre_id: str, limit: int | None = None) -> list[ListRow]:
     """The organisations list without the month aggregates: names, categories,
     display status, stars and entry dates, in pinyin order.
 
@@ -269,6 +269,7 @@ def quick_overview(session: Session, centre_id: str) -> list[ListRow]:
     at once while services.orgs.overview, which adds latest totals and streaks
     from every score of the centre (~1.7 s for 5,000 orgs with 24 months of
     scores), is still running.  ``latest_total`` is None and ``streak`` 0 here.
+    With ``limit``, only the first rows in pinyin order (a screenful, at once).
     """
     open_states: dict[str, list[str]] = {}
     for org_id, state in session.execute(
@@ -285,6 +286,7 @@ def quick_overview(session: Session, centre_id: str) -> list[ListRow]:
                 None, None, 0, None, stars.get(r.id), _as_date(r.entry_date))
         for r in session.execute(
             text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
-                 "WHERE centre_id = :c ORDER BY pinyin, name"), {"c": centre_id}
+                 "WHERE centre_id = :c ORDER BY pinyin, name" + (" LIMIT :n" if limit is not None else "")),
+            {"c": centre_id, "n": limit},
         )
     ]

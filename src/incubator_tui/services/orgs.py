@@ -150,14 +150,19 @@ class OrgOverview:
 def overview(session: Session, centre_id: str, as_of: str) -> list[OrgOverview]:
     """One row per org of the centre (all statuses), sorted by pinyin."""
     from incubator_tui.rules.cases import CaseState, org_status
-    from incubator_tui.rules.streaks import MonthKind
-    from incubator_tui.services.centres import Checklists
-    from incubator_tui.services.flags import streaks_as_of
-    from incubator_tui.services.monthly import month_states, org_infos
+    from incubator_tui.rules.settings import threshold_for, value_in_force
+    from incubator_tui.rules.streaks import flag_level, latest_complete_month
+    from incubator_tui.services.centres import Checklists, setting_entries
+    from incubator_tui.services.monthly import org_infos, streak_states
 
     infos = org_infos(session, centre_id)
-    states = month_states(session, centre_id, Checklists(session, centre_id), up_to=as_of)
-    streaks = streaks_as_of(session, centre_id, as_of, infos)
+    entries = setting_entries(session, centre_id)
+    run_length = value_in_force(entries, "run_length", as_of)
+    # One windowed read gives both the streaks and each org's latest total
+    # (orgs with no complete month in the window are read in full).
+    states, streaks = streak_states(
+        session, centre_id, Checklists(session, centre_id), infos, as_of, threshold_for(entries)
+    )
     open_states: dict[str, list] = {}
     for org_id, state in session.execute(
         text("SELECT org_id, state FROM org_case WHERE centre_id = :c AND state IN "
@@ -174,13 +179,16 @@ def overview(session: Session, centre_id: str, as_of: str) -> list[OrgOverview]:
     for r in session.execute(
         text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
              "WHERE centre_id = :c ORDER BY pinyin, name"), {"c": centre_id}
-    ):
-        complete = [(m, s.total) for m, s in states.get(r.id, {}).items() if s.kind is MonthKind.COMPLETE]
-        latest = max(complete) if complete else (None, None)
-        streak, level = streaks.get(r.id, (None, None))
+    ).all():
+        info = infos[r.id]
+        org_states = states.get(r.id, {})
+        latest = latest_complete_month(org_states, as_of)
+        member = info.entry_month <= as_of and (info.end_month is None or info.end_month >= as_of)
+        streak = streaks[r.id].count if member else 0
         entry = r.entry_date if isinstance(r.entry_date, date) or r.entry_date is None else date.fromisoformat(str(r.entry_date))
         rows.append(OrgOverview(
             r.id, r.name, r.pinyin, r.initials, r.category, org_status(r.status, open_states.get(r.id, [])),
-            latest[0], latest[1], streak.count if streak else 0, level, stars.get(r.id), entry,
+            latest, org_states[latest].total if latest else None, streak,
+            flag_level(streak, run_length) if member else None, stars.get(r.id), entry,
         ))
     return rows

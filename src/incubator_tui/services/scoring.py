@@ -26,7 +26,7 @@ from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_leve
 from incubator_tui.services import audit
 from incubator_tui.services.cases import open_case_org_ids, open_monthly_cases
 from incubator_tui.services.centres import Checklists, Item, setting_entries
-from incubator_tui.services.monthly import month_states, refresh_results
+from incubator_tui.services.monthly import org_infos, refresh_results, streak_states
 
 
 @dataclass
@@ -128,6 +128,12 @@ def _as_date(value):
     return date.fromisoformat(str(value)[:10])
 
 
+def _member_infos(session: Session, centre_id: str, ids: list[str]) -> dict:
+    wanted = set(ids)
+    infos = org_infos(session, centre_id, None if len(ids) > 200 else ids)
+    return {k: v for k, v in infos.items() if k in wanted}
+
+
 def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     checklists = Checklists(session, centre_id)
     items = checklists.items_for(month)
@@ -154,7 +160,11 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     )
     from incubator_tui.rules.months import previous_month
 
-    history = month_states(session, centre_id, checklists, up_to=previous_month(month))
+    # Enough history to recount each row's streak as it is typed (a window, not every month).
+    history, _streaks = streak_states(
+        session, centre_id, checklists, _member_infos(session, centre_id, ids),
+        previous_month(month), threshold_for(setting_entries(session, centre_id)),
+    )
     month_row = session.execute(
         select(CentreMonth).where(CentreMonth.centre_id == centre_id, CentreMonth.month == month)
     ).scalars().first()

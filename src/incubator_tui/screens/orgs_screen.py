@@ -1,0 +1,560 @@
+"""The organisations list: sort, filter, search as you type, add, edit, mark left.
+
+The first screenful is read before the first frame; a worker then reads the
+whole list (no score: ~30 ms for 5,000 orgs), then the overview with latest
+totals, streaks and stars (seconds for a district's 5,000).  Sorting,
+filtering and searching work on the list in memory.  The table is filled a
+page at a time (more rows as the cursor nears the end), so that a database
+with thousands of organisations opens at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Label, Static
+
+from incubator_tui.i18n import t
+from incubator_tui.screens.base import BaseScreen, LocalizedBindings
+from incubator_tui.widgets.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from incubator_tui.services.orgs import OrgOverview
+
+# Rows added to the table at a time: more than a screenful, few enough that the
+# table lays them out at once (200 rows cost the first frame ~100 ms more than 60).
+PAGE = 60
+PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
+
+SORTS = ("pinyin", "total", "streak", "stars", "entry")
+STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
+CATEGORIES = ("charity", "culture", "community", "volunteer")
+CASE_STATUSES = frozenset({"to_interview", "rectifying", "exit_ordered"})
+LEFT_STATUSES = frozenset({"exited", "graduated"})
+
+
+class SearchKey(NamedTuple):
+    """What a query is matched against, computed once per org."""
+
+    name: str  # lower-cased name
+    initials: str  # 'cggyfws'
+    pinyin: str  # 'chen guang gong yi fu wu she'
+    compact: str  # 'chenguanggongyifuwushe'
+
+
+def search_key(row: OrgOverview) -> SearchKey:
+    pinyin = (row.pinyin or "").lower()
+    return SearchKey(row.name.lower(), (row.initials or "").lower(), pinyin, pinyin.replace(" ", ""))
+
+
+def matches(key: SearchKey, query: str) -> bool:
+    """Name substring, pinyin initials, or full pinyin with or without spaces."""
+    q = query.strip().lower()
+    if not q:
+        return True
+    if q in key.name or q in key.initials or q in key.pinyin:
+        return True
+    compact = q.replace(" ", "")
+    return bool(compact) and compact in key.compact
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The overview with what the screen derives from it, made where it was read (the
+    worker thread, or on_mount for the fast list) so that the UI only fills a page."""
+
+    rows: list[OrgOverview]
+    order: dict[str, int]  # org id → position in the pinyin order
+    longest: int  # display cells of the longest name
+    keys: dict[str, SearchKey] | None = None  # made when first searched, unless made here
+
+    @classmethod
+    def of(cls, rows: list[OrgOverview], with_keys: bool = False) -> Loaded:
+        return cls(rows, {r.id: i for i, r in enumerate(rows)}, longest_name(rows),
+                   search_keys(rows) if with_keys else None)
+
+
+def search_keys(rows: list[OrgOverview]) -> dict[str, SearchKey]:
+    return {r.id: search_key(r) for r in rows}
+
+
+def longest_name(rows: list[OrgOverview]) -> int:
+    """Display cells of the longest name.  A name takes between len and 2·len cells, so
+    only names at least half as long as the longest can be the widest: measure those."""
+    if not rows:
+        return 8
+    most = max(len(r.name) for r in rows)
+    return max(cell_len(r.name) for r in rows if 2 * len(r.name) >= most)
+
+
+def status_matches(status: str, wanted: str) -> bool:
+    if wanted == "all":
+        return True
+    if wanted == "current":
+        return status not in LEFT_STATUSES
+    if wanted == "case":
+        return status in CASE_STATUSES
+    return status == wanted
+
+
+def sort_rows(rows: list[OrgOverview], order: dict[str, int], sort: str) -> list[OrgOverview]:
+    """``order`` is each org's position in the pinyin order (the overview's own)."""
+    if sort == "pinyin":
+        return sorted(rows, key=lambda r: order[r.id])
+    if sort == "total":  # weakest first, orgs without a total last
+        return sorted(rows, key=lambda r: (r.latest_total is None, r.latest_total or 0, order[r.id]))
+    if sort == "streak":  # longest run of low months first
+        return sorted(rows, key=lambda r: (-(r.streak or 0), order[r.id]))
+    if sort == "stars":  # most stars first, unrated last
+        return sorted(rows, key=lambda r: (r.stars is None, -(r.stars or 0), order[r.id]))
+    if sort == "entry":  # newest first
+        return sorted(rows, key=lambda r: (-(r.entry_date or date.min).toordinal(), order[r.id]))
+    raise ValueError(sort)
+
+
+def stars_text(stars: int | None) -> str:
+    return "" if stars is None else "★" * stars + "☆" * (5 - stars)
+
+
+def fit(text: str, width: int) -> str:
+    """Crop to ``width`` display cells, with an ellipsis when cut (CJK-aware)."""
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+STYLE_NAMES = ("error", "warning", "success", "muted")
+
+
+class OrgTable(LocalizedBindings, DataTable):
+    """The table, with Enter shown in the footer (DataTable's own Enter is hidden and,
+    the table having the focus, would hide a screen binding for the same key)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "orgs.key.open", id="orgs.open")]
+
+
+class OrgsScreen(BaseScreen):
+    """All organisations of the centre, one row each."""
+
+    CSS_PATH = "orgs_screen.tcss"
+    AUTO_FOCUS = "#orgs-table"
+    COMPONENT_CLASSES = {f"orgs--{name}" for name in STYLE_NAMES}
+    BINDINGS = [
+        Binding("a", "add", "orgs.key.add", id="orgs.add"),
+        Binding("e", "edit", "orgs.key.edit", id="orgs.edit"),
+        Binding("slash", "search", "orgs.key.search", id="orgs.search", key_display="/"),
+        Binding("t", "cycle_sort", "orgs.key.sort", id="orgs.sort"),
+        Binding("f", "cycle_status", "orgs.key.status", id="orgs.status"),
+        Binding("1", "category(1)", "orgs.key.category", id="orgs.category1", key_display="1-4"),
+        Binding("2", "category(2)", "orgs.key.category", id="orgs.category2", show=False),
+        Binding("3", "category(3)", "orgs.key.category", id="orgs.category3", show=False),
+        Binding("4", "category(4)", "orgs.key.category", id="orgs.category4", show=False),
+        Binding("0", "category(0)", "orgs.key.category_all", id="orgs.category0", show=False),
+        Binding("g", "leave('graduated')", "orgs.key.graduate", id="orgs.graduate"),
+        Binding("x", "leave('exited')", "orgs.key.exit", id="orgs.exit"),
+        Binding("j", "cursor_down", "orgs.key.down", id="orgs.down", show=False),
+        Binding("k", "cursor_up", "orgs.key.up", id="orgs.up", show=False),
+        Binding("G", "cursor_last", "orgs.key.last", id="orgs.last", show=False),
+        Binding("escape", "escape", "orgs.key.clear", id="orgs.clear", show=False),
+    ]
+    # Widths in cells of the contents of the fixed columns (the name takes what is left);
+    # the translated words and the column titles may make them wider (column_widths).
+    COLUMN_WIDTHS = {"category": 4, "status": 4, "latest": 10, "streak": 4, "stars": 5, "entry": 10}
+    WIDE = 100  # from this width the entry date gets its own column
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._all: list[OrgOverview] = []
+        self._keys: dict[str, SearchKey] | None = None
+        self._order: dict[str, int] = {}
+        self._view: list[OrgOverview] = []
+        self._longest = 8  # cells of the longest name
+        self._shown = 0
+        self._columns: tuple[str, ...] = ()
+        self._name_width = 0
+        self.sort = "pinyin"
+        self.status_filter = "all"
+        self.category_filter: str | None = None
+        self.query_text = ""
+        self.loaded = False  # the list is shown
+        self.partial = False  # only its first screenful so far
+        self.complete = False  # with its latest totals and streaks
+        self._scored: dict[str, OrgOverview] = {}
+        # Shown again after another main screen (scoring may have changed totals): read
+        # the list again.  Not when coming back from our own page or dialogs, nor on
+        # the first showing (on_mount reads it).
+        self._suspended = False
+        self._quiet_resume = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="orgs-searchbar", classes="hidden"):
+            yield Label(t("orgs.search.label"), id="orgs-search-label")
+            yield Input(placeholder=t("orgs.search.placeholder"), id="orgs-search", compact=True)
+        yield Static("", id="orgs-bar")
+        # No loading indicator: the list comes in a blink and the bar says it is loading
+        # (an animated indicator would compete with the worker thread for the GIL).
+        yield OrgTable(id="orgs-table", cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.title = t("orgs.title")
+        self.sub_title = self.iapp.centre_name or ""
+        self._update_bar()
+        # The first screenful is read here, before the first frame (a few ms, whatever the
+        # size of the centre): read in the worker, it waited behind the first frame and
+        # shared the GIL with it, and showed after ~400 ms instead of ~150 for 5,000 orgs.
+        # The worker reads the whole list (~30 ms), then the totals and streaks (seconds);
+        # it starts once the first frame has reached the terminal (Textual writes it from
+        # its own thread, which the worker would slow down).
+        self._loaded(Loaded.of(self._read_list(limit=PAGE)), None, False, partial=True)
+        self.set_timer(0.1, lambda: self._load(None))
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#orgs-table", DataTable)
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#orgs-search", Input)
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self, focus_id: str | None = None) -> None:
+        """Read the overview again (after a save) and keep the cursor on ``focus_id``."""
+        if focus_id is None:
+            current = self.current_row()
+            focus_id = current.id if current else None
+        self._load(focus_id)
+
+    def _read_list(self, limit: int | None = None) -> list[OrgOverview]:
+        """The list without totals and streaks (fast); on a reload, the totals shown so far."""
+        from dataclasses import replace
+
+        from incubator_tui.services.org_page import quick_overview
+
+        centre_id = self.iapp.centre_id
+        if centre_id is None:
+            return []
+        with self.iapp.db.session() as s:
+            quick = quick_overview(s, centre_id, limit)
+        known = self._scored
+        if known:  # a reload: keep the totals shown until the new ones arrive
+            quick = [
+                replace(r, latest_month=k.latest_month, latest_total=k.latest_total, streak=k.streak, level=k.level)
+                if (k := known.get(r.id)) is not None else r
+                for r in quick
+            ]
+        return quick
+
+    @work(thread=True, exclusive=True, group="orgs-load")
+    def _load(self, focus_id: str | None) -> None:
+        """Two steps: the list itself (no score read; unless on_mount read it), then the
+        totals and streaks, which need every score of the centre (seconds for thousands)."""
+        from incubator_tui.services.clock import current_month
+        from incubator_tui.services.orgs import overview
+
+        centre_id = self.iapp.centre_id
+        if centre_id is None:
+            self.app.call_from_thread(self._loaded, Loaded.of([]), focus_id, True)
+            return
+        self.app.call_from_thread(self._loaded, Loaded.of(self._read_list()), focus_id, False)
+        with self.iapp.db.session() as s:
+            rows = overview(s, centre_id, current_month())
+        self.app.call_from_thread(self._loaded, Loaded.of(rows, with_keys=True), None, True)
+
+    def _loaded(self, data: Loaded, focus_id: str | None, complete: bool, partial: bool = False) -> None:
+        """Show what was read; ``partial``: only the first screenful of the list so far."""
+        if focus_id is None:
+            current = self.current_row()
+            focus_id = current.id if current else None
+        self._all, self._order, self._longest = data.rows, data.order, data.longest
+        self._keys = data.keys
+        if complete:
+            self._scored = {r.id: r for r in data.rows}
+        self.loaded, self.complete, self.partial = True, complete, partial
+        self.refresh_view(focus_id)
+
+    def visible_rows(self) -> list[OrgOverview]:
+        """The rows after filter, search and sort (all of them, not only those in the table)."""
+        cat, status, query = self.category_filter, self.status_filter, self.query_text
+        keys = self.search_index() if query.strip() else None
+        rows = [
+            r for r in self._all
+            if (cat is None or r.category == cat)
+            and status_matches(r.status, status)
+            and (keys is None or matches(keys[r.id], query))
+        ]
+        return sort_rows(rows, self._order, self.sort)
+
+    def search_index(self) -> dict[str, SearchKey]:
+        if self._keys is None:
+            self._keys = search_keys(self._all)
+        return self._keys
+
+    def refresh_view(self, focus_id: str | None = None) -> None:
+        """Filter and sort the in-memory list, then refill the table's first page."""
+        self._view = self.visible_rows()
+        self._setup_columns(force=False)
+        table = self.table
+        table.clear()
+        target = 0
+        if focus_id is not None:
+            target = next((i for i, r in enumerate(self._view) if r.id == focus_id), 0)
+        self._shown = 0
+        self._show_more(max(PAGE, target + PAGE_MARGIN))
+        if self._view:
+            table.move_cursor(row=target, animate=False, scroll=True)
+        self._update_bar()
+        self.refresh_bindings()  # e, g, x and Enter need a row
+
+    def _show_more(self, count: int = PAGE) -> None:
+        end = min(len(self._view), self._shown + count)
+        if end > self._shown:
+            self.table.add_rows(self._cells(r) for r in self._view[self._shown:end])
+            self._shown = end
+
+    def _setup_columns(self, force: bool) -> None:
+        width = self.size.width or self.app.size.width
+        columns = ("name", "category", "status", "latest", "streak", "stars")
+        if width >= self.WIDE:
+            columns += ("entry",)
+        widths = self.column_widths()
+        fixed = sum(widths[c] for c in columns[1:])
+        padding = 2 * len(columns) + 2  # cell padding and the scrollbar
+        name_width = max(10, min(self._longest, width - fixed - padding, 40))
+        if not force and columns == self._columns and name_width == self._name_width:
+            return
+        self._columns, self._name_width = columns, name_width
+        table = self.table
+        table.clear(columns=True)
+        self._shown = 0
+        for c in columns:
+            w = name_width if c == "name" else widths[c]
+            table.add_column(t(f"orgs.col.{c}"), width=w, key=c)
+
+    def column_widths(self) -> dict[str, int]:
+        """Cells each column needs in the current language (CJK counts double)."""
+        words = {
+            "category": [t(f"category.{c}") for c in CATEGORIES],
+            "status": [t(f"status.{s}") for s in ("incubating", *CASE_STATUSES, *LEFT_STATUSES)],
+        }
+        return {
+            c: max([w, cell_len(t(f"orgs.col.{c}"))] + [cell_len(x) for x in words.get(c, ())])
+            for c, w in self.COLUMN_WIDTHS.items()
+        }
+
+    def on_resize(self) -> None:
+        if not self.loaded:
+            return
+        before = (self._columns, self._name_width)
+        current = self.current_row()
+        self._setup_columns(force=False)
+        if (self._columns, self._name_width) != before:
+            self.refresh_view(current.id if current else None)
+
+    def _styles(self) -> dict[str, Style]:
+        """Cell colours from the theme (component classes styled in orgs_screen.tcss)."""
+        return {name: self.get_component_rich_style(f"orgs--{name}", partial=True) for name in STYLE_NAMES}
+
+    def _cells(self, r: OrgOverview) -> list[Text]:
+        from incubator_tui.rules.scoring import format_total
+
+        st = self._styles()
+        status_style = (
+            st["error"] if r.status in ("exit_ordered", "rectifying") else
+            st["warning"] if r.status == "to_interview" else
+            st["muted"] if r.status in LEFT_STATUSES else Style()
+        )
+        if r.latest_total is not None:
+            latest = Text(format_total(r.latest_total))
+            if r.streak:  # the latest complete month is low (below that month's threshold)
+                latest.stylize(st["error"])
+            latest.append(" " + (r.latest_month or "")[2:], style=st["muted"])
+        else:
+            latest = Text("—" if self.complete or r.id in self._scored else "…", style=st["muted"])
+        streak = Text(str(r.streak) if r.streak else "",
+                      style=st["error"] if r.level == "red" else st["warning"] if r.level == "amber" else Style())
+        if r.level == "red":
+            streak.append(" ●")
+        cells = {
+            "name": Text(fit(r.name, self._name_width), style=st["muted"] if r.status in LEFT_STATUSES else ""),
+            "category": Text(t(f"category.{r.category}")),
+            "status": Text(t(f"status.{r.status}"), style=status_style),
+            "latest": latest,
+            "streak": streak,
+            "stars": Text(stars_text(r.stars), style=st["warning"]),
+            "entry": Text(r.entry_date.isoformat() if r.entry_date else ""),
+        }
+        return [cells[c] for c in self._columns]
+
+    def current_row(self) -> OrgOverview | None:
+        if not self._view or not self.is_mounted:
+            return None
+        row = self.table.cursor_row
+        return self._view[row] if 0 <= row < min(self._shown, len(self._view)) else None
+
+    def _update_bar(self) -> None:
+        parts = [
+            t("orgs.bar.status", value=t(f"orgs.status_filter.{self.status_filter}")),
+            t("orgs.bar.category", value=t(f"category.{self.category_filter}") if self.category_filter
+              else t("orgs.all")),
+            t("orgs.bar.sort", value=t(f"orgs.sort.{self.sort}")),
+        ]
+        if self.query_text:
+            parts.append(t("orgs.bar.search", value=self.query_text))
+        if self.loaded and not self.partial:
+            parts.append(t("orgs.bar.count", shown=len(self._view), total=len(self._all)))
+        if not self.complete:
+            parts.append(t("orgs.loading" if not self.loaded or self.partial else "orgs.loading_totals"))
+        self.query_one("#orgs-bar", Static).update(Text("  ·  ".join(parts)))
+
+    # ------------------------------------------------------------------ events
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if not self._suspended:
+            return  # the first showing
+        self._suspended = False
+        if self._quiet_resume:
+            self._quiet_resume = False
+        elif self.loaded:
+            self.reload()
+
+    def _push(self, screen, callback=None) -> None:
+        """Push our own page or dialog: coming back from it is not a reason to reload."""
+        self._quiet_resume = True
+        self.app.push_screen(screen, callback)
+
+    @on(DataTable.RowHighlighted, "#orgs-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self._view):
+            self._show_more()
+
+    @on(DataTable.RowSelected, "#orgs-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @on(Input.Changed, "#orgs-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        if self.loaded:
+            self.refresh_view()
+        else:
+            self._update_bar()
+
+    @on(Input.Submitted, "#orgs-search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("edit", "open", "leave"):
+            return True if self.current_row() is not None else None
+        return True
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_cursor_last(self) -> None:
+        if self._view:
+            self._show_more(len(self._view))
+            self.table.move_cursor(row=len(self._view) - 1)
+
+    def action_search(self) -> None:
+        self.query_one("#orgs-searchbar").remove_class("hidden")
+        self.search_input.focus()
+
+    def action_escape(self) -> None:
+        bar = self.query_one("#orgs-searchbar")
+        if self.query_text or not bar.has_class("hidden"):
+            self.search_input.value = ""  # Changed refills the table
+            bar.add_class("hidden")
+            self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_view()
+
+    def action_cycle_status(self) -> None:
+        self.status_filter = STATUS_FILTERS[(STATUS_FILTERS.index(self.status_filter) + 1) % len(STATUS_FILTERS)]
+        self.refresh_view()
+
+    def action_category(self, n: int) -> None:
+        wanted = CATEGORIES[n - 1] if 1 <= n <= len(CATEGORIES) else None
+        self.category_filter = None if wanted == self.category_filter else wanted
+        self.refresh_view()
+
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        from incubator_tui.screens.org_page import OrgPageScreen
+
+        self._push(OrgPageScreen(row.id))
+
+    def action_add(self) -> None:
+        if self.iapp.centre_id is None:
+            self.notify(t("orgs.no_centre"), severity="error")
+            return
+        from incubator_tui.screens.org_form import OrgFormModal
+
+        self._push(OrgFormModal(), self._after_save)
+
+    def action_edit(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        from incubator_tui.screens.org_form import OrgFormModal
+
+        self._push(OrgFormModal(row.id), self._after_save)
+
+    def _after_save(self, result) -> None:
+        if result is None:
+            return
+        message = t("orgs.saved", name=result.name)
+        if result.warnings:
+            self.notify("\n".join([message, *result.warnings]), severity="warning", timeout=8)
+        else:
+            self.notify(message)
+        self.reload(result.org_id)
+
+    def action_leave(self, status: str) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        if row.status in LEFT_STATUSES:
+            self.notify(t("org.already_left", name=row.name), severity="error")
+            return
+        from incubator_tui.screens.org_form import LeaveModal
+
+        def done(left: bool | None) -> None:
+            if left:
+                self.notify(t(f"orgs.leave.done.{status}", name=row.name))
+                self.reload(row.id)
+
+        self._push(LeaveModal(row.id, row.name, status, row.entry_date), done)
