@@ -175,3 +175,21 @@ def test_backup_copies_a_consistent_database(db, centre, tmp_path: Path) -> None
     con = sqlite3.connect(out)
     assert con.execute("SELECT name FROM centre").fetchone() == ("测试孵化中心",)
     con.close()
+
+
+def test_daily_backup_once_a_day_with_rotation(db, centre, tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    from incubator_tui.services.backup import daily_backup
+
+    folder = tmp_path / "backups"
+    first = daily_backup(db, folder, date(2026, 11, 1), keep=3)
+    assert first is not None and first.name == "test-2026-11-01.sqlite"
+    assert daily_backup(db, folder, date(2026, 11, 1), keep=3) is None  # once a day
+    for i in range(1, 5):
+        daily_backup(db, folder, date(2026, 11, 1) + timedelta(days=i), keep=3)
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["test-2026-11-03.sqlite", "test-2026-11-04.sqlite", "test-2026-11-05.sqlite"]
+    con = sqlite3.connect(folder / names[-1])
+    assert con.execute("SELECT name FROM centre").fetchone() == ("测试孵化中心",)
+    con.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -162,9 +163,23 @@ class IncubatorApp(LocalizedBindings, App):
         self.switch_mode("dashboard")
 
     def on_dashboard_screen_ready(self) -> None:
-        """The dashboard painted its data: with --exit-when-ready that is the end."""
+        """The dashboard painted its data: with --exit-when-ready that is the end;
+        otherwise the work that could wait (the daily backup) starts now."""
         if self.exit_when_ready:
             self.exit()
+            return
+        self._daily_backup()
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def _daily_backup(self) -> None:
+        from incubator_tui import paths
+        from incubator_tui.services.backup import daily_backup
+        from incubator_tui.services.clock import today
+
+        try:
+            daily_backup(self.db, paths.backup_dir(), today())
+        except Exception as err:  # noqa: BLE001 - a failed backup must not stop the work, but must be seen
+            self.call_from_thread(self.notify, t("app.backup_failed", detail=str(err)), severity="warning")
 
     def on_first_run_screen_ready(self) -> None:
         if self.exit_when_ready:

@@ -175,4 +175,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "5 stars {five} · 3 or fewer {low}",
     ),
     "review.ui.empty": ("{year} 年度还没有考评数据（[ ] 切换年度）", "no review data for {year} ([ ] changes the year)"),
+    "app.backup_failed": ("今日自动备份失败：{detail}（数据未受影响）", "today's automatic backup failed: {detail} (no data was changed)"),
 }
