@@ -123,7 +123,11 @@ def big_db(orgs: int, months: int) -> Path:
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         t0 = time.perf_counter()
-        run([CLI, "demo", "--db", str(path), "--orgs", str(orgs), "--months", str(months), "--seed", "1"])
+        tmp = path.with_suffix(".building")
+        for p in OUT.glob(tmp.name + "*"):
+            p.unlink()
+        run([CLI, "demo", "--db", str(tmp), "--orgs", str(orgs), "--months", str(months), "--seed", "1"])
+        tmp.rename(path)  # only a finished database is ever reused
         print(f"  (built {path.name} in {time.perf_counter() - t0:.1f} s)")
     return path
 
@@ -204,11 +208,13 @@ def _probe(db: Path) -> dict:
 
 
 def bench_keys() -> None:
-    print("keystrokes in the scoring grid, 200 organisations, in-process (handler + one refresh)")
+    print("keystrokes in the scoring grid, 200 organisations, in-process (UI-thread CPU per key)")
     result = _probe(big_db(200, 24))
     k = result["grid_key_ms"]
-    report(f"per key, {k['rows']} rows: mean / p95 / max", f"{k['mean']} / {k['p95']} / {k['max']} ms",
-           "target <= 16 ms")
+    for part in ("handler", "with_paint"):
+        v = k[part]
+        report(f"{part.replace('_', ' ')}, {k['rows']} rows: mean / p95 / max",
+               f"{v['mean']} / {v['p95']} / {v['max']} ms", "target <= 16 ms")
 
 
 def bench_screens() -> None:

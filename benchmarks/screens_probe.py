@@ -15,8 +15,9 @@ import time
 
 
 def _ready(screen) -> bool:
-    grid = getattr(screen, "grid", None)
-    if grid is not None:  # the scoring screen
+    if getattr(screen, "grid", None) is not None:  # the scoring screen
+        return True
+    if getattr(screen, "page", None) is not None:  # an organisation's page
         return True
     return bool(getattr(screen, "loaded", False))
 
@@ -58,15 +59,28 @@ async def probe(db_path: str, keys: list[str]) -> dict:
         await app.workers.wait_for_complete()
         screen = app.screen
         if hasattr(screen, "handle_grid_key"):
-            times = []
+            # CPU time of the UI thread per key: the handler plus the repaint it
+            # causes (wall time would include waiting for the next 60 Hz frame
+            # and the save worker's thread).
+            def stats(times: list[float]) -> dict:
+                times = sorted(times)
+                return {"mean": round(sum(times) / len(times), 2), "p95": round(times[int(len(times) * 0.95)], 2),
+                        "max": round(times[-1], 2)}
+
+            handler, with_paint = [], []
             for key in ["1", ".", "5", "enter", "2", "enter", "down", "up", "n", "escape"] * 20:
-                t0 = time.perf_counter()
+                t0 = time.thread_time()
                 screen.handle_grid_key(key)
+                t1 = time.thread_time()
                 await pilot.pause()
-                times.append((time.perf_counter() - t0) * 1000)
-            times.sort()
-            out["grid_key_ms"] = {"mean": round(sum(times) / len(times), 2), "p95": round(times[int(len(times) * 0.95)], 2),
-                                  "max": round(times[-1], 2), "rows": screen.table.row_count}
+                app.screen._compositor_refresh()  # paint now, on this thread, inside the measurement
+                t2 = time.thread_time()
+                handler.append((t1 - t0) * 1000)
+                with_paint.append((t2 - t0) * 1000)
+            # The first round paints the whole grid once: warm-up, not a keystroke's cost.
+            handler, with_paint = handler[10:], with_paint[10:]
+            out["grid_key_ms"] = {"handler": stats(handler), "with_paint": stats(with_paint),
+                                  "rows": screen.table.row_count}
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return out
 
