@@ -78,6 +78,48 @@ def test_flags_as_of_the_current_month_match_compute_flags(db, centre, today):
     assert d.red[0].totals == (Fraction(11, 2), Fraction(5), Fraction(9, 2))
 
 
+def test_flags_read_from_a_window_still_match_compute_flags(db, centre, today):
+    """The dashboard walks only the orgs whose latest complete month (of the last six) is low
+    or missing: streaks anchored before the window, exempt and paused months, a threshold
+    raised mid-way and a recovery must all come out as compute_flags counts them."""
+    from incubator_tui.services.centres import set_setting
+
+    with db.session() as s:
+        set_paused(s, centre.id, "2026-07", True, "tester")  # before anyone has scores in it
+    old = make_org(db, centre, "甲旧红", entry=date(2025, 1, 1))  # low in spring, nothing since
+    for m in ("2026-03", "2026-04", "2026-05"):
+        score_month(db, centre, old, m, "4.0")
+    exempt = make_org(db, centre, "乙免评", entry=date(2025, 1, 1))  # its latest complete month exempt
+    for m, total in (("2026-08", "5.0"), ("2026-09", "5.0"), ("2026-10", "9.0")):
+        score_month(db, centre, exempt, m, total)
+    back = make_org(db, centre, "丙回升", entry=date(2025, 1, 1))  # low, then a good month
+    for m, total in (("2026-06", "4.0"), ("2026-08", "4.0"), ("2026-09", "4.0"), ("2026-10", "8.0")):
+        score_month(db, centre, back, m, total)
+    paused = make_org(db, centre, "丁停评", entry=date(2025, 1, 1))  # low around a paused month
+    for m in ("2026-05", "2026-06", "2026-08"):
+        score_month(db, centre, paused, m, "5.0")
+    raised = make_org(db, centre, "戊提标", entry=date(2025, 1, 1))  # 6.5: low only once the bar is 7
+    for m in ("2026-09", "2026-10", "2026-11"):
+        score_month(db, centre, raised, m, "6.5")
+    fine = make_org(db, centre, "己良好", entry=date(2025, 1, 1))
+    score_month(db, centre, fine, "2026-10", "8.0")
+    with db.session() as s:
+        set_exempt(s, centre.id, exempt, "2026-10", "外出培训", "tester")
+        set_setting(s, centre.id, "threshold", "2026-10", "7", "tester")
+    with db.session() as s:
+        d = load_dashboard(s, centre.id)
+        expected = compute_flags(s, centre.id, "2026-11")
+    assert [(f.org, f.level, f.months, f.totals) for f in d.flags] == [
+        (f.org, f.level, f.months, f.totals) for f in expected
+    ]
+    levels = {f.org: (f.level, f.months) for f in d.flags}
+    assert levels["甲旧红"] == ("red", ("2026-03", "2026-04", "2026-05"))
+    assert levels["乙免评"] == ("amber", ("2026-08", "2026-09"))
+    assert levels["丁停评"] == ("red", ("2026-05", "2026-06", "2026-08"))
+    assert levels["戊提标"] == ("amber", ("2026-10", "2026-11"))
+    assert "丙回升" not in levels and "己良好" not in levels
+
+
 def test_open_cases_with_deadlines_overdue_first(db, centre, monkeypatch):
     late = make_org(db, centre, "乙逾期")
     fresh = make_org(db, centre, "甲新案")

@@ -256,3 +256,43 @@ def test_set_peer_ratings_and_inputs_by_hand(db, centre, orgs):
         assert live.components["peer"] == 70 and live.stars == 1
         audits = s.execute(select(AuditEntry).where(AuditEntry.table_name == "review_input")).scalars().all()
     assert {(a.field, a.new) for a in audits} >= {("party_cent", "9000"), ("veto", "安全事故")}
+
+
+def test_live_monthly_component_counts_the_complete_months_it_belonged(db, centre):
+    """The monthly component from the year's month results: only complete months, not exempt, not
+    paused, within the org's membership; a month with an N/A item is out of a smaller maximum."""
+    from incubator_tui.rules.rating import monthly_component
+    from incubator_tui.services.centres import Checklists
+    from incubator_tui.services.orgs import mark_left, update_org
+    from incubator_tui.services.scoring import Cell, save_cells, set_exempt, set_paused
+    from tests.helpers import make_org, score_month
+
+    with db.session() as s:
+        set_paused(s, centre.id, "2025-08", True, "t")  # nobody is scored in August
+    part = make_org(db, centre, "庚", entry=date(2024, 1, 1))
+    whole = make_org(db, centre, "辛", entry=date(2024, 1, 1))
+    months = [f"2025-{m:02d}" for m in range(1, 13) if m != 8]
+    part_totals = dict(zip(months, ["9.5", "9.5", "9.5", "6.5", "7.0", "8.5", "9.0", "5.5", "7.5", "8.0", "9.5"]))
+    whole_totals = dict(zip(months, ["8.0", "7.5", "7.5", "6.0", "9.0", "8.5", "7.0", "6.5", "8.0", "7.5", None]))
+    for m in months:
+        score_month(db, centre, part, m, part_totals[m])
+        if m == "2025-03":
+            score_month(db, centre, whole, m, whole_totals[m], na=("records",))  # 7.5 of 9 points: 25/3
+        elif whole_totals[m] is not None:
+            score_month(db, centre, whole, m, whole_totals[m])
+    with db.session() as s:
+        item = Checklists(s, centre.id).items_for("2025-12")[0]
+        save_cells(s, centre.id, whole, "2025-12", {item.id: Cell(200)}, "t")  # December half entered
+        set_exempt(s, centre.id, part, "2025-10", "外出培训", "t")
+        update_org(s, part, {"entry_date": date(2025, 4, 1)}, "t")  # it belonged April ...
+        mark_left(s, part, "exited", date(2025, 11, 10), "t")  # ... to November
+        for org_id in (part, whole):
+            set_review_input(s, org_id, 2025, "t", party_cent=9000, self_cent=9000, public_cent=9000)
+    with db.session() as s:
+        live = _by_org(ratings_for_year(s, centre.id, 2025))
+    part_counted = [Fraction(part_totals[m]) for m in ("2025-04", "2025-05", "2025-06", "2025-07", "2025-09",
+                                                       "2025-11")]
+    whole_counted = [Fraction(whole_totals[m]) for m in months if whole_totals[m] and m != "2025-03"]
+    whole_counted.append(Fraction(25, 3))
+    assert live["庚"].monthly_months == 6 and live["庚"].components["monthly"] == monthly_component(part_counted)
+    assert live["辛"].monthly_months == 10 and live["辛"].components["monthly"] == monthly_component(whole_counted)

@@ -2,7 +2,8 @@
 
 Everything is read by one worker (services.dashboard.load_dashboard) and
 painted at once; the screen reloads whenever it is shown again, since the
-scoring screen may have changed the data meanwhile.
+scoring screen may have changed the data meanwhile, and paints again only when
+something did change.
 """
 
 from __future__ import annotations
@@ -168,18 +169,25 @@ class WidthAware(Widget):
         super().__init__(id=id)
         self.build = build  # width -> Content
         self.content = Content("")
+        self._built: tuple[int, Content] | None = None  # (width, content): layout and render ask alike
 
     def set_builder(self, build) -> None:  # noqa: ANN001
         self.build = build
+        self._built = None
         self.refresh(layout=True)
+
+    def content_for(self, width: int) -> Content:
+        if self._built is None or self._built[0] != width:
+            self._built = (width, self.build(width))
+        return self._built[1]
 
     def render(self) -> Content:
         width = self.size.width or (self.parent.size.width if self.parent else 80) or 80
-        self.content = self.build(width)
+        self.content = self.content_for(width)
         return self.content
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
-        return self.build(width).plain.count("\n") + 1
+        return self.content_for(width).plain.count("\n") + 1
 
 
 class DashboardScreen(BaseScreen):
@@ -252,6 +260,8 @@ class DashboardScreen(BaseScreen):
     def _paint(self, data) -> None:  # noqa: ANN001 - a services.dashboard.Dashboard
         if data.centre.id != self.iapp.centre_id:
             return  # the centre was switched while this was loading
+        if self.loaded and data == self.dashboard:
+            return  # shown again and nothing changed: no new layout, no repaint
         self.dashboard = data
         self.sub_title = data.centre.name
         self.query_one("#progress", Static).update(

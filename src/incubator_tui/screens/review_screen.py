@@ -4,14 +4,20 @@ One row per organisation from ``services.reviews.ratings_for_year``: the five
 components, the composite, the stars, and why an org cannot be rated yet.
 ``[`` and ``]`` change the year (default: the last complete year).
 Entering inputs and finalising come in a later version.
+
+A district has thousands of organisations: the table gets a page of rows at a
+time (more as the cursor nears the end), with its column widths worked out
+from every row beforehand so that they do not change as pages are added.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -28,6 +34,11 @@ from incubator_tui.screens.dashboard_screen import fit
 
 
 TABLE_COLUMNS = ("org", *COMPONENTS, "composite", "stars", "status")
+# Rows added to the table at a time: more than a screenful, few enough that the
+# table lays them out at once (a DataTable's first layout costs ~90 µs a row).
+PAGE = 60
+PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
+LOADING_DELAY = 0.3  # seconds before the first load shows a loading indicator
 
 
 def stars_text(stars: int | None) -> str:
@@ -51,6 +62,61 @@ def status_text(r) -> str:  # noqa: ANN001 - a LiveRating
     return "；".join(parts) if parts else t("review.ui.live")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A year's rows with everything the table needs worked out (in the loading worker, not the UI)."""
+
+    rows: list  # LiveRatings, by name
+    texts: list[tuple[str, ...]]  # each row's cell texts: name, components, composite, stars, status
+    widest: tuple[str, ...]  # each column's widest text ("" without rows)
+    name_cells: list[int]  # cell_len of each row's name
+
+
+def prepare(rows: list) -> Prepared:
+    """Texts and widths for every row; values repeat a great deal, so each distinct one is formatted once."""
+    numbers: dict = {}
+    statuses: dict = {}
+
+    def number(value: Fraction | None, places: int = 1) -> str:
+        # By identity, cheaper than hashing a Fraction: finalised ratings share their values'
+        # objects, and every value stays alive (in rows) while this runs.
+        key = (id(value), places)
+        text = numbers.get(key)
+        if text is None:
+            text = numbers[key] = number_text(value, places)
+        return text
+
+    texts = []
+    for r in rows:
+        key = (r.finalised, r.vetoed, r.missing, r.capped)
+        status = statuses.get(key)
+        if status is None:
+            status = statuses[key] = status_text(r)
+        comps = r.components
+        texts.append((r.org, *[number(comps.get(c)) for c in COMPONENTS], number(r.composite, 2),
+                      stars_text(r.stars), status))
+    name_cells = [cell_len(r.org) for r in rows]
+    widest = (
+        rows[max(range(len(rows)), key=name_cells.__getitem__)].org if rows else "",
+        *(max({row[i] for row in texts}, key=cell_len, default="") for i in range(1, len(TABLE_COLUMNS))),
+    )
+    return Prepared(rows, texts, widest, name_cells)
+
+
+def fitted_width(names: list[str], name_cells: list[int], width: int) -> int:
+    """The widest ``fit(name, width).rstrip()`` of the names (the name column's cells), fitting
+    only the names longer than ``width``; a cut name is ``width`` cells, or one less."""
+    widest = 0
+    for name, cells in zip(names, name_cells):
+        if cells > width:
+            widest = max(widest, cell_len(fit(name, width).rstrip()))
+        elif cells > widest:
+            widest = max(widest, cell_len(name.rstrip()))
+        if widest >= width:
+            break
+    return widest
+
+
 class ReviewScreen(BaseScreen):
     BINDINGS = [
         Binding("left_square_bracket", "year(-1)", "key.year_prev", id="review.year_prev", key_display="["),
@@ -65,6 +131,11 @@ class ReviewScreen(BaseScreen):
     year: int = 0
     rows: list = []
     loaded = False
+    prepared: Prepared | None = None
+    _shown = 0  # rows added to the table so far (self.rows[:_shown])
+    _filled_year = 0  # the year the table shows
+    _name_w = 0
+    _styles: tuple[str, str, str] = ("", "", "")  # error, muted, good
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,9 +150,14 @@ class ReviewScreen(BaseScreen):
         self.year = today().year - 1  # the last complete year
         self.title = t("review.ui.title")
         self.sub_title = self.iapp.centre_name
-        table = self.query_one("#review-table", DataTable)
-        table.loading = True
+        # The table is empty until the first rows come: a loading indicator only if they are
+        # slow to come (shown and taken away again, it would cost the first paint a second one).
+        self.set_timer(LOADING_DELAY, self._slow_first_load)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+
+    def _slow_first_load(self) -> None:
+        if not self.loaded:
+            self.query_one("#review-table", DataTable).loading = True
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -108,45 +184,46 @@ class ReviewScreen(BaseScreen):
         except UserError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._loaded, year, rows)
+        self.app.call_from_thread(self._loaded, year, prepare(rows))
 
-    def _loaded(self, year: int, rows: list) -> None:
+    def _loaded(self, year: int, prepared: Prepared) -> None:
         if year != self.year:
             return  # the user moved on to another year meanwhile
-        self.rows = rows
+        before, shown_year = self.prepared, self._filled_year
+        self.prepared, self.rows = prepared, prepared.rows
+        table = self.query_one("#review-table", DataTable)
+        if (self.loaded and not table.loading and shown_year == year and before is not None
+                and before.texts == prepared.texts
+                and [r.org_id for r in before.rows] == [r.org_id for r in prepared.rows]):
+            return  # shown again and nothing changed: the table stays as it is, where it was
         self.loaded = True
         self._fill()
 
     def _fill(self) -> None:
-        if not self.loaded:
+        if not self.loaded or self.prepared is None:
             return
+        prepared = self.prepared
         variables = self.app.get_css_variables()
-        error = f"bold {variables.get('error', 'red')}"
-        muted = variables.get("text-muted", "")
-        good = variables.get("success", "")
+        self._styles = (f"bold {variables.get('error', 'red')}", variables.get("text-muted", ""),
+                        variables.get("success", ""))
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)  # column widths are worked out afresh for the data and the width
-        texts = [[r.org, *(number_text(r.components.get(c)) for c in COMPONENTS), number_text(r.composite, 2),
-                  stars_text(r.stars), status_text(r)] for r in self.rows]
         headers = [t(f"review.ui.col.{col}") for col in TABLE_COLUMNS]
-        name_w = name_width(texts, headers, self.query_one("#review-body").size.width)
-        for col, header in zip(TABLE_COLUMNS, headers):
-            table.add_column(header, key=col)
-        for r in self.rows:
-            row_style = error if r.vetoed else ("" if r.stars is not None else muted)
-            stars_style = error if r.vetoed or (r.stars is not None and r.stars <= 3) else good
-            cells = [Text(fit(r.org, name_w).rstrip(), style=row_style)]
-            cells += [Text(number_text(r.components.get(c)), style=row_style, justify="right") for c in COMPONENTS]
-            cells += [
-                Text(number_text(r.composite, 2), style=row_style, justify="right"),
-                Text(stars_text(r.stars), style=stars_style),
-                Text(status_text(r), style=row_style),
-            ]
-            table.add_row(*cells, key=r.org_id)
+        self._name_w = name_w = name_width([list(prepared.widest)], headers,
+                                           self.query_one("#review-body").size.width)
+        # Fixed widths, as the table would size them to fit every row: pages added later keep them.
+        widths = [max(cell_len(h), cell_len(w)) for h, w in zip(headers, prepared.widest)]
+        widths[0] = max(cell_len(headers[0]),
+                        fitted_width([r.org for r in self.rows], prepared.name_cells, name_w))
+        for col, header, width in zip(TABLE_COLUMNS, headers, widths):
+            table.add_column(header, key=col, width=width)
+        self._shown = 0
+        keep = min(keep, len(self.rows) - 1)
+        self._show_more(max(PAGE, keep + PAGE_MARGIN))
         table.loading = False
         if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
+            table.move_cursor(row=keep)
         rated = [r for r in self.rows if r.stars is not None]
         summary = t(
             "review.ui.summary", year=self.year, n=len(self.rows), rated=len(rated),
@@ -157,6 +234,30 @@ class ReviewScreen(BaseScreen):
             summary = t("review.ui.empty", year=self.year)
         self.query_one("#review-summary", Static).update(summary)
         self.title = t("review.ui.title_year", year=self.year)
+        self._filled_year = self.year
+
+    def _show_more(self, count: int = PAGE) -> None:
+        end = min(len(self.rows), self._shown + count)
+        if end > self._shown:
+            table = self.query_one("#review-table", DataTable)
+            texts = self.prepared.texts
+            for i in range(self._shown, end):
+                table.add_row(*self._cells(self.rows[i], texts[i]), key=self.rows[i].org_id)
+            self._shown = end
+
+    def _cells(self, r, texts: tuple[str, ...]) -> list[Text]:  # noqa: ANN001 - a LiveRating
+        error, muted, good = self._styles
+        row_style = error if r.vetoed else ("" if r.stars is not None else muted)
+        stars_style = error if r.vetoed or (r.stars is not None and r.stars <= 3) else good
+        cells = [Text(fit(r.org, self._name_w).rstrip(), style=row_style)]
+        cells += [Text(x, style=row_style, justify="right") for x in texts[1:7]]
+        cells += [Text(texts[7], style=stars_style), Text(texts[8], style=row_style)]
+        return cells
+
+    @on(DataTable.RowHighlighted, "#review-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self.rows):
+            self._show_more()
 
     def on_resize(self) -> None:
         self._fill()
@@ -170,4 +271,5 @@ class ReviewScreen(BaseScreen):
         elif where == "top":
             table.move_cursor(row=0)
         elif where == "bottom":
+            self._show_more(len(self.rows))
             table.move_cursor(row=max(0, table.row_count - 1))

@@ -1,10 +1,11 @@
 """What the dashboard shows, as plain data (no Textual).
 
 One call, :func:`load_dashboard`, reads everything for one centre with a few
-small queries: the organisations, one aggregate of month states (shared by the
-flags and the trend), the current month's progress, and the open cases.  The
-flags are counted with the same rules as :func:`services.flags.compute_flags`
-(a test holds them equal) but from the one set of month states.
+small queries, each bounded to the months it shows: the organisations, the
+flags (:func:`services.flags.streaks_as_of`, which reads a window of months, so
+they are the flags ``compute_flags`` gives), the trend's twelve months summed in
+SQL from ``month_result``, the progress of this month and the last, and the
+open cases.  Nothing reads every score or every month of a centre's history.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from sqlalchemy.orm import Session
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.rules.months import add_months, month_of, months_between
 from incubator_tui.rules.settings import threshold_for, value_in_force
-from incubator_tui.rules.streaks import MonthKind, flag_level, streak_as_of
 from incubator_tui.services import clock
 from incubator_tui.services.centres import Checklists, setting_entries
-from incubator_tui.services.monthly import OrgInfo, month_states, org_infos, paused_months
+from incubator_tui.services.flags import streaks_as_of
+from incubator_tui.services.monthly import OrgInfo, paused_months
 
 TREND_MONTHS = 12
 
@@ -115,10 +116,92 @@ def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, Po
     return date.fromisoformat(str(value)[:10])
 
 
+def complete_month_filter(
+    checklists: Checklists, months: list[str], paused: set[str], params: dict, alias: str = "r",
+) -> str:
+    """SQL conditions on ``month_result <alias>`` (within ``months``) for a complete month, as
+    ``services.monthly.month_states`` counts it: every item in force scored or n/a, at least one
+    scored; not exempt (an active exemption); the month not paused.  Adds its bind parameters
+    to ``params`` (``:t`` must be bound to True)."""
+    counts = [len(checklists.items_for(m)) for m in months]
+    if len(set(counts)) <= 1:
+        params["cn"] = counts[0] if counts else 0
+        n_items = ":cn"
+    else:
+        n_items = f"CASE {alias}.month " + " ".join(f"WHEN :cm{i} THEN :cn{i}" for i in range(len(months))) + " END"
+        params.update({f"cm{i}": m for i, m in enumerate(months)})
+        params.update({f"cn{i}": n for i, n in enumerate(counts)})
+    sql = f"{alias}.scored > 0 AND {alias}.scored + {alias}.na_count = {n_items}"
+    skipped = sorted(m for m in paused if m in set(months))
+    if skipped:
+        sql += f" AND {alias}.month NOT IN (" + ",".join(f":cp{i}" for i in range(len(skipped))) + ")"
+        params.update({f"cp{i}": m for i, m in enumerate(skipped)})
+    return sql + (f" AND NOT EXISTS (SELECT 1 FROM exemption e WHERE e.org_id = {alias}.org_id"
+                  f" AND e.month = {alias}.month AND e.active = :t)")
+
+
+def flag_candidates(
+    session: Session, centre_id: str, as_of: str, checklists: Checklists, paused: set[str], threshold_of,
+    window: int = 6,
+) -> set[str]:
+    """The centre's orgs whose streak as of ``as_of`` may be more than nothing.
+
+    A streak counts back from the org's latest complete month (rules.streaks.streak_as_of);
+    when that month is in the last ``window`` months and not low, the streak is nothing,
+    whatever came before.  Those orgs, nearly all of a district, are left out here with one
+    query, so that only the rest have their months read and walked.
+    """
+    months = months_between(add_months(as_of, -(window - 1)), as_of)
+    params: dict = {"c": centre_id, "lo": months[0], "hi": as_of, "t": True}
+    complete = complete_month_filter(checklists, months, paused, params, alias="r2")
+    # Not low: 10 × earned / max ≥ that month's threshold num/den, in integers.
+    thresholds = [Fraction(threshold_of(m)) for m in months]
+    if len(set(thresholds)) == 1:
+        params["tn"], params["td"] = thresholds[0].numerator, thresholds[0].denominator
+        num, den = ":tn", ":td"
+    else:
+        num = "CASE r.month " + " ".join(f"WHEN :tm{i} THEN :tn{i}" for i in range(len(months))) + " END"
+        den = "CASE r.month " + " ".join(f"WHEN :tm{i} THEN :td{i}" for i in range(len(months))) + " END"
+        params.update({f"tm{i}": m for i, m in enumerate(months)})
+        params.update({f"tn{i}": x.numerator for i, x in enumerate(thresholds)})
+        params.update({f"td{i}": x.denominator for i, x in enumerate(thresholds)})
+    rows = session.execute(
+        text(
+            "SELECT o.id FROM organisation o WHERE o.centre_id = :c AND NOT EXISTS ("
+            "SELECT 1 FROM month_result r WHERE r.org_id = o.id AND r.month = ("
+            f"SELECT MAX(r2.month) FROM month_result r2 WHERE r2.org_id = o.id AND r2.month >= :lo "
+            f"AND r2.month <= :hi AND {complete}) "
+            f"AND 10 * r.earned_cent * {den} >= {num} * r.max_cent)"
+        ),
+        params,
+    ).all()
+    return {r[0] for r in rows}
+
+
+def light_infos(session: Session, centre_id: str) -> dict[str, OrgInfo]:
+    """``services.monthly.org_infos`` for the whole centre, months cut from the stored dates' text."""
+    out = {}
+    for org_id, name, entry, end, status in session.execute(
+        text("SELECT id, name, entry_date, end_date, status FROM organisation WHERE centre_id = :c"),
+        {"c": centre_id},
+    ).all():
+        entry, end = _iso(entry), _iso(end)
+        out[org_id] = OrgInfo(org_id, name, entry[:7], end[:7] if end else None, status)
+    return out
+
+
+def _iso(value) -> str | None:  # noqa: ANN001 - SQLite hands back text, PostgreSQL dates
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def progress_of(
     session: Session, centre_id: str, month: str, checklists: Checklists, infos: dict[str, OrgInfo],
 ) -> Progress:
-    """The month's progress, counted as the scoring grid counts it (``Grid.progress``)."""
+    """The month's progress, counted as the scoring grid counts it (``Grid.progress``).
+
+    From ``month_result`` (one row per org-month, kept in step with the scores)."""
     members = [i for i in infos.values()
                if i.entry_month <= month and (i.end_month is None or month <= i.end_month)]
     member_ids = {i.id for i in members}
@@ -137,24 +220,47 @@ def progress_of(
     complete = incomplete = 0
     for org_id, scored, na in session.execute(
         text(
-            "SELECT s.org_id, SUM(CASE WHEN s.value_cent IS NOT NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN s.na THEN 1 ELSE 0 END) "
-            "FROM score s JOIN organisation o ON o.id = s.org_id "
-            "WHERE o.centre_id = :c AND s.month = :m GROUP BY s.org_id"
+            "SELECT r.org_id, r.scored, r.na_count FROM organisation o JOIN month_result r ON r.org_id = o.id "
+            "WHERE o.centre_id = :c AND r.month = :m AND (r.scored > 0 OR r.na_count > 0)"
         ),
         {"c": centre_id, "m": month},
-    ):
+    ).all():
         if org_id not in member_ids or org_id in exempt:
             continue
         if scored and scored + na == n_items:
             complete += 1
-        elif scored or na:
+        else:
             incomplete += 1
     scored_members = len(member_ids) - len(exempt)
     return Progress(
         month=month, members=len(member_ids), complete=complete, incomplete=incomplete,
         not_started=scored_members - complete - incomplete, exempt=len(exempt),
         paused=bool(centre_month and centre_month.paused), closed=bool(centre_month and centre_month.closed),
+    )
+
+
+def trend_of(
+    session: Session, centre_id: str, window: list[str], checklists: Checklists, paused: set[str], threshold_of,
+) -> tuple[TrendPoint, ...]:
+    """Each month's mean of the complete totals (10 × earned / max), summed in SQL per month and max."""
+    params: dict = {"c": centre_id, "lo": window[0], "hi": window[-1], "t": True}
+    complete = complete_month_filter(checklists, window, paused, params)
+    sums: dict[str, Fraction] = {}
+    counts: dict[str, int] = {}
+    for m, max_cent, earned, n in session.execute(
+        text(
+            "SELECT r.month, r.max_cent, SUM(r.earned_cent), COUNT(*) FROM organisation o "
+            "JOIN month_result r ON r.org_id = o.id "
+            f"WHERE o.centre_id = :c AND r.month >= :lo AND r.month <= :hi AND {complete} "
+            "GROUP BY r.month, r.max_cent"
+        ),
+        params,
+    ).all():
+        sums[m] = sums.get(m, Fraction(0)) + Fraction(10 * earned, max_cent)
+        counts[m] = counts.get(m, 0) + n
+    return tuple(
+        TrendPoint(m, sums[m] / counts[m] if counts.get(m) else None, counts.get(m, 0), threshold_of(m), m in paused)
+        for m in window
     )
 
 
@@ -198,40 +304,24 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
     threshold_of = threshold_for(entries)
     run_length = value_in_force(entries, "run_length", month)
     checklists = Checklists(session, centre_id)
-    infos = org_infos(session, centre_id)
-    states = month_states(session, centre_id, checklists, up_to=month)
+    infos = light_infos(session, centre_id)
+    paused = paused_months(session, centre_id)
 
     # Flags as of the current month: each org's streak anchors at its latest
     # complete month at or before it (a month still being entered is passed over).
-    flags: list[FlagLine] = []
-    for org_id, info in infos.items():
-        if info.entry_month > month or (info.end_month is not None and info.end_month < month):
-            continue
-        org_states = states.get(org_id)
-        if not org_states:
-            continue
-        streak = streak_as_of(org_states, month, info.entry_month, threshold_of)
-        level = flag_level(streak.count, run_length)
-        if level is not None:
-            flags.append(FlagLine(org_id, info.name, level, streak.months, streak.totals))
+    # Counted as compute_flags counts them, for the orgs that may have a streak.
+    candidates = flag_candidates(session, centre_id, month, checklists, paused, threshold_of)
+    flags = [
+        FlagLine(org_id, infos[org_id].name, level, streak.months, streak.totals)
+        for org_id, (streak, level) in streaks_as_of(
+            session, centre_id, month, {o: infos[o] for o in candidates if o in infos}
+        ).items()
+        if level is not None
+    ]
     flags.sort(key=lambda f: (f.level != "red", f.org))
 
     window = months_between(add_months(month, -(TREND_MONTHS - 1)), month)
-    sums: dict[str, Fraction] = {}
-    counts: dict[str, int] = {}
-    paused = paused_months(session, centre_id)
-    first = window[0]
-    for org_states in states.values():
-        for m, state in org_states.items():
-            if m < first:
-                continue
-            if state.kind is MonthKind.COMPLETE:
-                sums[m] = sums.get(m, Fraction(0)) + state.total
-                counts[m] = counts.get(m, 0) + 1
-    trend = tuple(
-        TrendPoint(m, sums[m] / counts[m] if counts.get(m) else None, counts.get(m, 0), threshold_of(m), m in paused)
-        for m in window
-    )
+    trend = trend_of(session, centre_id, window, checklists, paused, threshold_of)
 
     return Dashboard(
         centre=CentreRef(centre_id, name),

@@ -12,23 +12,29 @@ the year's end, under the rules the centre had then.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
-from incubator_tui.models import Centre, Organisation, OrgCase, PeerRating, Rating, RatingAmendment, ReviewInput
-from incubator_tui.models.base import new_id, utcnow
 from incubator_tui.rules.membership import member_in_year
-from incubator_tui.rules.rating import COMPONENTS, monthly_component, peer_component, rate
+from incubator_tui.rules.months import month_of
+from incubator_tui.rules.rating import COMPONENTS, peer_component, rate
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
-from incubator_tui.rules.streaks import MonthKind
-from incubator_tui.services import audit
+
+if TYPE_CHECKING:
+    from incubator_tui.models import Organisation, OrgCase, Rating, ReviewInput
+
+# The writers below import the models (SQLModel, pydantic) where they need them:
+# reading the year's ratings (the review screen, `ratings`) works on plain rows
+# and need not pay for importing them.
 
 MAX_CENT = 10000  # components are 0-100 points, stored in hundredths
 INPUT_FIELDS = ("party_cent", "self_cent", "public_cent", "veto")
@@ -43,6 +49,8 @@ UNSET: Any = _Unset()  # "leave as it is", as opposed to None = "clear"
 
 
 def _org(session: Session, org_id: str) -> Organisation:
+    from incubator_tui.models import Organisation
+
     org = session.get(Organisation, org_id)
     if org is None:
         raise UserError("review.org_unknown", name=org_id)
@@ -65,6 +73,8 @@ def check_component_cent(component: str, value: int | None) -> None:
 
 def _open_veto_case_once(session: Session, org: Organisation, year: int, text: str, operator: str) -> OrgCase | None:
     """A veto opens one `veto` case per org and year (DOMAIN 6), whatever later edits say."""
+    from incubator_tui.models import OrgCase
+
     exists = session.execute(
         select(OrgCase.id).where(OrgCase.org_id == org.id, OrgCase.kind == "veto", OrgCase.year == year)
     ).first()
@@ -92,6 +102,9 @@ def set_review_input(
 
     A non-empty veto opens a ``veto`` case the first time for that org-year.
     """
+    from incubator_tui.models import ReviewInput
+    from incubator_tui.services import audit
+
     org = _org(session, org_id)
     _check_member(org, year)
     given = {"party_cent": party_cent, "self_cent": self_cent, "public_cent": public_cent, "veto": veto}
@@ -134,6 +147,10 @@ def set_peer_ratings(
     Old ratings are retired (``active`` false), never deleted.  Setting the
     same ratings again changes nothing.
     """
+    from incubator_tui.models import Organisation, PeerRating
+    from incubator_tui.models.base import new_id, utcnow
+    from incubator_tui.services import audit
+
     org = _org(session, org_id)
     _check_member(org, year)
     for rater, value in ratings:
@@ -179,7 +196,7 @@ def set_peer_ratings(
 # ---------------------------------------------------------------- live ratings
 
 
-@dataclass
+@dataclass(slots=True)  # thousands of them on a district's review screen
 class LiveRating:
     centre_id: str
     centre: str
@@ -226,69 +243,168 @@ def _params(session: Session, centre_id: str, year: int) -> _Params:
     )
 
 
-def _centre_live(session: Session, centre: Centre, year: int, all_members: bool) -> list[LiveRating]:
-    """Live ratings of one centre's orgs with review inputs that year (or, with
-    ``all_members``, also every org that belonged to the centre that year)."""
-    from incubator_tui.services.centres import Checklists
-    from incubator_tui.services.monthly import month_states
+_ORGS = "SELECT id, name, entry_date, end_date FROM organisation WHERE centre_id = :c"
 
-    orgs = {
-        o.id: o for o in session.execute(select(Organisation).where(Organisation.centre_id == centre.id)).scalars()
-    }
-    inputs = {
-        r.org_id: r for r in session.execute(
-            select(ReviewInput).join(Organisation, Organisation.id == ReviewInput.org_id)
-            .where(Organisation.centre_id == centre.id, ReviewInput.year == year)
-        ).scalars()
-    }
-    peers: dict[str, list[PeerRating]] = {}
-    for r in session.execute(
-        select(PeerRating).join(Organisation, Organisation.id == PeerRating.org_id)
-        .where(Organisation.centre_id == centre.id, PeerRating.year == year, PeerRating.active)
-    ).scalars():
-        peers.setdefault(r.org_id, []).append(r)
-    ratings = {
-        r.org_id: r for r in session.execute(
-            select(Rating).join(Organisation, Organisation.id == Rating.org_id)
-            .where(Organisation.centre_id == centre.id, Rating.year == year)
-        ).scalars()
-    }
-    wanted = set(inputs) | set(peers) | set(ratings)
-    if all_members:
-        wanted |= {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
-    if not wanted:
-        return []
-    p = _params(session, centre.id, year)
-    states = month_states(session, centre.id, Checklists(session, centre.id), list(wanted), up_to=f"{year:04d}-12")
-    lo = f"{year:04d}-01"
-    out = []
-    for org_id in wanted:
+# Rows of one centre's orgs for a year; a finalised org needs only its rating row
+# (tested once per org, before its rows are read).
+_NOT_FINALISED = "NOT EXISTS (SELECT 1 FROM rating g WHERE g.org_id = o.id AND g.year = :y)"
+_INPUTS = (
+    "SELECT x.org_id, x.party_cent, x.self_cent, x.public_cent, x.veto FROM organisation o "
+    f"JOIN review_input x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} AND x.year = :y"
+)
+_PEERS = (
+    "SELECT x.org_id, x.rater_org_id, x.value_cent FROM organisation o "
+    f"JOIN peer_rating x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} "
+    "AND x.year = :y AND x.active = :t"
+)
+_RATINGS = (
+    "SELECT x.org_id, x.id, x.composite, x.stars, x.priority, x.inputs FROM rating x "
+    "JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
+)
+
+# The year's complete months (complete as services.monthly.month_states counts
+# them: every item scored or n/a, at least one scored; not exempt; the month
+# not paused), read from ``month_result``.  Whole-year members: summed in SQL per
+# org (and max, so the sum stays exact); the others month by month.
+_MONTHLY = """
+SELECT r.org_id, r.max_cent, {columns}
+FROM month_result r {scope}
+  AND r.month >= :lo AND r.month <= :hi
+  AND r.scored > 0 AND r.scored + r.na_count = {n_items} {paused_filter}
+  AND NOT EXISTS (SELECT 1 FROM exemption e WHERE e.org_id = r.org_id AND e.month = r.month AND e.active = :t)
+{group_by}
+"""
+_CENTRE_SCOPE = "JOIN organisation o ON o.id = r.org_id WHERE o.centre_id = :c"
+_SUMMED = ("SUM(r.earned_cent), COUNT(*), NULL", "GROUP BY r.org_id, r.max_cent")
+_BY_MONTH = ("r.earned_cent, 1, r.month", "")
+
+
+class _Org(NamedTuple):
+    id: str
+    name: str
+    entry_date: date | None
+    end_date: date | None
+    entry_month: str  # "9999-12" without an entry date
+    end_month: str  # "9999-12" while it belongs
+
+
+def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, PostgreSQL dates
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
+    out = {}
+    for org_id, name, entry, end in session.execute(text(_ORGS), {"c": centre_id}).all():
+        entry, end = _as_date(entry), _as_date(end)
+        out[org_id] = _Org(org_id, name, entry, end, month_of(entry) if entry else "9999-12",
+                           month_of(end) if end else "9999-12")
+    return out
+
+
+def _monthly_sums(
+    session: Session, centre_id: str, year: int, orgs: dict[str, _Org], org_ids: list[str],
+) -> dict[str, tuple[Fraction, int]]:
+    """``{org_id: (sum of its complete monthly totals that year, how many)}``, months it belonged only.
+
+    The totals ``month_states`` gives (10 × earned / max), without a state per org-month."""
+    from incubator_tui.services.centres import Checklists
+    from incubator_tui.services.monthly import paused_months
+
+    lo, hi = f"{year:04d}-01", f"{year:04d}-12"
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    params: dict = {"c": centre_id, "lo": lo, "hi": hi, "t": True}
+    checklists = Checklists(session, centre_id)
+    counts = [len(checklists.items_for(m)) for m in months]
+    if len(set(counts)) == 1:
+        n_items, params["n"] = ":n", counts[0]
+    else:
+        n_items = "CASE r.month " + " ".join(f"WHEN :m{i} THEN :n{i}" for i in range(12)) + " END"
+        params.update({f"m{i}": m for i, m in enumerate(months)})
+        params.update({f"n{i}": n for i, n in enumerate(counts)})
+    paused = sorted(m for m in paused_months(session, centre_id) if lo <= m <= hi)
+    paused_filter = ""
+    if paused:
+        paused_filter = "AND r.month NOT IN (" + ",".join(f":p{i}" for i in range(len(paused))) + ")"
+        params.update({f"p{i}": m for i, m in enumerate(paused)})
+
+    def read(ids: list[str], shape: tuple[str, str]):  # noqa: ANN202
+        """(org_id, max_cent, earned, months, month) rows for these orgs."""
+        if len(ids) > 400:  # many: one pass over the centre's orgs beats lists of ids
+            keep = set(ids)
+            sql = _MONTHLY.format(columns=shape[0], scope=_CENTRE_SCOPE, n_items=n_items,
+                                  paused_filter=paused_filter, group_by=shape[1])
+            return [r for r in session.execute(text(sql), params).all() if r[0] in keep]
+        # A few: looked up by id (the centre's own orgs), without walking the centre's.
+        scope = "WHERE r.org_id IN (" + ",".join(f":o{i}" for i in range(len(ids))) + ")"
+        sql = _MONTHLY.format(columns=shape[0], scope=scope, n_items=n_items, paused_filter=paused_filter,
+                              group_by=shape[1])
+        return session.execute(text(sql), {**params, **{f"o{i}": v for i, v in enumerate(ids)}}).all()
+
+    whole, part = [], []
+    for org_id in org_ids:
         org = orgs[org_id]
-        rating = ratings.get(org_id)
-        if rating is not None:
-            out.append(_from_rating(centre, org, rating))
+        (whole if org.entry_month <= lo and org.end_month >= hi else part).append(org_id)
+    out: dict[str, tuple[Fraction, int]] = {}
+    for ids, shape in ((whole, _SUMMED), (part, _BY_MONTH)):
+        if not ids:
             continue
-        entry_m = org.entry_date.strftime("%Y-%m")
-        end_m = org.end_date.strftime("%Y-%m") if org.end_date else "9999-12"
-        totals = [s.total for m, s in sorted(states.get(org_id, {}).items())
-                  if m >= lo and entry_m <= m <= end_m and s.kind is MonthKind.COMPLETE]
+        for org_id, max_cent, earned, n, month in read(ids, shape):
+            if month is not None and not orgs[org_id].entry_month <= month <= orgs[org_id].end_month:
+                continue
+            total, count = out.get(org_id, (Fraction(0), 0))
+            out[org_id] = (total + Fraction(10 * earned, max_cent), count + n)
+    return out
+
+
+def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
+                 all_members: bool) -> list[LiveRating]:
+    """Live ratings of one centre's orgs with review inputs that year (or, with
+    ``all_members``, also every org that belonged to the centre that year).
+
+    Plain rows, no ORM objects: a district has thousands of orgs.  A finalised
+    org is shown from its rating row alone.
+    """
+    orgs = _org_rows(session, centre_id)
+    params = {"c": centre_id, "y": year, "t": True}
+    ratings = {r.org_id: r for r in session.execute(text(_RATINGS), params).all()}
+    inputs = {r.org_id: r for r in session.execute(text(_INPUTS), params).all()}
+    peers: dict[str, list[tuple[str | None, int]]] = {}
+    for org_id, rater, value in session.execute(text(_PEERS), params).all():
+        peers.setdefault(org_id, []).append((rater, value))
+    live_ids = set(inputs) | set(peers)
+    if all_members:
+        live_ids |= {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
+    live_ids -= set(ratings)
+    stored = _FractionCache()
+    out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored) for org_id, r in ratings.items()]
+    if not live_ids:
+        return out
+    p = _params(session, centre_id, year)
+    live = sorted(live_ids)
+    monthly = _monthly_sums(session, centre_id, year, orgs, live)
+    hundredths = _FractionCache(100)
+
+    def cent(v: int | None) -> Fraction | None:
+        return None if v is None else hundredths[v]
+
+    for org_id in live:
+        org = orgs[org_id]
+        total, n_months = monthly.get(org_id, (Fraction(0), 0))
         inp = inputs.get(org_id)
         # Only ratings by orgs that belonged to the centre that year count; unnamed ones count.
         counted = [
-            (r.rater_org_id, Fraction(r.value_cent, 100)) for r in peers.get(org_id, [])
-            if r.rater_org_id is None or (
-                (rater := orgs.get(r.rater_org_id)) is not None
-                and member_in_year(year, rater.entry_date, rater.end_date)
+            (rater, hundredths[value]) for rater, value in peers.get(org_id, ())
+            if rater is None or (
+                (other := orgs.get(rater)) is not None and member_in_year(year, other.entry_date, other.end_date)
             )
         ]
         peer, peer_warnings = peer_component(counted, org_id)
-
-        def cent(v: int | None) -> Fraction | None:
-            return None if v is None else Fraction(v, 100)
-
         components = {
             "party": cent(inp.party_cent) if inp else None,
-            "monthly": monthly_component(totals, p.min_months),
+            # rules.rating.monthly_component, from the totals' sum and count
+            "monthly": Fraction(total * 10, n_months) if n_months >= max(p.min_months, 1) else None,
             "self": cent(inp.self_cent) if inp else None,
             "peer": peer,
             "public": cent(inp.public_cent) if inp else None,
@@ -300,39 +416,58 @@ def _centre_live(session: Session, centre: Centre, year: int, all_members: bool)
             warnings.append("review.vetoed")
         if result.capped:
             warnings.append("review.capped")
-        if components["monthly"] is None and totals:
+        if components["monthly"] is None and n_months:
             warnings.append("review.few_months")
         out.append(LiveRating(
-            centre.id, centre.name, org_id, org.name, year, components, result.composite, result.stars,
+            centre_id, centre_name, org_id, org.name, year, components, result.composite, result.stars,
             result.missing, warnings, result.vetoed, veto, result.capped,
-            sum(1 for r, _ in counted if r != org_id), len(totals),
+            sum(1 for r, _ in counted if r != org_id), n_months,
         ))
     return out
 
 
-def _from_rating(centre: Centre, org: Organisation, rating: Rating) -> LiveRating:
-    """A finalised rating as recorded: its stored values win over live ones."""
-    inputs = rating.inputs or {}
+class _FractionCache(dict):
+    """Fractions by key, made once: ratings repeat the same few values thousands of times."""
+
+    def __init__(self, denominator: int | None = None) -> None:
+        super().__init__()
+        self.denominator = denominator
+
+    def __missing__(self, key):  # noqa: ANN001, ANN204
+        value = self[key] = Fraction(key) if self.denominator is None else Fraction(key, self.denominator)
+        return value
+
+
+def _from_rating(
+    centre_id: str, centre_name: str, org: _Org, year: int, rating, fractions: _FractionCache,  # noqa: ANN001
+) -> LiveRating:
+    """A finalised rating as recorded: its stored values win over live ones.
+
+    ``fractions`` turns the stored exact values ("175/2") into Fractions, each distinct one once."""
+    inputs = rating.inputs
+    if isinstance(inputs, str):  # SQLite hands JSON back as text
+        inputs = json.loads(inputs)
+    inputs = inputs or {}
     comps = inputs.get("components", {})
-    components = {c: (Fraction(comps[c]) if comps.get(c) is not None else None) for c in COMPONENTS}
+    components = {c: (fractions[comps[c]] if comps.get(c) is not None else None) for c in COMPONENTS}
     return LiveRating(
-        centre.id, centre.name, org.id, org.name, rating.year, components,
-        Fraction(rating.composite) if rating.composite else None, rating.stars,
+        centre_id, centre_name, org.id, org.name, year, components,
+        fractions[rating.composite] if rating.composite else None, rating.stars,
         tuple(inputs.get("missing", ())), list(inputs.get("warnings", [])), bool(inputs.get("vetoed")),
         inputs.get("veto", ""), bool(inputs.get("capped")), int(inputs.get("peer_raters", 0)),
-        int(inputs.get("monthly_months", 0)), True, rating.id, rating.priority,
+        int(inputs.get("monthly_months", 0)), True, rating.id, bool(rating.priority),
     )
 
 
 def ratings_for_year(session: Session, centre_id: str | None, year: int) -> list[LiveRating]:
     """Every org with review inputs (or a finalised rating) that year, sorted by
     org name in code-point order; all centres when ``centre_id`` is None."""
-    stmt = select(Centre)
+    sql, params = "SELECT id, name FROM centre", {}
     if centre_id is not None:
-        stmt = stmt.where(Centre.id == centre_id)
+        sql, params = sql + " WHERE id = :c", {"c": centre_id}
     out: list[LiveRating] = []
-    for centre in session.execute(stmt).scalars():
-        out.extend(_centre_live(session, centre, year, all_members=False))
+    for cid, name in session.execute(text(sql), params).all():
+        out.extend(_centre_live(session, cid, name, year, all_members=False))
     out.sort(key=lambda r: (r.org, r.centre))
     return out
 
@@ -361,6 +496,8 @@ def finalise_year(session: Session, centre_id: str, year: int, operator: str) ->
     stars put the org on the priority list; three or fewer open an ``annual``
     case (also for a vetoed org: the rating's case is distinct from the veto's).
     """
+    from incubator_tui.models import Centre, Organisation, Rating
+    from incubator_tui.services import audit
     from incubator_tui.services.cases import open_case
     from incubator_tui.services.clock import today
 
@@ -370,7 +507,7 @@ def finalise_year(session: Session, centre_id: str, year: int, operator: str) ->
     p = _params(session, centre_id, year)
     result = FinaliseResult(year)
     on = today()
-    for live in sorted(_centre_live(session, centre, year, all_members=True), key=lambda r: r.org):
+    for live in sorted(_centre_live(session, centre.id, centre.name, year, all_members=True), key=lambda r: r.org):
         if live.finalised:
             result.already.append(live)
             continue
@@ -418,6 +555,9 @@ def amend_rating(session: Session, rating_id: str, new_stars: int, reason: str, 
     The priority flag follows the stars; lowering to three stars or fewer
     opens an ``annual`` case when the year has none for the org yet.
     """
+    from incubator_tui.models import Organisation, OrgCase, Rating, RatingAmendment
+    from incubator_tui.services import audit
+
     rating = session.get(Rating, rating_id)
     if rating is None:
         raise UserError("review.rating_unknown", id=rating_id)
