@@ -1,4 +1,4 @@
-"""Proposed for tests/test_app.py (not added: that file is not mine): the review table pages its rows."""
+"""The review table pages its rows: a page at first, more as the cursor nears the end."""
 
 from __future__ import annotations
 

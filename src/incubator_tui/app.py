@@ -168,6 +168,12 @@ class IncubatorApp(LocalizedBindings, App):
         if self.exit_when_ready:
             self.exit()
             return
+        # Everything made so far (modules, styles, the first screen) lives as long
+        # as the app: move it out of the collector's sight, so that later full
+        # collections do not rescan it in the middle of a screen switch.
+        import gc
+
+        gc.freeze()
         self._daily_backup()
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)

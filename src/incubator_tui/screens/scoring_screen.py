@@ -28,6 +28,7 @@ Design notes (where the contract left the choice to us):
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import unicodedata
@@ -40,6 +41,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual._context import NoActiveAppError
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
@@ -52,7 +54,7 @@ from incubator_tui.rules.scoring import NA, cents_to_text, format_total, month_r
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.services.clock import current_month
 from incubator_tui.services.scoring import Cell, Grid, GridRow
-from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine, item_label
+from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine, item_label, name_cells
 
 DIGITS = frozenset("0123456789.")
 MAX_TYPED = 6  # "10.00" is the longest useful score
@@ -162,9 +164,26 @@ class ScoringScreen(BaseScreen):
         self._confirmed: dict[tuple[str, str, str], Cell] = {}  # last value known to be saved
         self._row_index: dict[str, int] = {}
         self._item_index: dict[str, int] = {}
+        # Each row's progress (see _row_progress) and how many rows are in each, kept
+        # up to date row by row: the header is repainted per saved cell, and
+        # recounting thousands of rows each time would cost a keystroke's budget.
+        self._progress: list[int] = []
+        self._progress_counts: list[int] = [0, 0, 0, 0]
         self._left_mode = False
         self._shown_once = False
         self._last_notice: tuple[str, float] = ("", 0.0)
+        # Start reading the month now, on the database thread, while Textual parses
+        # the CSS and composes the screen (a district's month takes ~0.1 s to read).
+        try:
+            app = self.app
+        except NoActiveAppError:  # made outside a running app: on_mount loads it
+            app = None
+        if app is not None:
+            # Styled with the CSS in force when it mounts: without this, Textual's
+            # first switch to the mode re-parses every stylesheet twice more (~30 ms).
+            self._css_update_count = app._css_update_count
+            if app.centre_id is not None:
+                self._request_load(self.month)
 
     # -- composition ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -184,7 +203,10 @@ class ScoringScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self._line("banner").display = False
-        self._request_load(self.month)
+        if not self._load_seq:
+            self._request_load(self.month)
+        elif self._loading:
+            self._line("header").set(t("scoring.loading", month=self.month))
 
     def on_screen_resume(self) -> None:
         # Back from another mode: the data may have changed (orgs added, an import): reload.
@@ -673,8 +695,18 @@ class ScoringScreen(BaseScreen):
             table.set_item(r, self._item_index[item_id], table.value_text(row.cells.get(item_id), row, grid))
         table.set_summary(r, row, grid)
         if changed:
+            self._recount(r)
             self._render_header()
             self._enqueue(SaveJob(grid.centre_id, row.org_id, row.name, grid.month, changed, gens, reason_only))
+
+    def _recount(self, r: int) -> None:
+        """Row ``r`` changed: move it to its new place in the progress counts."""
+        new = _row_progress(self.grid, self.grid.rows[r])
+        old = self._progress[r]
+        if new != old:
+            self._progress[r] = new
+            self._progress_counts[old] -= 1
+            self._progress_counts[new] += 1
 
     # -- the database queue -----------------------------------------------------------------------
     def _enqueue(self, job: Any) -> None:
@@ -718,7 +750,8 @@ class ScoringScreen(BaseScreen):
         self._loading = True
         if keep is not None:
             self._keep = keep
-        self._line("header").set(t("scoring.loading", month=month))
+        if self.is_mounted:  # else on_mount says so
+            self._line("header").set(t("scoring.loading", month=month))
         self._enqueue(LoadJob(centre_id, month, self._load_seq))
 
     def _current_keep(self) -> tuple:
@@ -739,8 +772,13 @@ class ScoringScreen(BaseScreen):
                 self._render_header()
             self._refuse(t("scoring.action_failed", error=message.error))
             return
-        grid, centre_name = message.result
+        grid, centre_name, progress = message.result
         self.grid = grid
+        self._progress = progress
+        counts = [0, 0, 0, 0]
+        for state in progress:
+            counts[state] += 1
+        self._progress_counts = counts
         self.month = grid.month
         self.centre_name = centre_name
         self._gen.clear()
@@ -793,6 +831,7 @@ class ScoringScreen(BaseScreen):
                                 r, self._item_index[item_id], self.table.value_text(row.cells[item_id], row, grid)
                             )
                 self.table.set_summary(r, row, grid)
+                self._recount(r)
                 self._render_header()
                 self._render_detail()
             self._refuse(
@@ -830,6 +869,7 @@ class ScoringScreen(BaseScreen):
                 row = grid.rows[r]
                 row.exempt = job.reason if job.kind == "exempt" else None
                 self.table.set_row(r, row, grid)
+                self._recount(r)
                 self._render_header()
                 self._render_detail()
             key = "scoring.exempt_done" if job.kind == "exempt" else "scoring.exempt_lifted"
@@ -857,8 +897,7 @@ class ScoringScreen(BaseScreen):
         grid = self.grid
         if grid is None:
             return
-        done, partial, empty = grid.progress()
-        exempt = sum(1 for row in grid.rows if row.exempt is not None)
+        done, partial, empty, exempt = self._progress_counts  # as grid.progress(), kept row by row
         state = "closed" if grid.closed else "paused" if grid.paused else "open"
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(t("scoring.title", month=grid.month), style="bold")
@@ -983,12 +1022,22 @@ def _execute(db, operator: str, job: Any) -> Any:
     from incubator_tui.services import scoring
 
     if isinstance(job, LoadJob):
-        from incubator_tui.models import Centre
-
-        with db.session() as s:
-            grid = scoring.load_grid(s, job.centre_id, job.month)
-            centre = s.get(Centre, job.centre_id)
-            return grid, (centre.name if centre is not None else "")
+        # A month of thousands of organisations makes ~100,000 objects that all live
+        # on: left to itself the collector would walk the whole heap two or three
+        # times meanwhile (~60 ms each, GIL held, the UI thread waiting).  Paused, the
+        # new objects are collected once, young, when it resumes.
+        paused_gc = gc.isenabled()
+        gc.disable()
+        try:
+            with db.session() as s:
+                grid = scoring.load_grid(s, job.centre_id, job.month)
+            # Counted here, off the UI thread (thousands of rows); then kept row by row.
+            progress = [_row_progress(grid, row) for row in grid.rows]
+            name_cells(grid)  # measured here too, for the column plan
+        finally:
+            if paused_gc:
+                gc.enable()
+        return grid, grid.centre_name, progress
     if isinstance(job, SaveJob):
         with db.session() as s:
             res = scoring.save_cells(
@@ -1012,6 +1061,14 @@ def _execute(db, operator: str, job: Any) -> Any:
         elif job.kind in ("pause", "resume"):
             scoring.set_paused(s, job.centre_id, job.month, job.kind == "pause", operator)
     return None
+
+
+def _row_progress(grid: Grid, row: GridRow) -> int:
+    """0 complete, 1 begun, 2 not started, 3 exempt: the row's part of ``Grid.progress``."""
+    if row.exempt is not None:
+        return 3
+    res = grid.result(row)
+    return 0 if res.complete else 1 if res.scored or res.na else 2
 
 
 def _latest_case(session, org_id: str) -> OpenedCase:

@@ -4,6 +4,10 @@ Every committed cell is saved in its own transaction with its audit entry,
 and a save that completes a third low month opens the case (DOMAIN 4) in the
 same transaction.  Totals and streaks shown while typing are computed from
 the in-memory :class:`Grid` with the pure rules, never by re-reading.
+
+Loading a month (:func:`load_grid`) reads plain rows only, no SQLModel classes:
+the table classes (and the services built on them) are imported by the writers,
+when the first cell is saved, so that opening the grid does not pay for them.
 """
 
 from __future__ import annotations
@@ -11,25 +15,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
-from incubator_tui.models import CentreMonth, Exemption, Score
-from incubator_tui.models.base import new_id, utcnow
 from incubator_tui.rules.membership import member_in
 from incubator_tui.rules.months import month_of
 from incubator_tui.rules.scoring import NA, MonthResult, month_result, validate_score_cents
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_level, streak_as_of
-from incubator_tui.services import audit
-from incubator_tui.services.cases import open_case_org_ids, open_monthly_cases
 from incubator_tui.services.centres import Checklists, Item, setting_entries
-from incubator_tui.services.monthly import org_infos, refresh_results, streak_states
+from incubator_tui.services.monthly import OrgInfo, streak_states
+
+if TYPE_CHECKING:
+    from incubator_tui.models import CentreMonth
 
 
-@dataclass
+# Slotted: a month of a district holds thousands of rows and cells, and each
+# instance without a __dict__ is one object for the garbage collector, not two.
+@dataclass(slots=True)
 class Cell:
     value_cent: int | None = None
     na: bool = False
@@ -40,7 +46,7 @@ class Cell:
         return self.value_cent is None and not self.na
 
 
-@dataclass
+@dataclass(slots=True)
 class GridRow:
     org_id: str
     name: str
@@ -63,6 +69,7 @@ class Grid:
     step_cent: int
     run_length: int
     threshold_of: Callable[[str], Fraction]
+    centre_name: str = ""
 
     def result(self, row: GridRow) -> MonthResult:
         return month_result(
@@ -128,18 +135,66 @@ def _as_date(value):
     return date.fromisoformat(str(value)[:10])
 
 
-def _member_infos(session: Session, centre_id: str, ids: list[str]) -> dict:
-    wanted = set(ids)
-    infos = org_infos(session, centre_id, None if len(ids) > 200 else ids)
-    return {k: v for k, v in infos.items() if k in wanted}
+def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo, str]]:
+    """(OrgInfo, pinyin) of the orgs that belong to the centre in ``month`` (DOMAIN 2), in pinyin order.
+
+    One query serves both the grid's rows and the streak reader's org infos;
+    the few distinct dates are parsed once each.
+    """
+    rows = session.execute(
+        text(
+            "SELECT id, name, pinyin, entry_date, end_date, status FROM organisation "
+            "WHERE centre_id = :c ORDER BY pinyin, name"
+        ),
+        {"c": centre_id},
+    ).all()
+    dates: dict = {}
+
+    def as_date(value):
+        if value is None:
+            return None
+        parsed = dates.get(value)
+        if parsed is None:
+            parsed = dates[value] = _as_date(value)
+        return parsed
+
+    out = []
+    for org_id, name, pinyin, entry_value, end_value, status in rows:
+        entry, end = as_date(entry_value), as_date(end_value)
+        if member_in(month, entry, end):
+            out.append((OrgInfo(org_id, name, month_of(entry), month_of(end) if end else None, status), pinyin))
+    return out
+
+
+def _month_flags(session: Session, centre_id: str, month: str) -> tuple[bool, bool]:
+    """(closed, paused) of the centre's month."""
+    row = session.execute(
+        text("SELECT closed, paused FROM centre_month WHERE centre_id = :c AND month = :m"),
+        {"c": centre_id, "m": month},
+    ).first()
+    return (bool(row[0]), bool(row[1])) if row is not None else (False, False)
+
+
+def _open_case_orgs(session: Session, org_ids) -> set[str]:
+    """Those of ``org_ids`` with an open case (as services.cases.open_case_org_ids, in plain SQL)."""
+    from incubator_tui.rules.cases import OPEN_STATES
+
+    states = sorted(str(getattr(state, "value", state)) for state in OPEN_STATES)
+    params = {f"s{i}": v for i, v in enumerate(states)}
+    marks = ",".join(f":s{i}" for i in range(len(states)))
+    rows = session.execute(text(f"SELECT org_id FROM org_case WHERE state IN ({marks})"), params)
+    return {org_id for (org_id,) in rows if org_id in org_ids}
 
 
 def load_grid(session: Session, centre_id: str, month: str) -> Grid:
+    from incubator_tui.rules.months import previous_month
+
     checklists = Checklists(session, centre_id)
     items = checklists.items_for(month)
-    members = members_in_month(session, centre_id, month)
-    ids = [m.id for m in members]
-    cells: dict[str, dict[str, Cell]] = {i: {} for i in ids}
+    entries = setting_entries(session, centre_id)
+    threshold_of = threshold_for(entries)
+    members = _members(session, centre_id, month)
+    cells: dict[str, dict[str, Cell]] = {info.id: {} for info, _pinyin in members}
     for org_id, item_id, value, na, reason in session.execute(
         text(
             "SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason FROM score s "
@@ -147,8 +202,9 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
         ),
         {"c": centre_id, "m": month},
     ):
-        if org_id in cells:
-            cells[org_id][item_id] = Cell(value, bool(na), reason or "")
+        row_cells = cells.get(org_id)
+        if row_cells is not None:
+            row_cells[item_id] = Cell(value, bool(na), reason or "")
     exempt = dict(
         session.execute(
             text(
@@ -158,36 +214,35 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
             {"c": centre_id, "m": month, "t": True},
         ).all()
     )
-    from incubator_tui.rules.months import previous_month
-
     # Enough history to recount each row's streak as it is typed (a window, not every month).
     history, _streaks = streak_states(
-        session, centre_id, checklists, _member_infos(session, centre_id, ids),
-        previous_month(month), threshold_for(setting_entries(session, centre_id)),
+        session, centre_id, checklists, {info.id: info for info, _pinyin in members},
+        previous_month(month), threshold_of,
     )
-    month_row = session.execute(
-        select(CentreMonth).where(CentreMonth.centre_id == centre_id, CentreMonth.month == month)
-    ).scalars().first()
-    entries = setting_entries(session, centre_id)
-    open_orgs = open_case_org_ids(session, ids)
+    closed, paused = _month_flags(session, centre_id, month)
+    open_orgs = _open_case_orgs(session, cells)
+    centre_name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar()
     rows = [
         GridRow(
-            org_id=m.id, name=m.name, pinyin=m.pinyin, entry_month=month_of(_as_date(m.entry_date)),
-            cells=cells[m.id], exempt=exempt.get(m.id), history=history.get(m.id, {}),
-            has_open_case=m.id in open_orgs,
+            org_id=info.id, name=info.name, pinyin=pinyin, entry_month=info.entry_month,
+            cells=cells[info.id], exempt=exempt.get(info.id), history=history.get(info.id, {}),
+            has_open_case=info.id in open_orgs,
         )
-        for m in members
+        for info, pinyin in members
     ]
     return Grid(
-        centre_id=centre_id, month=month, items=items, rows=rows,
-        closed=bool(month_row and month_row.closed), paused=bool(month_row and month_row.paused),
+        centre_id=centre_id, month=month, items=items, rows=rows, closed=closed, paused=paused,
         step_cent=value_in_force(entries, "score_step_cent", month),
         run_length=value_in_force(entries, "run_length", month),
-        threshold_of=threshold_for(entries),
+        threshold_of=threshold_of, centre_name=centre_name or "",
     )
 
 
 def _centre_month(session: Session, centre_id: str, month: str) -> CentreMonth | None:
+    from sqlalchemy import select
+
+    from incubator_tui.models import CentreMonth
+
     return session.execute(
         select(CentreMonth).where(CentreMonth.centre_id == centre_id, CentreMonth.month == month)
     ).scalars().first()
@@ -231,6 +286,14 @@ def save_cells(
     ``values`` maps item id to the new cell.  With ``reason_only`` only the
     reasons are written (the values are left as they are).
     """
+    from sqlalchemy import insert, select, update
+
+    from incubator_tui.models import Score
+    from incubator_tui.models.base import new_id, utcnow
+    from incubator_tui.services import audit
+    from incubator_tui.services.cases import open_monthly_cases
+    from incubator_tui.services.monthly import refresh_results
+
     check_writable(session, centre_id, month)
     _check_org(session, centre_id, org_id, month)
     checklists = Checklists(session, centre_id)
@@ -296,6 +359,11 @@ def _cell_text(cell: Cell) -> str | None:
 
 
 def set_exempt(session: Session, centre_id: str, org_id: str, month: str, reason: str, operator: str) -> None:
+    from sqlalchemy import select
+
+    from incubator_tui.models import Exemption
+    from incubator_tui.services import audit
+
     if not reason.strip():
         raise UserError("exempt.reason_required")
     check_writable(session, centre_id, month)
@@ -315,6 +383,12 @@ def set_exempt(session: Session, centre_id: str, org_id: str, month: str, reason
 
 
 def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, operator: str) -> None:
+    from sqlalchemy import select
+
+    from incubator_tui.models import Exemption
+    from incubator_tui.services import audit
+    from incubator_tui.services.cases import open_monthly_cases
+
     check_writable(session, centre_id, month)
     row = session.execute(
         select(Exemption).where(Exemption.org_id == org_id, Exemption.month == month)
@@ -328,6 +402,8 @@ def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, opera
 
 
 def _upsert_month(session: Session, centre_id: str, month: str) -> CentreMonth:
+    from incubator_tui.models import CentreMonth
+
     row = _centre_month(session, centre_id, month)
     if row is None:
         row = CentreMonth(centre_id=centre_id, month=month)
@@ -337,6 +413,8 @@ def _upsert_month(session: Session, centre_id: str, month: str) -> CentreMonth:
 
 
 def close_month(session: Session, centre_id: str, month: str, operator: str) -> None:
+    from incubator_tui.services import audit
+
     row = _upsert_month(session, centre_id, month)
     if not row.closed:
         audit.record(session, operator, "centre_month", row.id, "closed", False, True)
@@ -345,6 +423,8 @@ def close_month(session: Session, centre_id: str, month: str, operator: str) -> 
 
 
 def reopen_month(session: Session, centre_id: str, month: str, reason: str, operator: str) -> None:
+    from incubator_tui.services import audit
+
     if not reason.strip():
         raise UserError("month.reopen_reason_required")
     row = _upsert_month(session, centre_id, month)
@@ -357,6 +437,8 @@ def reopen_month(session: Session, centre_id: str, month: str, reason: str, oper
 
 
 def set_paused(session: Session, centre_id: str, month: str, paused: bool, operator: str) -> None:
+    from incubator_tui.services import audit
+
     row = _upsert_month(session, centre_id, month)
     if row.closed:
         raise UserError("month.closed", month=month)

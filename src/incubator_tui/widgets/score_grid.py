@@ -6,6 +6,12 @@ presents: the scoring screen owns the editing and calls :meth:`ScoreGrid.set_ite
 and :meth:`ScoreGrid.set_summary` to repaint one cell and its row's summary
 per keystroke; :meth:`ScoreGrid.show` fills the whole table once per load.
 
+Thousands of rows: :meth:`ScoreGrid.show` registers every row (so the cursor,
+``row_count`` and scrolling cover them all) but makes no cells: a row's cells
+are made from the in-memory Grid when it is first drawn or read
+(:class:`_RowCells`), so opening a month costs the same for 50 organisations as
+for 5,000, and memory holds the rows on screen, not the whole month.
+
 Colours come from component classes styled in ``screens/scoring_screen.tcss``
 with theme variables, so themes apply.  Widths are display cells
 (``rich.cells.cell_len``), so Chinese names line up.
@@ -13,16 +19,21 @@ with theme variables, so themes apply.  Widths are display cells
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.padding import Padding
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.renderables.styled import Styled
 from textual.widget import Widget
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellDoesNotExist, ColumnKey, RowKey
+from textual.widgets._data_table import CellDoesNotExist, ColumnKey, Row, RowKey
 
 from incubator_tui.i18n import get_language, t
 from incubator_tui.rules.scoring import MonthResult, cents_to_text, format_total
@@ -67,6 +78,25 @@ def _split_even(text: str, lines: int) -> list[str]:
     return out
 
 
+def name_cells(grid: Grid) -> int:
+    """The widest organisation name of ``grid``, in display cells.
+
+    Measured once per Grid (the screen asks on the database thread, right after
+    the load): thousands of CJK names take ~10 ms, and every resize replans.
+    """
+    cached = grid.__dict__.get("_name_cells")
+    if cached is None:
+        # A name is at most two cells a character: measure the longest names first
+        # and stop once no shorter one could be wider than the widest so far.
+        widest = None
+        for name in sorted({row.name for row in grid.rows}, key=len, reverse=True):
+            if widest is not None and 2 * len(name) <= widest:
+                break
+            widest = max(cell_len(name), widest or 0)
+        cached = grid.__dict__["_name_cells"] = NAME_MIN if widest is None else widest
+    return cached
+
+
 @dataclass(frozen=True)
 class Layout:
     """Column widths (content, without padding) and the header height for one width."""
@@ -87,8 +117,7 @@ def plan_layout(grid: Grid, width: int) -> Layout:
     value_w = max(cell_len(t("scoring.na_short")), 4 + len(EDIT_MARK))  # "不适用", "1.5*", "10_"
     total_w = max(cell_len(t("scoring.col.total")), 4, cell_len(t("scoring.exempt_short")))
     streak_w = max(cell_len(t("scoring.col.streak")), 2)
-    names = max((cell_len(r.name) for r in grid.rows), default=NAME_MIN)
-    names = max(names, cell_len(t("scoring.col.org")))
+    names = max(name_cells(grid), cell_len(t("scoring.col.org")))
     fixed = (total_w + 2 * PADDING) + (streak_w + 2 * PADDING)
 
     def widths(mode: int) -> tuple[int, ...]:
@@ -157,6 +186,172 @@ class _IndexedCache(LRUCache):
         self._indexed = 0
 
 
+class _RowCells(dict):
+    """DataTable's ``_data`` (row key -> {column key: cell}), made row by row on demand.
+
+    A row asked for is made from the Grid (``build``) and remembered in a small
+    LRU (drawing reads a row once per line, ``get_cell_at`` once per cursor move);
+    a row whose cells are changed (:meth:`keep`) is stored for good, so that
+    what the screen put there (the text being typed...) stays until it changes it.
+    """
+
+    def __init__(self, build, count, recent: int = 256) -> None:
+        super().__init__()
+        self._build = build
+        self._count = count
+        self._recent: LRUCache = LRUCache(recent)
+
+    def __missing__(self, key):
+        cells = self._recent.get(key)
+        if cells is None:
+            cells = self._build(key)  # KeyError for a row that is not in the table
+            self._recent[key] = cells
+        return cells
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __len__(self) -> int:  # DataTable asks len(_data) for "has rows"
+        return self._count()
+
+    def keep(self, key) -> dict:
+        """The row's cells, stored from now on (to be changed in place)."""
+        cells = dict.get(self, key)
+        if cells is None:
+            cells = self[key]
+            dict.__setitem__(self, key, cells)
+            self._recent.discard(key)
+        return cells
+
+    def forget_made(self) -> None:
+        """Drop the rows made but not changed (their styles changed)."""
+        self._recent.clear()
+
+    def clear(self) -> None:
+        super().clear()
+        self._recent.clear()
+
+
+class _RowPlaces:
+    """DataTable's ``_row_locations`` (row key <-> row index) over the grid's org ids.
+
+    A key is the org id; RowKey objects are made when asked for (they hash and
+    compare as their string), so a month of thousands of rows costs one list and
+    one dict, not a RowKey, a Row and two dict entries per row.
+    """
+
+    __slots__ = ("_ids", "_index")
+
+    def __init__(self, ids: list[str] | None = None) -> None:
+        self._ids = ids or []
+        self._index = {org_id: n for n, org_id in enumerate(self._ids)}
+
+    def get(self, key) -> int | None:
+        return self._index.get(key)
+
+    def get_key(self, index: int) -> RowKey | None:
+        return RowKey(self._ids[index]) if 0 <= index < len(self._ids) else None
+
+    def contains_value(self, index: int) -> bool:
+        return 0 <= index < len(self._ids)
+
+    def __contains__(self, key) -> bool:
+        return key in self._index
+
+    def __iter__(self):
+        return (RowKey(org_id) for org_id in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class _RowsView:
+    """DataTable's ``rows`` (row key -> Row) for rows that are all one line high."""
+
+    __slots__ = ("_places",)
+
+    def __init__(self, places: _RowPlaces) -> None:
+        self._places = places
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __contains__(self, key) -> bool:
+        return key in self._places
+
+    def __getitem__(self, key) -> Row:
+        if key not in self._places:
+            raise KeyError(key)
+        return Row(key if isinstance(key, RowKey) else RowKey(key), 1)
+
+    def get(self, key, default=None):
+        return self[key] if key in self._places else default
+
+    def __iter__(self):
+        return iter(self._places)
+
+    keys = __iter__
+
+    def values(self):
+        return (Row(key, 1) for key in self._places)
+
+    def items(self):
+        return ((key, Row(key, 1)) for key in self._places)
+
+    def clear(self) -> None:
+        self._places = _RowPlaces()
+
+
+class _Lines:
+    """DataTable's ``_y_offsets`` for rows one line high: line y is row y.
+
+    DataTable builds a list of every line of the table (and the list of every
+    row it comes from) again after each resize or load; here it is a view.
+    """
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: DataTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._table.rows)
+
+    def __getitem__(self, y: int) -> tuple[RowKey, int]:
+        key = self._table._row_locations.get_key(y) if y >= 0 else None
+        if key is None:
+            raise IndexError(y)
+        return key, 0
+
+    def clear(self) -> None:
+        pass
+
+
+class _OrderedRows(Sequence):
+    """DataTable's ``ordered_rows`` as a view (DataTable lists every row anew after each change)."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: DataTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._table.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        key = self._table._row_locations.get_key(index) if index >= 0 else None
+        if key is None:
+            raise IndexError(index)
+        return self._table.rows[key]
+
+
 class ScoreGrid(DataTable, inherit_bindings=False):
     """The grid of one month's scores.  No bindings of its own: the screen handles the keys."""
 
@@ -182,6 +377,101 @@ class ScoreGrid(DataTable, inherit_bindings=False):
         self._cell_render_cache = _IndexedCache(10000, lambda k: (k[0], k[1]))
         self._row_render_cache = _IndexedCache(1000, lambda k: k[0])
         self._line_cache = _IndexedCache(1000, lambda k: k[0])
+        # Rows are registered by show() and their cells made when first needed.
+        self._grid: Grid | None = None
+        self._column_keys: list[ColumnKey] = []
+        self._data = _RowCells(self._make_row, lambda: len(self.rows))
+        # Rendered cells by what they show (see _render_cell): most cells repeat.
+        self._look_cache: LRUCache = LRUCache(4096)
+        self._plain_styles: dict[Style, tuple[Style, dict]] = {}
+        self._lines = _Lines(self)
+        self._ordered = _OrderedRows(self)
+
+    # -- rows made on demand (see _RowCells) ------------------------------------------------
+    @property
+    def _y_offsets(self) -> _Lines:
+        return self._lines
+
+    @property
+    def ordered_rows(self) -> _OrderedRows:
+        return self._ordered
+
+    def _make_row(self, row_key: RowKey) -> dict:
+        index = self._row_locations.get(row_key)
+        grid = self._grid
+        if index is None or grid is None:
+            raise KeyError(row_key)
+        return dict(zip(self._column_keys, self.row_cells(grid.rows[index], grid)))
+
+    def _render_cell(self, row_index, column_index, base_style, width, cursor=False, hover=False):
+        """DataTable._render_cell, rendering each distinct look of a cell once.
+
+        DataTable renders every cell on its own (~75 µs each through rich), as its
+        segments carry the cell's position for the mouse.  Here a data cell is
+        rendered by rich once per (content, width, styles), without the position,
+        which is then added to the segments' styles, as DataTable would have it.
+        """
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        cache_key = (
+            row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+            self._show_hover_cursor, self._update_count, self._pseudo_class_state,
+        )
+        lines = self._cell_render_cache.get(cache_key)
+        if lines is not None:
+            return lines
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Text) or self.rows[row_key].height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, row_index < self.fixed_rows or column_index < self.fixed_columns, hover, cursor,
+            self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        plain = self._plain_styles.get(base_style)
+        if plain is None:  # the row style without its meta (the fixed columns carry some)
+            plain = self._plain_styles[base_style] = (base_style.clear_meta_and_links(), base_style.meta)
+        plain_style, base_meta = plain
+        pre_style = plain_style + component_style
+        look = (
+            cell.plain, tuple(cell.spans), cell.style, cell.justify, cell.overflow, cell.no_wrap, cell.end,
+            width, pre_style, post_style,
+        )
+        plain_lines = self._look_cache.get(look)
+        if plain_lines is None:
+            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+            plain_lines = self.app.console.render_lines(
+                Styled(Padding(cell, (0, self.cell_padding)), pre_style=pre_style, post_style=post_style), options
+            )
+            self._look_cache[look] = plain_lines
+        # The meta DataTable puts first (base_style + {"row", "column"}), then the rest.
+        meta = Style.from_meta({**base_meta, "row": row_index, "column": column_index})
+        lines = [
+            [Segment(text, None if control else meta + style if style else meta, control)
+             for text, style, control in line]
+            for line in plain_lines
+        ]
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
+    def _get_cell_region(self, coordinate: Coordinate) -> Region:
+        # Every row is one line high: the row index is the line (DataTable sums the
+        # heights of all the rows above, per cell refreshed).
+        if not self.is_valid_coordinate(coordinate):
+            return Region(0, 0, 0, 0)
+        row_index, column_index = coordinate
+        columns = self.ordered_columns
+        x = sum(column.get_render_width(self) for column in columns[:column_index]) + self._row_label_column_width
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(x, y, columns[column_index].get_render_width(self), 1)
+
+    def _get_row_region(self, row_index: int) -> Region:
+        if not self.is_valid_row_index(row_index):
+            return Region(0, 0, 0, 0)
+        width = sum(column.get_render_width(self) for column in self.columns.values()) + self._row_label_column_width
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(0, y, max(self.size.width, width), 1)
 
     def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
         # With a cell cursor a row looks the same wherever the cursor is, unless the
@@ -198,15 +488,16 @@ class ScoreGrid(DataTable, inherit_bindings=False):
 
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
         """Change one cell and repaint only its row (the columns have fixed widths)."""
-        if update_width:
-            super().update_cell(row_key, column_key, value, update_width=True)
-            return
         row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
         column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
         row_index = self._row_locations.get(row_key)
         if row_index is None or column_key not in self._column_locations:
             raise CellDoesNotExist(f"No cell exists for row_key={row_key!r}, column_key={column_key!r}.")
-        self._data[row_key][column_key] = value
+        cells = self._data.keep(row_key)
+        if update_width:
+            super().update_cell(row_key, column_key, value, update_width=True)
+            return
+        cells[column_key] = value
         self._row_renderable_cache.discard((self._update_count, row_index))
         self._cell_render_cache.purge((row_key, column_key))
         self._row_render_cache.purge(row_key)
@@ -223,6 +514,9 @@ class ScoreGrid(DataTable, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         self._styles = {}
+        self._data.forget_made()
+        self._look_cache.clear()
+        self._plain_styles = {}
         super().notify_style_update()
 
     # -- what a cell shows --------------------------------------------------------------------
@@ -288,9 +582,12 @@ class ScoreGrid(DataTable, inherit_bindings=False):
         return Text.assemble(*(p + "\n" for p in parts), (mx, max_style))
 
     def show(self, grid: Grid, width: int) -> None:
-        """Fill the table with ``grid``: clear() + add_rows, columns planned for ``width``."""
+        """Show ``grid``: clear(), columns planned for ``width``, then every row
+        registered, its cells made when first drawn (not add_rows: that makes and
+        measures every cell of every row, ~0.2 ms a row)."""
         plan = plan_layout(grid, width)
         self.layout_plan = plan
+        self._grid = grid
         self.clear(columns=True)
         self.header_height = 1 if plan.header_lines == 1 else plan.header_lines
         self.add_column(Text(t("scoring.col.org")), width=plan.name_width, key=NAME_KEY)
@@ -303,7 +600,22 @@ class ScoreGrid(DataTable, inherit_bindings=False):
         self.add_column(Text(t("scoring.col.streak"), justify="center"), width=plan.streak_width, key=STREAK_KEY)
         if plan.note_width:
             self.add_column(Text(t("scoring.col.note")), width=plan.note_width, key=NOTE_KEY)
-        self.add_rows(self.row_cells(row, grid) for row in grid.rows)
+        self._column_keys = [column.key for column in self.ordered_columns]
+        # What add_rows would do, without making the cells: every row one line high;
+        # the column widths are fixed, so no cell needs measuring.
+        places = _RowPlaces([row.org_id for row in grid.rows])
+        self._row_locations = places
+        self.rows = _RowsView(places)
+        self._update_count += 1
+        # The virtual size now, not on idle: nothing to measure, and the cursor can
+        # be scrolled to at once (not after another refresh).
+        self._require_update_dimensions = False
+        self._new_rows.clear()
+        self._update_dimensions(())
+        self._refresh_scrollbars()  # in this layout pass, not in the next frames
+        if len(places) and self._column_keys and self.show_cursor:
+            self._highlight_cursor()  # as add_row does when the first row arrives
+        self.check_idle()
 
     def set_item(self, row_index: int, item_index: int, value: Text) -> None:
         """Repaint one item cell."""
