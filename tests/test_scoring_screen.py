@@ -563,6 +563,41 @@ async def test_keystrokes_update_cells_without_rebuilding_the_table(db, centre, 
         assert len(shown) == 1
 
 
+async def test_a_big_centre_makes_rows_as_they_show_and_keys_reach_every_row(db, centre, items, monkeypatch):
+    for n in range(120):
+        make_org(db, centre, f"组织{n:03d}", date(2024, 6, 1))
+    made = []
+    original = ScoreGrid.row_cells
+
+    def row_cells(self, row, grid):
+        made.append(row.org_id)
+        return original(self, row, grid)
+
+    monkeypatch.setattr(ScoreGrid, "row_cells", row_cells)
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        table = screen.table
+        assert table.row_count == 120
+        assert len(set(made)) < 60  # the rows on screen were made, not the month
+        step = table.size.height - table.header_height - 1
+        await pilot.press("pagedown", "pagedown")
+        assert cursor(screen) == (2 * step, 0)
+        await pilot.press("G")  # a row never drawn before
+        assert cursor(screen) == (119, 0)
+        last = screen.grid.rows[119].org_id
+        await type_values(pilot, "1")
+        await settle(pilot)
+        assert screen.cell_text(last, "plan") == "1" and screen.summary_text(last) == ("5.0", "")  # 1 of 2
+        assert "未完成 1" in screen.query_one("#scoring-header").plain
+        await pilot.press("]")  # the same org, far down, in the next month
+        await settle(pilot)
+        assert screen.month == "2025-04" and cursor(screen) == (119, 1)
+        assert screen.grid.rows[119].org_id == last
+        await pilot.press("g")
+        assert cursor(screen) == (0, 1)
+    assert scores(db, last) == {items["plan"]: (100, False, "")}
+
+
 def test_layout_fits_80_columns_and_uses_the_room_at_120(db, centre, orgs):
     from incubator_tui.services.scoring import load_grid
 

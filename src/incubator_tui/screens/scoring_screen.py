@@ -41,9 +41,9 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual._context import NoActiveAppError
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.types import NoActiveAppError
 from textual.widgets import DataTable
 
 from incubator_tui.widgets.key_bar import KeyBar
@@ -207,6 +207,8 @@ class ScoringScreen(BaseScreen):
             self._request_load(self.month)
         elif self._loading:
             self._line("header").set(t("scoring.loading", month=self.month))
+        if self._loading:
+            self.table.expecting_rows()
 
     def on_screen_resume(self) -> None:
         # Back from another mode: the data may have changed (orgs added, an import): reload.
@@ -767,6 +769,7 @@ class ScoringScreen(BaseScreen):
             return  # a later load is on its way
         self._loading = False
         if message.error:
+            self.table.expecting_rows(False)
             if self.grid is not None:  # stay on the month shown
                 self.month = self.grid.month
                 self._render_header()
@@ -1022,11 +1025,11 @@ def _execute(db, operator: str, job: Any) -> Any:
     from incubator_tui.services import scoring
 
     if isinstance(job, LoadJob):
-        # A month of thousands of organisations makes ~100,000 objects that all live
-        # on: left to itself the collector would walk the whole heap two or three
-        # times meanwhile (~60 ms each, GIL held, the UI thread waiting).  Paused, the
-        # new objects are collected once, young, when it resumes.
-        paused_gc = gc.isenabled()
+        # Reading a district's month allocates a few hundred thousand objects, tens of
+        # thousands of which live on in the Grid: left alone, the collector would run
+        # full collections meanwhile (tens of ms each, GIL held, the UI waiting).
+        # Paused, what survives is collected once, young, when it resumes.
+        gc_was_on = gc.isenabled()
         gc.disable()
         try:
             with db.session() as s:
@@ -1035,7 +1038,7 @@ def _execute(db, operator: str, job: Any) -> Any:
             progress = [_row_progress(grid, row) for row in grid.rows]
             name_cells(grid)  # measured here too, for the column plan
         finally:
-            if paused_gc:
+            if gc_was_on:
                 gc.enable()
         return grid, grid.centre_name, progress
     if isinstance(job, SaveJob):
@@ -1067,6 +1070,8 @@ def _row_progress(grid: Grid, row: GridRow) -> int:
     """0 complete, 1 begun, 2 not started, 3 exempt: the row's part of ``Grid.progress``."""
     if row.exempt is not None:
         return 3
+    if not row.cells:  # nothing entered (most rows early in a month): no result to work out
+        return 2
     res = grid.result(row)
     return 0 if res.complete else 1 if res.scored or res.na else 2
 

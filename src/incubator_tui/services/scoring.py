@@ -138,8 +138,7 @@ def _as_date(value):
 def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo, str]]:
     """(OrgInfo, pinyin) of the orgs that belong to the centre in ``month`` (DOMAIN 2), in pinyin order.
 
-    One query serves both the grid's rows and the streak reader's org infos;
-    the few distinct dates are parsed once each.
+    One query serves both the grid's rows and the streak reader's org infos.
     """
     rows = session.execute(
         text(
@@ -148,21 +147,18 @@ def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo
         ),
         {"c": centre_id},
     ).all()
-    dates: dict = {}
-
-    def as_date(value):
-        if value is None:
-            return None
-        parsed = dates.get(value)
-        if parsed is None:
-            parsed = dates[value] = _as_date(value)
-        return parsed
-
+    # Orgs share entry and end dates: judge each pair of dates once.
+    judged: dict = {}
     out = []
     for org_id, name, pinyin, entry_value, end_value, status in rows:
-        entry, end = as_date(entry_value), as_date(end_value)
-        if member_in(month, entry, end):
-            out.append((OrgInfo(org_id, name, month_of(entry), month_of(end) if end else None, status), pinyin))
+        months = judged.get((entry_value, end_value), False)
+        if months is False:
+            entry, end = _as_date(entry_value), _as_date(end_value)
+            months = judged[(entry_value, end_value)] = (
+                (month_of(entry), month_of(end) if end else None) if member_in(month, entry, end) else None
+            )
+        if months is not None:
+            out.append((OrgInfo(org_id, name, months[0], months[1], status), pinyin))
     return out
 
 
@@ -195,6 +191,7 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     threshold_of = threshold_for(entries)
     members = _members(session, centre_id, month)
     cells: dict[str, dict[str, Cell]] = {info.id: {} for info, _pinyin in members}
+    item_ids = {it.id: it.id for it in items}  # one string per item as the cells' keys, not one per cell
     for org_id, item_id, value, na, reason in session.execute(
         text(
             "SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason FROM score s "
@@ -204,7 +201,7 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     ):
         row_cells = cells.get(org_id)
         if row_cells is not None:
-            row_cells[item_id] = Cell(value, bool(na), reason or "")
+            row_cells[item_ids.get(item_id, item_id)] = Cell(value, bool(na), reason or "")
     exempt = dict(
         session.execute(
             text(

@@ -6,11 +6,14 @@ presents: the scoring screen owns the editing and calls :meth:`ScoreGrid.set_ite
 and :meth:`ScoreGrid.set_summary` to repaint one cell and its row's summary
 per keystroke; :meth:`ScoreGrid.show` fills the whole table once per load.
 
-Thousands of rows: :meth:`ScoreGrid.show` registers every row (so the cursor,
-``row_count`` and scrolling cover them all) but makes no cells: a row's cells
-are made from the in-memory Grid when it is first drawn or read
-(:class:`_RowCells`), so opening a month costs the same for 50 organisations as
-for 5,000, and memory holds the rows on screen, not the whole month.
+Thousands of rows: :meth:`ScoreGrid.show` gives the table every row at once (so
+the cursor, ``row_count``, scrolling and every key reach them all) but makes
+nothing per row: DataTable's row bookkeeping is replaced by views over the
+Grid's org ids (:class:`_RowPlaces`, :class:`_RowsView`, :class:`_Lines`,
+:class:`_OrderedRows`), and a row's cells are made from the in-memory Grid when
+it is first drawn or read (:class:`_RowCells`).  Opening a month costs about
+the same for 50 organisations as for 5,000, and memory holds the rows shown,
+not the whole month.  Rows come only from :meth:`ScoreGrid.show` (no add_row).
 
 Colours come from component classes styled in ``screens/scoring_screen.tcss``
 with theme variables, so themes apply.  Widths are display cells
@@ -396,6 +399,9 @@ class ScoreGrid(DataTable, inherit_bindings=False):
     def ordered_rows(self) -> _OrderedRows:
         return self._ordered
 
+    def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
+        raise NotImplementedError("ScoreGrid rows come from show(grid)")
+
     def _make_row(self, row_key: RowKey) -> dict:
         index = self._row_locations.get(row_key)
         grid = self._grid
@@ -612,10 +618,25 @@ class ScoreGrid(DataTable, inherit_bindings=False):
         self._require_update_dimensions = False
         self._new_rows.clear()
         self._update_dimensions(())
+        self.styles.clear_rule("overflow_y")  # see expecting_rows
         self._refresh_scrollbars()  # in this layout pass, not in the next frames
         if len(places) and self._column_keys and self.show_cursor:
             self._highlight_cursor()  # as add_row does when the first row arrives
         self.check_idle()
+
+    def expecting_rows(self, yes: bool = True) -> None:
+        """While the first rows load, keep the vertical scrollbar's place (overflow-y: scroll).
+
+        A scrollbar that appears with the rows takes Textual another layout pass,
+        a frame after them; shown from the start, it is simply there.  show() (or
+        ``expecting_rows(False)``, when nothing is to come) puts overflow back as
+        the stylesheet has it.
+        """
+        if yes:
+            if not len(self.rows):
+                self.styles.overflow_y = "scroll"
+        elif self.styles.clear_rule("overflow_y"):
+            self.refresh(layout=True)
 
     def set_item(self, row_index: int, item_index: int, value: Text) -> None:
         """Repaint one item cell."""
