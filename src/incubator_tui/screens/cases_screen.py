@@ -61,7 +61,13 @@ def local_time(at: datetime) -> datetime:
     return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
 
 
+PAGE = 60
+PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
+
 class CasesScreen(BaseScreen):
+
+    _lines: list = []  # (row key, cells) of every visible case; replaced on each fill
+    _shown = 0  # how many of them are in the table
     BINDINGS = [
         # priority: the table's own Enter would otherwise shadow it (and hide it from the help)
         Binding("enter", "events", "key.case_events", id="cases.events", priority=True),
@@ -158,11 +164,16 @@ class CasesScreen(BaseScreen):
         name_w = name_width([c for _, c in lines], headers, self.query_one("#cases-body").size.width)
         for col, header in zip(COLUMNS, headers):
             table.add_column(header, key=col)
+        # Rows are added a page at a time (a district has thousands of cases and a
+        # DataTable's first layout costs per row): more as the cursor nears the end.
+        self._lines = []
         for r, cells in lines:
             overdue = self.is_overdue(r)
             style = error if overdue else (muted if not case_rules.is_open(r.state) else "")
             cells[0] = fit(cells[0], name_w).rstrip()
-            table.add_row(*(Text(c, style=style) for c in cells), key=r.id)
+            self._lines.append((r.id, [Text(c, style=style) for c in cells]))
+        self._shown = 0
+        self._show_more(max(PAGE, keep + PAGE_MARGIN))
         table.loading = False
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
@@ -174,6 +185,19 @@ class CasesScreen(BaseScreen):
         if not rows:
             summary += "  " + t("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
+
+    def _show_more(self, count: int = PAGE) -> None:
+        end = min(len(self._lines), self._shown + count)
+        if end > self._shown:
+            table = self.query_one("#cases-table", DataTable)
+            for key, cells in self._lines[self._shown:end]:
+                table.add_row(*cells, key=key)
+            self._shown = end
+
+    @on(DataTable.RowHighlighted, "#cases-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self._lines):
+            self._show_more()
 
     def on_resize(self) -> None:
         self._fill()
@@ -191,6 +215,7 @@ class CasesScreen(BaseScreen):
         elif where == "top":
             table.move_cursor(row=0)
         elif where == "bottom":
+            self._show_more(len(self._lines))
             table.move_cursor(row=max(0, table.row_count - 1))
 
     def current_row(self):
