@@ -22,6 +22,7 @@ from incubator_tui.rules.scoring import is_low
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, flag_level, streak_as_of
 from incubator_tui.services.clock import current_month
+from incubator_tui.services.scoring import Cell as ScoreCell  # one cell type for the grid and the page
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -45,17 +46,6 @@ class ItemColumn:
     code: str
     name: str
     max_cent: int
-
-
-@dataclass(frozen=True)
-class ScoreCell:
-    value_cent: int | None = None
-    na: bool = False
-    reason: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return self.value_cent is None and not self.na
 
 
 @dataclass(frozen=True)
