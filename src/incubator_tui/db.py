@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.orm import Session
@@ -55,6 +55,16 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def bulk_session(self) -> Iterator[Session]:
+        """A transaction for bulk writes (imports, demo): a 20 MB page cache while it
+        runs, since they touch many index pages; the app's everyday connections keep
+        SQLite's small default so that its memory stays low."""
+        with self.session() as session:
+            session.execute(text("PRAGMA cache_size = -20000"))
+            yield session
+            session.execute(text("PRAGMA cache_size = -2000"))  # after an error the pool's copy keeps it: harmless
 
     def backup_to(self, dest: Path) -> None:
         """A consistent copy through SQLite's online backup API, even while writing."""
@@ -103,7 +113,6 @@ def _make_engine(path: Path) -> Engine:
         cur.execute(f"PRAGMA busy_timeout = {busy}")
         cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
         cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
-        cur.execute("PRAGMA cache_size = -20000")  # 20 MB page cache: bulk imports touch many index pages
         cur.close()
 
     @event.listens_for(engine, "begin")

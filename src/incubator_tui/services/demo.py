@@ -577,7 +577,7 @@ def create_demo(
     from incubator_tui.services.clock import current_month
 
     end = parse_month(end_month) if end_month else previous_month(current_month())
-    with db.session() as session:
+    with db.bulk_session() as session:
         if session.execute(select(func.count()).select_from(Organisation)).scalar_one():
             raise UserError("demo.not_empty", path=str(getattr(db, "path", "")))
         return _create(session, orgs, months, seed, operator, centre_name, end)

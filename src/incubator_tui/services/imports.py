@@ -382,7 +382,7 @@ def import_orgs(db: Any, path: Path | str, centre_name: str | None, operator: st
     categories = _label_map("category", org_service.CATEGORIES)
     legal_forms = _label_map("legal_form", org_service.LEGAL_FORMS,
                              {"民办非企业单位": "service_org", "民非": "service_org", "社区社会组织": "community_filed"})
-    with db.session() as session:
+    with db.bulk_session() as session:
         centre, created = _centre(session, centre_name, operator, may_create=True)
         table = read_table(path)
         report = ImportReport("orgs", path.name, centre.name, centre_created=created, rows=len(table.rows))
@@ -525,7 +525,7 @@ def import_scores(db: Any, path: Path | str, centre_name: str | None, operator: 
     from incubator_tui.services.monthly import closed_months, exemptions, paused_months
 
     path = Path(path)
-    with db.session() as session:
+    with db.bulk_session() as session:
         centre, _ = _centre(session, centre_name, operator, may_create=False)
         table = read_table(path)
         report = ImportReport("scores", path.name, centre.name, rows=len(table.rows))
@@ -749,7 +749,7 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
     from incubator_tui.services import reviews
 
     path = Path(path)
-    with db.session() as session:
+    with db.bulk_session() as session:
         centre, _ = _centre(session, centre_name, operator, may_create=False)
         table = read_table(path)
         report = ImportReport("reviews", path.name, centre.name, rows=len(table.rows))
