@@ -125,6 +125,12 @@ class IncubatorApp(LocalizedBindings, App):
         order = [k for k in declared if k in old] + [k for k in old if k not in declared]
         self._bindings.key_to_bindings = {k: old[k] for k in order}
 
+    def change_stamp(self) -> tuple:
+        """The database's change stamp and today's date (dates make cases overdue)."""
+        from incubator_tui.services.clock import today
+
+        return (*self.db.change_stamp(), today())
+
     @property
     def db_path(self) -> Path:
         return self.db.path

@@ -66,6 +66,16 @@ class Database:
             yield session
             session.execute(text("PRAGMA cache_size = -2000"))  # after an error the pool's copy keeps it: harmless
 
+    def change_stamp(self) -> tuple:
+        """A value that changes whenever anything is written: every change is audited
+        and every import leaves a batch, so their newest rowids say it (two index
+        look-ups). Screens compare it to skip reloading data that has not changed."""
+        with self.engine.connect() as conn:
+            return tuple(conn.exec_driver_sql(
+                "SELECT (SELECT MAX(rowid) FROM audit), (SELECT MAX(rowid) FROM import_batch), "
+                "(SELECT COUNT(*) FROM centre)"
+            ).one())
+
     def backup_to(self, dest: Path) -> None:
         """A consistent copy through SQLite's online backup API, even while writing."""
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,13 @@ class LocalizedBindings:
 class BaseScreen(LocalizedBindings, Screen):
     """A main screen of the app (dashboard, organisations, scoring, ...)."""
 
+    # The app's change stamp taken just before this screen last read its data
+    # (in the loading worker): coming back with the same stamp needs no reload.
+    data_stamp: tuple | None = None
+
+    def unchanged_since_load(self) -> bool:
+        return self.data_stamp is not None and self.iapp.change_stamp() == self.data_stamp
+
     @property
     def iapp(self) -> IncubatorApp:
         return self.app  # type: ignore[return-value]

@@ -98,7 +98,8 @@ class CasesScreen(BaseScreen):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self.unchanged_since_load():
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -114,9 +115,11 @@ class CasesScreen(BaseScreen):
         from incubator_tui.services.dashboard import handover_deadlines
 
         try:
+            stamp = self.iapp.change_stamp()
             with self.iapp.db.session() as session:
                 rows = list_cases(session, centre_id)
                 handover = handover_deadlines(session, centre_id)
+            self.data_stamp = stamp
         except UserError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
             return

@@ -231,7 +231,8 @@ class DashboardScreen(BaseScreen):
             panel.loading = True
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self.unchanged_since_load():
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -245,8 +246,10 @@ class DashboardScreen(BaseScreen):
         from incubator_tui.services.dashboard import load_dashboard
 
         try:
+            stamp = self.iapp.change_stamp()
             with self.iapp.db.session() as session:
                 data = load_dashboard(session, centre_id)
+            self.data_stamp = stamp
         except UserError as err:
             self.app.call_from_thread(self._failed, str(err))
             return

@@ -276,9 +276,11 @@ class OrgsScreen(BaseScreen):
         if centre_id is None:
             self.app.call_from_thread(self._loaded, Loaded.of([]), focus_id, True)
             return
+        stamp = self.iapp.change_stamp()
         self.app.call_from_thread(self._loaded, Loaded.of(self._read_list()), focus_id, False)
         with self.iapp.db.session() as s:
             rows = overview(s, centre_id, current_month())
+        self.data_stamp = stamp
         self.app.call_from_thread(self._loaded, Loaded.of(rows, with_keys=True), None, True)
 
     def _loaded(self, data: Loaded, focus_id: str | None, complete: bool, partial: bool = False) -> None:
@@ -438,7 +440,7 @@ class OrgsScreen(BaseScreen):
         self._suspended = False
         if self._quiet_resume:
             self._quiet_resume = False
-        elif self.loaded:
+        elif self.loaded and not self.unchanged_since_load():
             self.reload()
 
     def _push(self, screen, callback=None) -> None:

@@ -160,7 +160,8 @@ class ReviewScreen(BaseScreen):
             self.query_one("#review-table", DataTable).loading = True
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self.unchanged_since_load():
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -179,8 +180,10 @@ class ReviewScreen(BaseScreen):
         from incubator_tui.services.reviews import ratings_for_year
 
         try:
+            stamp = self.iapp.change_stamp()
             with self.iapp.db.session() as session:
                 rows = ratings_for_year(session, centre_id, year)
+            self.data_stamp = stamp
         except UserError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
             return

@@ -213,7 +213,7 @@ class ScoringScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         # Back from another mode: the data may have changed (orgs added, an import): reload.
         # Back from a modal over this screen (ours, help, the palette): nothing changed here.
-        if self._shown_once and self._left_mode and not self._loading:
+        if self._shown_once and self._left_mode and not self._loading and not self.unchanged_since_load():
             self._request_load(self.month, keep=self._current_keep())
         self._shown_once = True
         self._left_mode = False
@@ -741,6 +741,9 @@ class ScoringScreen(BaseScreen):
             self._op_done(job, message)
 
     def _request_load(self, month: str, keep: tuple | None = None) -> None:
+        # Taken before the read is queued: older than the data read, so a change made
+        # meanwhile is never missed (at worst one reload too many).
+        self.data_stamp = self.iapp.change_stamp()
         centre_id = self.app.centre_id
         self.month = month
         if centre_id is None:
