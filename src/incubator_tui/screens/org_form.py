@@ -20,10 +20,10 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
+from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
 
-CATEGORIES = ("charity", "culture", "community", "volunteer")
 LEGAL_FORMS = ("social_group", "service_org", "foundation", "community_filed", "startup")
 PARTY_FORMS = ("independent", "joint", "instructor", "none")
 FEE_RELIEFS = ("utilities", "service_for_rent", "none")

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Label, Static
 
+from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LocalizedBindings
 from incubator_tui.widgets.key_bar import KeyBar
@@ -37,7 +38,6 @@ PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the en
 
 SORTS = ("pinyin", "total", "streak", "stars", "entry")
 STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
-CATEGORIES = ("charity", "culture", "community", "volunteer")
 CASE_STATUSES = frozenset({"to_interview", "rectifying", "exit_ordered"})
 LEFT_STATUSES = frozenset({"exited", "graduated"})
 

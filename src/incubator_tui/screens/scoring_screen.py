@@ -399,12 +399,19 @@ class ScoringScreen(BaseScreen):
                 lift,
             )
 
-    def action_close(self) -> None:
+    def _month_action_grid(self) -> Grid | None:
+        """The loaded grid, once what is being typed is committed; None (said why) otherwise."""
         grid = self.grid
         if grid is None or self._loading:
             self._refuse(t("scoring.busy"))
-            return
+            return None
         if not self._commit_buffer():
+            return None
+        return grid
+
+    def action_close(self) -> None:
+        grid = self._month_action_grid()
+        if grid is None:
             return
         from incubator_tui.screens.scoring_modals import ConfirmModal, ReasonModal
 
@@ -442,11 +449,8 @@ class ScoringScreen(BaseScreen):
         )
 
     def action_pause(self) -> None:
-        grid = self.grid
-        if grid is None or self._loading:
-            self._refuse(t("scoring.busy"))
-            return
-        if not self._commit_buffer():
+        grid = self._month_action_grid()
+        if grid is None:
             return
         if grid.closed:
             self._refuse(t("scoring.readonly_closed", month=grid.month))

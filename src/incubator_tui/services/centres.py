@@ -17,7 +17,7 @@ from incubator_tui.errors import UserError, UsageError
 # whole process close to the cost of importing SQLModel itself.
 
 DEFAULT_CENTRE_NAME = "孵化中心"
-CATEGORIES = ("charity", "culture", "community", "volunteer")
+CATEGORIES = ("charity", "culture", "community", "volunteer")  # DOMAIN 2: the one list of categories
 FIRST_MONTH = "2000-01"  # the default checklist is in force from before any real data
 
 # DOMAIN 3, version 1: (code, 名称, English, what is checked, max in cents)

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.errors import UserError
 from incubator_tui.models import Organisation
 from incubator_tui.rules.credit_code import check_credit_code
 from incubator_tui.services import audit
 
-CATEGORIES = ("charity", "culture", "community", "volunteer")
 LEGAL_FORMS = ("social_group", "service_org", "foundation", "community_filed", "startup")
 PARTY_FORMS = ("independent", "joint", "instructor", "none")
 FEE_RELIEFS = ("utilities", "service_for_rent", "none")

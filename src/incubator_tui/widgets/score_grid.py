@@ -330,7 +330,7 @@ class _Lines:
         return key, 0
 
     def clear(self) -> None:
-        pass
+        """DataTable.clear() calls this; the view has no state of its own to drop."""
 
 
 class _OrderedRows(Sequence):
@@ -400,7 +400,8 @@ class ScoreGrid(DataTable, inherit_bindings=False):
         return self._ordered
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
-        raise NotImplementedError("ScoreGrid rows come from show(grid)")
+        # Rows are views of the in-memory Grid, never added one by one.
+        raise TypeError("ScoreGrid rows come from show(grid)")
 
     def _make_row(self, row_key: RowKey) -> dict:
         index = self._row_locations.get(row_key)
