@@ -221,7 +221,10 @@ def bench_screens() -> None:
     print("every screen on a district database of 5,000 organisations (headless, 120x36)")
     result = _probe(big_db(5000, 24))
     for name, ms in result["switch_ms"].items():
-        report(f"open {name}", f"{ms:.0f} ms", "target <= 300 ms")
+        if "filled in" in name:  # background work after the screen has shown: no target
+            report(f"  {name}", f"{ms:.0f} ms", "(in the background)")
+        else:
+            report(f"open {name}", f"{ms:.0f} ms", "target <= 300 ms")
     report("peak memory of the app process", f"{result['peak_rss_mb']} MB", "target <= 150 MB")
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
+from incubator_tui.collector import IdleCollector
 from incubator_tui.config import Config, load_config
 from incubator_tui.db import Database
 from incubator_tui.i18n import t
@@ -54,6 +55,26 @@ def _commands():
 
     return IncubatorCommands
 
+
+# Imported in the background once the dashboard shows its data (see _warm_up).
+WARM_MODULES = (
+    "incubator_tui.models",
+    "incubator_tui.screens.orgs_screen",
+    "incubator_tui.screens.org_page",
+    "incubator_tui.screens.scoring_screen",
+    "incubator_tui.screens.cases_screen",
+    "incubator_tui.screens.review_screen",
+    "incubator_tui.services.orgs",
+    "incubator_tui.services.org_page",
+    "incubator_tui.services.scoring",
+    "incubator_tui.services.cases",
+    "incubator_tui.services.reviews",
+)
+SCREENS_WITH_CSS = (
+    ("incubator_tui.screens.orgs_screen", "OrgsScreen"),
+    ("incubator_tui.screens.org_page", "OrgPageScreen"),
+    ("incubator_tui.screens.scoring_screen", "ScoringScreen"),
+)
 
 # The main screens in the order of their keys (d o s c r).
 SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
@@ -103,6 +124,8 @@ class IncubatorApp(LocalizedBindings, App):
         self.exit_when_ready = exit_when_ready
         self.centre_id: str | None = None
         self.centre_name: str = ""
+        self.collector = IdleCollector()
+        self._warmed = True  # until the dashboard is ready: nothing to warm up yet
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
@@ -180,7 +203,56 @@ class IncubatorApp(LocalizedBindings, App):
         import gc
 
         gc.freeze()
+        # From here on, full collections wait until the user pauses (see collector.py).
+        self.collector.start()
+        self.set_interval(0.25, self._collect_when_idle, name="idle-gc")
         self._daily_backup()
+        self._warmed = False
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """Import the other screens (and the models their loads use) while the user reads
+        the dashboard, then register their styles: a first visit then costs only its data."""
+        import importlib
+
+        for name in WARM_MODULES:
+            importlib.import_module(name)
+        self.call_from_thread(self._register_screen_css)
+
+    def _register_screen_css(self) -> None:
+        """What Textual does when a screen is first shown (read its CSS_PATH, re-parse), for
+        every screen at once: one re-parse instead of one per first visit."""
+        import inspect
+        import sys
+
+        added = False
+        for module_name, class_name in SCREENS_WITH_CSS:
+            cls = getattr(sys.modules[module_name], class_name)
+            path = (Path(inspect.getfile(cls)).parent / cls.CSS_PATH).resolve()
+            if not self.stylesheet.has_source(str(path), ""):
+                self.stylesheet.read(path)
+                added = True
+        if added:
+            self.stylesheet.reparse()
+            self.stylesheet.update(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.collector.input()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        from textual.worker import WorkerState
+
+        busy = any(w.state == WorkerState.RUNNING for w in self.workers)
+        if not self._warmed and not busy and self.collector.idle():
+            self._warmed = True
+            self._warm_up()  # once, at the first pause: never in the way of the first key
+            return
+        self.collector.tick(busy=busy)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()  # the interpreter's own policy again (tests run many apps in one process)
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def _daily_backup(self) -> None:

@@ -1,0 +1,85 @@
+"""What the app does while the user reads: full garbage collections, and warming up the other screens."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from incubator_tui import collector
+from incubator_tui.app import IncubatorApp
+from incubator_tui.collector import IdleCollector
+from incubator_tui.config import Config
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_collector(pending: int = 3):
+    clock, runs = FakeClock(), []
+    state = {"pending": pending}
+    idle = IdleCollector(clock=clock, collect=lambda: runs.append(clock.now), pending=lambda: state["pending"])
+    return idle, clock, runs, state
+
+
+def test_collects_only_once_the_user_has_paused():
+    idle, clock, runs, _ = make_collector()
+    idle.input()
+    clock.now += collector.IDLE_SECONDS / 2
+    assert idle.tick() is False and runs == []
+    clock.now += collector.IDLE_SECONDS
+    assert idle.tick() is True and runs == [clock.now]
+
+
+def test_a_key_press_puts_the_collection_off_again():
+    idle, clock, runs, _ = make_collector()
+    clock.now += collector.IDLE_SECONDS * 2
+    idle.input()
+    clock.now += collector.IDLE_SECONDS / 2
+    assert idle.tick() is False and runs == []
+
+
+def test_nothing_to_collect_or_busy_means_no_collection():
+    idle, clock, runs, state = make_collector(pending=0)
+    clock.now += collector.IDLE_SECONDS * 2
+    assert idle.tick() is False
+    state["pending"] = 1
+    assert idle.tick(busy=True) is False  # a worker is loading a screen: not now
+    assert runs == []
+    assert idle.tick() is True
+
+
+def test_start_takes_full_collections_off_the_allocation_path_and_stop_restores():
+    before = gc.get_threshold()
+    idle = IdleCollector()
+    try:
+        idle.start()
+        g0, g1, g2 = gc.get_threshold()
+        assert (g0, g1) == before[:2] and g2 > 1_000_000  # young generations as before
+    finally:
+        idle.stop()
+    assert gc.get_threshold() == before
+
+
+async def test_the_app_warms_up_the_other_screens_when_idle_and_they_still_look_right(db, centre):
+    before = gc.get_threshold()
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    orgs_css = str((Path(__file__).parents[1] / "src/incubator_tui/screens/orgs_screen.tcss").resolve())
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(40):  # the dashboard, then a pause of the user's: the warm-up runs
+            await pilot.pause(0.05)
+            if app.stylesheet.has_source(orgs_css, ""):
+                break
+        assert app.stylesheet.has_source(orgs_css, "")
+        assert gc.get_threshold()[2] > 1_000_000  # full collections wait for pauses now
+        await pilot.press("o")
+        await pilot.pause()
+        # The organisations screen's own styles apply (its CSS was registered ahead).
+        bar = app.screen.query_one("#orgs-bar")
+        assert bar.styles.height is not None and bar.styles.height.value == 1
+        assert bar.region.height == 1
+    assert gc.get_threshold() == before  # the interpreter's own policy once the app is gone
