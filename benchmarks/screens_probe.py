@@ -117,6 +117,7 @@ async def probe(db_path: str, keys: list[str]) -> dict:
 
             handler, with_paint = [], []
             for key in ["1", ".", "5", "enter", "2", "enter", "down", "up", "n", "escape"] * 20:
+                app.collector.input()  # as a key from the terminal would (App.on_event)
                 t0 = time.thread_time()
                 screen.handle_grid_key(key)
                 t1 = time.thread_time()
