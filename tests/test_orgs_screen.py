@@ -472,6 +472,20 @@ async def test_enter_opens_the_page_with_months_totals_chart_and_cases(db, centr
         assert pilot.app.screen is screen
 
 
+async def test_the_page_in_english_names_the_default_items_in_english(db, centre, orgs):
+    from incubator_tui.i18n import set_language
+
+    set_language("en")
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_orgs(pilot, centre)
+        await go_to(pilot, screen, "晨光公益服务社")
+        await pilot.press("enter")
+        await settle(pilot)
+        scores = pilot.app.screen.query_one("#page-scores", DataTable)
+        items = [str(scores.get_row_at(i)[0]) for i in range(scores.row_count)]
+        assert items == ["Plan", "Hygiene", "Party", "Activity", "Records", "Safety", t("orgs.page.total")]
+
+
 # ---------------------------------------------------------------- snapshots
 
 

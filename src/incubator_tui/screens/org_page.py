@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Header, Label, Static
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.score_grid import item_label
 from incubator_tui.widgets.trend_chart import TrendChart, TrendPoint
 
 if TYPE_CHECKING:
@@ -269,7 +270,7 @@ class OrgPageScreen(BaseScreen):
     def _fill_scores(self, page: OrgPage, st: dict[str, Style]) -> None:
         table = self.query_one("#page-scores", DataTable)
         table.clear(columns=True)
-        label_width = max([cell_len(t("orgs.page.total"))] + [cell_len(f"{it.name}") for it in page.items]) + 1
+        label_width = max([cell_len(t("orgs.page.total"))] + [cell_len(item_label(it)) for it in page.items]) + 1
         pad = 2 * table.cell_padding
         # When the months overflow, widen the item column by the odd cells left over, so that
         # scrolled to the newest month the first month shown is whole, not cut.
@@ -282,7 +283,7 @@ class OrgPageScreen(BaseScreen):
             table.add_column(m.month, width=MONTH_WIDTH, key=m.month)
         table.fixed_columns = 1
         for it in page.items:
-            table.add_row(Text(it.name), *[self._cell_text(m, it.code, st) for m in page.months], key=it.code)
+            table.add_row(Text(item_label(it)), *[self._cell_text(m, it.code, st) for m in page.months], key=it.code)
         table.add_row(Text(t("orgs.page.total"), style="bold"), *[self._total_text(m, st) for m in page.months],
                       key="__total__")
         if page.months:
@@ -319,7 +320,7 @@ class OrgPageScreen(BaseScreen):
         out.append(m.month + "  ", style="bold")
         if row < len(page.items):
             it = page.items[row]
-            out.append(f"{it.name}  ")
+            out.append(f"{item_label(it)}  ")
             out.append_text(self._cell_text(m, it.code, st))
             from incubator_tui.rules.scoring import cents_to_text
 
@@ -339,7 +340,7 @@ class OrgPageScreen(BaseScreen):
     def _reasons(self, page: OrgPage, st: dict[str, Style]) -> Text:
         from incubator_tui.rules.scoring import cents_to_text
 
-        names = {it.code: it.name for it in page.items}
+        names = {it.code: item_label(it) for it in page.items}
         out = Text()
         lines = 0
         for m in reversed(page.months):
