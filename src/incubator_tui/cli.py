@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from incubator_tui import __version__
-from incubator_tui.errors import UsageError, UserError
+from incubator_tui.errors import UserError
 from incubator_tui.i18n import set_language, t
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -251,7 +251,7 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     if not rows:
         _out(t("cli.ratings_none", year=args.year))
         return EXIT_OK
-    for c, r in rows:
+    for _centre, r in rows:
         composite = "—" if r.composite is None else str(round_half_up(r.composite, 2))
         stars = "—" if r.stars is None else "★" * r.stars
         state = t("cli.finalised") if r.finalised else t("cli.live")

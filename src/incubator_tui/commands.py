@@ -45,7 +45,7 @@ class IncubatorCommands(Provider):
     def keys(self) -> dict[str, str]:
         """action -> the key that does it on the calling screen (after the user's remapping)."""
         out: dict[str, str] = {}
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             out.setdefault(active.binding.action, self.app.get_key_display(active.binding))
         return out
 

@@ -391,7 +391,7 @@ def _credit_code(rng: random.Random, legal_form: str) -> str:
 
 
 def _plan_orgs(rng: random.Random, n_orgs: int, centre_cat: str, months: list[str]) -> list[_Org]:
-    first, end = months[0], months[-1]
+    first = months[0]
     start = first_day(first)
     cats = ("charity", "culture", "community", "volunteer")
     cat_weights = [4 if c == centre_cat else 2 for c in cats]

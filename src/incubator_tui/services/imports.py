@@ -536,7 +536,7 @@ def import_scores(db: Any, path: Path | str, centre_name: str | None, operator: 
         item_keys = {header_key(it.code) for it in all_items} | {header_key(it.name) for it in all_items}
         field_cols = set(cols.values())
         item_cols = [i for i, k in enumerate(table.keys) if i not in field_cols and k in item_keys]
-        for i, k in enumerate(table.keys):
+        for i in range(len(table.keys)):
             if i not in field_cols and i not in item_cols and any(not is_blank(r.get(i)) for r in table.rows):
                 report.warnings.append(t("import.column_ignored", column=table.label(i), letter=column_letter(i)))
         if not item_cols:
@@ -816,7 +816,7 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
         ).scalars():
             imported.setdefault((r.org_id, r.year), []).append((r.rater_org_id or "", r.value_cent))
         work = []
-        for line, ref, year, values, peers in plans:
+        for _line, ref, year, values, peers in plans:
             row = stored.get((ref.id, year))
             input_diff = {k: v for k, v in values.items() if row is None or getattr(row, k) != v}
             old_peers = sorted(imported.get((ref.id, year), []))

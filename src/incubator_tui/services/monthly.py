@@ -179,7 +179,7 @@ def month_states(
               if (up_to is None or m <= up_to) and (since is None or m >= since)}
     if paused or exempt:
         paused_state, exempt_state = MonthState(MonthKind.PAUSED), MonthState(MonthKind.EXEMPT)
-        for org_id, states in out.items():
+        for states in out.values():
             for m in paused:
                 states[m] = paused_state
         for org_id, m in exempt:
