@@ -131,6 +131,16 @@ async def probe(db_path: str, keys: list[str]) -> dict:
             out["grid_key_ms"] = {"handler": stats(handler), "with_paint": stats(with_paint),
                                   "rows": screen.table.row_count}
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    # A quick user: the organisations list, and 150 ms later (its totals still being
+    # worked out in the background) the scoring grid. A second app, after the peak was read.
+    app = IncubatorApp(open_database(db_path))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _wait(app)
+        await _settle(app, pilot)
+        await asyncio.sleep(0.5)
+        await _switch(app, "o")
+        await asyncio.sleep(0.15)
+        out["switch_ms"]["s, 150 ms after o (the list's totals still loading)"], _ = await _switch(app, "s")
     return out
 
 

@@ -10,6 +10,7 @@ with thousands of organisations opens at once.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
@@ -18,6 +19,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -40,6 +42,10 @@ SORTS = ("pinyin", "total", "streak", "stars", "entry")
 STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
 CASE_STATUSES = frozenset({"to_interview", "rectifying", "exit_ordered"})
 LEFT_STATUSES = frozenset({"exited", "graduated"})
+
+
+class _Stopped(Exception):
+    """The loading worker was cancelled while it waited or worked."""
 
 
 class SearchKey(NamedTuple):
@@ -196,6 +202,10 @@ class OrgsScreen(BaseScreen):
         self.partial = False  # only its first screenful so far
         self.complete = False  # with its latest totals and streaks
         self._scored: dict[str, OrgOverview] = {}
+        # Set while the screen is shown: its background work waits while it is hidden,
+        # so that the screen the user went to has the machine to itself.
+        self._showing = threading.Event()
+        self._loading_stamp: tuple | None = None  # the change stamp of the load in progress
         # Shown again after another main screen (scoring may have changed totals): read
         # the list again.  Not when coming back from our own page or dialogs, nor on
         # the first showing (on_mount reads it).
@@ -276,12 +286,29 @@ class OrgsScreen(BaseScreen):
         if centre_id is None:
             self.app.call_from_thread(self._loaded, Loaded.of([]), focus_id, True)
             return
-        stamp = self.iapp.change_stamp()
-        self.app.call_from_thread(self._loaded, Loaded.of(self._read_list()), focus_id, False)
-        with self.iapp.db.session() as s:
-            rows = overview(s, centre_id, current_month())
+        stamp = self._loading_stamp = self.iapp.change_stamp()
+        try:
+            self._checkpoint()
+            self.app.call_from_thread(self._loaded, Loaded.of(self._read_list()), focus_id, False)
+            with self.iapp.db.session() as s:
+                rows = overview(s, centre_id, current_month(), checkpoint=self._checkpoint)
+            self._checkpoint()
+        except _Stopped:
+            return  # cancelled (a newer load, or the app is closing)
+        finally:
+            if self._loading_stamp is stamp:
+                self._loading_stamp = None
         self.data_stamp = stamp
         self.app.call_from_thread(self._loaded, Loaded.of(rows, with_keys=True), None, True)
+
+    def _checkpoint(self) -> None:
+        """Called by the loading worker between steps: waits while the screen is hidden;
+        stops the worker once it is cancelled."""
+        worker = get_current_worker()
+        while not self._showing.wait(0.05) and not worker.is_cancelled:
+            pass
+        if worker.is_cancelled:
+            raise _Stopped
 
     def _loaded(self, data: Loaded, focus_id: str | None, complete: bool, partial: bool = False) -> None:
         """Show what was read; ``partial``: only the first screenful of the list so far."""
@@ -433,15 +460,22 @@ class OrgsScreen(BaseScreen):
 
     def on_screen_suspend(self) -> None:
         self._suspended = True
+        self._showing.clear()
 
     def on_screen_resume(self) -> None:
+        self._showing.set()
         if not self._suspended:
             return  # the first showing
         self._suspended = False
         if self._quiet_resume:
             self._quiet_resume = False
-        elif self.loaded and not self.unchanged_since_load():
+        elif self.loaded and not self.unchanged_since_load() and not self._load_in_progress_is_current():
             self.reload()
+
+    def _load_in_progress_is_current(self) -> bool:
+        """A load paused while we were away, with nothing written since it began: let it go on."""
+        stamp = self._loading_stamp
+        return stamp is not None and stamp == self.iapp.change_stamp()
 
     def _push(self, screen, callback=None) -> None:
         """Push our own page or dialog: coming back from it is not a reason to reload."""

@@ -8,7 +8,7 @@ hands plain :class:`MonthState` values to the rules; no ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from incubator_tui.rules.months import month_of
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak
 from incubator_tui.services.centres import Checklists
+
+CHECKPOINT_ROWS = 2000  # rows between two calls of a background caller's checkpoint
 
 # Portable SQL: both SQLite and PostgreSQL run it.
 _READ = """
@@ -126,9 +128,13 @@ def month_states(
     org_ids: Iterable[str] | None = None,
     up_to: str | None = None,
     since: str | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> dict[str, dict[str, MonthState]]:
     """``{org_id: {month: MonthState}}`` for the centre's orgs (or those given),
-    for months in [since, up_to] where given."""
+    for months in [since, up_to] where given.
+
+    ``checkpoint``, where given, is called every few thousand rows: background work
+    passes one that waits while its screen is hidden (and raises to stop)."""
     params: dict = {"centre": centre_id}
     org_filter = month_filter = ""
     wanted = None
@@ -153,22 +159,25 @@ def month_states(
     # Totals repeat a great deal (10 points in half-point steps): share the states.
     complete: dict[tuple[int, int], MonthState] = {}
     keep = set(wanted) if wanted is not None and not org_filter else None
-    for org_id, month, earned, maxsum, scored, na_count in session.execute(text(sql), params).all():
-        if keep is not None and org_id not in keep:
-            continue
-        n = n_items.get(month)
-        if n is None:
-            n = n_items[month] = len(checklists.items_for(month))
-        if scored and scored + na_count == n:
-            state = complete.get((earned, maxsum))
-            if state is None:
-                state = complete[(earned, maxsum)] = MonthState(MonthKind.COMPLETE, Fraction(10 * earned, maxsum))
-        else:
-            state = incomplete
-        states = out.get(org_id)
-        if states is None:
-            states = out[org_id] = {}
-        states[month] = state
+    for chunk in session.execute(text(sql), params).partitions(CHECKPOINT_ROWS):
+        if checkpoint is not None:
+            checkpoint()
+        for org_id, month, earned, maxsum, scored, na_count in chunk:
+            if keep is not None and org_id not in keep:
+                continue
+            n = n_items.get(month)
+            if n is None:
+                n = n_items[month] = len(checklists.items_for(month))
+            if scored and scored + na_count == n:
+                state = complete.get((earned, maxsum))
+                if state is None:
+                    state = complete[(earned, maxsum)] = MonthState(MonthKind.COMPLETE, Fraction(10 * earned, maxsum))
+            else:
+                state = incomplete
+            states = out.get(org_id)
+            if states is None:
+                states = out[org_id] = {}
+            states[month] = state
     if wanted is not None:
         for org_id in wanted:
             out.setdefault(org_id, {})
@@ -196,6 +205,7 @@ def streak_states(
     threshold_of,
     after: dict[str, str] | None = None,
     window: int = 6,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[dict[str, dict[str, MonthState]], dict[str, Streak]]:
     """Each org's streak as of ``as_of``, and month states sufficient to recount it.
 
@@ -210,10 +220,12 @@ def streak_states(
     after = after or {}
     since = add_months(as_of, -(window - 1))
     org_ids = list(infos)
-    states = month_states(session, centre_id, checklists, org_ids, up_to=as_of, since=since)
+    states = month_states(session, centre_id, checklists, org_ids, up_to=as_of, since=since, checkpoint=checkpoint)
     streaks: dict[str, Streak] = {}
     need_more = []
-    for org_id in org_ids:
+    for n_org, org_id in enumerate(org_ids):
+        if checkpoint is not None and not n_org % (CHECKPOINT_ROWS // 4):
+            checkpoint()
         info = infos[org_id]
         org_states = states.get(org_id, {})
         streak = streaks[org_id] = streak_as_of(org_states, as_of, info.entry_month, threshold_of, after.get(org_id))
@@ -238,7 +250,7 @@ def streak_states(
         if ran_out:
             need_more.append(org_id)
     if need_more:
-        states.update(month_states(session, centre_id, checklists, need_more, up_to=as_of))
+        states.update(month_states(session, centre_id, checklists, need_more, up_to=as_of, checkpoint=checkpoint))
         for org_id in need_more:
             info = infos[org_id]
             streaks[org_id] = streak_as_of(states[org_id], as_of, info.entry_month, threshold_of, after.get(org_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -147,21 +148,30 @@ class OrgOverview:
     entry_date: date | None
 
 
-def overview(session: Session, centre_id: str, as_of: str) -> list[OrgOverview]:
-    """One row per org of the centre (all statuses), sorted by pinyin."""
+def overview(session: Session, centre_id: str, as_of: str,
+             checkpoint: Callable[[], None] | None = None) -> list[OrgOverview]:
+    """One row per org of the centre (all statuses), sorted by pinyin.
+
+    Seconds of work for thousands of orgs: ``checkpoint``, where given, is called
+    every few hundred rows (see ``monthly.month_states``)."""
     from incubator_tui.rules.cases import CaseState, org_status
     from incubator_tui.rules.settings import threshold_for, value_in_force
     from incubator_tui.rules.streaks import flag_level, latest_complete_month
     from incubator_tui.services.centres import Checklists, setting_entries
     from incubator_tui.services.monthly import org_infos, streak_states
 
+    if checkpoint is not None:
+        checkpoint()
     infos = org_infos(session, centre_id)
+    if checkpoint is not None:
+        checkpoint()
     entries = setting_entries(session, centre_id)
     run_length = value_in_force(entries, "run_length", as_of)
     # One windowed read gives both the streaks and each org's latest total
     # (orgs with no complete month in the window are read in full).
     states, streaks = streak_states(
-        session, centre_id, Checklists(session, centre_id), infos, as_of, threshold_for(entries)
+        session, centre_id, Checklists(session, centre_id), infos, as_of, threshold_for(entries),
+        checkpoint=checkpoint,
     )
     open_states: dict[str, list] = {}
     for org_id, state in session.execute(
@@ -176,10 +186,12 @@ def overview(session: Session, centre_id: str, as_of: str) -> list[OrgOverview]:
         )
     }
     rows = []
-    for r in session.execute(
+    for n_row, r in enumerate(session.execute(
         text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
              "WHERE centre_id = :c ORDER BY pinyin, name"), {"c": centre_id}
-    ).all():
+    ).all()):
+        if checkpoint is not None and not n_row % 500:
+            checkpoint()
         info = infos[r.id]
         org_states = states.get(r.id, {})
         latest = latest_complete_month(org_states, as_of)

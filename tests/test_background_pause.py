@@ -1,0 +1,93 @@
+"""Background work of a hidden screen waits, so the screen the user went to is not slowed by it.
+
+The organisations list computes every org's latest total and streak in a worker
+after it has shown (a second or so for thousands of orgs); ``overview`` calls a
+checkpoint between steps, and the screen's checkpoint waits while it is hidden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import date
+
+import pytest
+
+from incubator_tui.app import IncubatorApp
+from incubator_tui.config import Config
+from incubator_tui.screens.orgs_screen import OrgsScreen
+from incubator_tui.services import orgs as orgs_service
+from incubator_tui.services.monthly import CHECKPOINT_ROWS
+from tests.helpers import make_org, score_month
+
+
+@pytest.fixture
+def scored(db, centre, monkeypatch):
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    ids = [make_org(db, centre, f"测试组织{i:02d}", date(2025, 1, 1)) for i in range(6)]
+    for i, org in enumerate(ids):
+        for m in ("2026-08", "2026-09", "2026-10"):
+            score_month(db, centre, org, m, "5.0" if i == 0 else "8.0")
+    return ids
+
+
+def test_overview_calls_the_checkpoint_and_gives_the_same_rows(db, centre, scored):
+    calls = []
+    with db.session() as s:
+        plain = orgs_service.overview(s, centre.id, "2026-11")
+        checked = orgs_service.overview(s, centre.id, "2026-11", checkpoint=lambda: calls.append(1))
+    assert checked == plain
+    assert plain[0].streak == 3  # the data is real: one red org
+    assert len(calls) >= 3  # before the orgs, before the settings, in every step over rows
+    assert CHECKPOINT_ROWS > 0
+
+
+def test_a_checkpoint_that_raises_stops_the_overview(db, centre, scored):
+    class Stop(Exception):
+        pass
+
+    def stop() -> None:
+        raise Stop
+
+    with db.session() as s, pytest.raises(Stop):
+        orgs_service.overview(s, centre.id, "2026-11", checkpoint=stop)
+
+
+async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, centre, scored, monkeypatch):
+    started = threading.Event()
+    progress: list[int] = []
+    real_overview = orgs_service.overview
+
+    def slow_overview(session, centre_id, as_of, checkpoint=None):
+        # Many steps of work, each after a checkpoint (as the real one does every few rows).
+        started.set()
+        for step in range(20):
+            checkpoint()
+            progress.append(step)
+            threading.Event().wait(0.01)
+        return real_overview(session, centre_id, as_of, checkpoint=checkpoint)
+
+    monkeypatch.setattr(orgs_service, "overview", slow_overview)
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        orgs = app.screen
+        assert isinstance(orgs, OrgsScreen)
+        for _ in range(200):
+            if started.is_set() and progress:
+                break
+            await asyncio.sleep(0.01)
+        await pilot.press("s")  # away while the totals are being worked out
+        await asyncio.sleep(0.05)
+        seen = len(progress)
+        await asyncio.sleep(0.4)
+        assert len(progress) == seen < 20  # it waited while the scoring screen was shown
+        assert not orgs.complete
+        await pilot.press("o")
+        for _ in range(300):
+            if orgs.complete:
+                break
+            await asyncio.sleep(0.01)
+        assert orgs.complete and len(progress) == 20  # shown again: it went on and finished
+        assert "测试组织00" in [str(orgs.table.get_row_at(i)[0]) for i in range(orgs.table.row_count)]
