@@ -244,7 +244,10 @@ class IncubatorApp(LocalizedBindings, App):
     def _collect_when_idle(self) -> None:
         from textual.worker import WorkerState
 
-        busy = any(w.state == WorkerState.RUNNING for w in self.workers)
+        # Busy: the screen shown is loading (the user waits for it). Not the app's own
+        # workers (a backup) nor a hidden screen's (waiting until it is shown again).
+        screen = self.screen
+        busy = any(w.state == WorkerState.RUNNING and w.node is screen for w in self.workers)
         if not self._warmed and not busy and self.collector.idle():
             self._warmed = True
             self._warm_up()  # once, at the first pause: never in the way of the first key
