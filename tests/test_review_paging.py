@@ -44,3 +44,38 @@ async def test_review_table_adds_rows_a_page_at_a_time(db, centre, monkeypatch):
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert table.row_count >= PAGE and "2025" in text_of(app.screen.query_one("#review-summary", Static))
+
+
+def test_column_widths_are_those_of_every_rows_texts():
+    """prepare() works the widths out from extremes; they equal the widths of every row's texts."""
+    import random
+    from fractions import Fraction
+
+    from rich.cells import cell_len
+
+    from incubator_tui.rules.rating import COMPONENTS
+    from incubator_tui.screens.review_screen import TABLE_COLUMNS, prepare
+    from incubator_tui.services.reviews import LiveRating
+
+    rng = random.Random(11)
+
+    def value(places: int):
+        return rng.choice([None, Fraction(rng.randint(0, 10000), 100), Fraction(9996, 100), Fraction(100),
+                           Fraction(rng.randint(0, 900), 100), Fraction(2, 3)])
+
+    for _ in range(50):
+        rows = []
+        for i in range(rng.randint(1, 30)):
+            comps = {c: value(1) for c in COMPONENTS}
+            composite = value(2)
+            missing = tuple(c for c in COMPONENTS if comps[c] is None)
+            rows.append(LiveRating(
+                "c", "中心", f"o{i}", "组织" * rng.randint(1, 12), 2025, comps, composite,
+                rng.choice([None, 1, 3, 5]), missing, vetoed=rng.random() < 0.1, capped=rng.random() < 0.1,
+                finalised=rng.random() < 0.3,
+            ))
+        prepared = prepare(rows)
+        every = [prepared.texts(i) for i in range(len(rows))]
+        assert [cell_len(w) for w in prepared.widest] == [
+            max(cell_len(texts[k]) for texts in every) for k in range(len(TABLE_COLUMNS))
+        ]

@@ -12,8 +12,10 @@ Nothing here imports Textual: the app feeds it key presses and ticks.
 from __future__ import annotations
 
 import gc
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 IDLE_SECONDS = 0.3  # no key or click for this long: a full collection is not in anyone's way
 _NEVER = 1_000_000_000  # gen-1 collections before CPython would start a full one itself
@@ -54,3 +56,32 @@ class IdleCollector:
             return False
         self._collect()
         return True
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_was_enabled = True
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No collection at all while a worker reads a district's worth of rows.
+
+    Such a read allocates a few hundred thousand objects, most of which live on
+    in what it returns: left alone, the collector would scan them again and again
+    meanwhile, with the GIL held and the UI waiting. What survives is collected
+    once, young, afterwards. Nested and concurrent uses count: the last one out
+    turns the collector back on (if it was on)."""
+    global _pauses, _was_enabled
+    with _pause_lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()

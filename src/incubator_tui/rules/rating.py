@@ -32,6 +32,25 @@ class RatingResult:
     vetoed: bool
 
 
+def exact_sum(values: Iterable[Fraction | int]) -> Fraction:
+    """The exact sum, as ``sum(values, Fraction(0))`` but with integer additions: the
+    numerators of equal denominators are added first (scores share a few: 1, 100, ...),
+    so a district's thousands of ratings are not thousands of Fraction normalisations."""
+    by_denominator: dict[int, int] = {}
+    for v in values:
+        n, d = v.as_integer_ratio()
+        by_denominator[d] = by_denominator.get(d, 0) + n
+    return sum_by_denominator(by_denominator)
+
+
+def sum_by_denominator(by_denominator: Mapping[int, int]) -> Fraction:
+    """Σ n/d over ``{d: n}``, normalised once."""
+    num, den = 0, 1
+    for d, n in by_denominator.items():
+        num, den = num * d + n * den, den * d
+    return Fraction(num, den)
+
+
 def validate_component(name: str, value: Fraction | int) -> Fraction:
     """A component must lie in 0..100."""
     v = Fraction(value)
@@ -44,7 +63,7 @@ def monthly_component(totals: Sequence[Fraction], min_months: int = 6) -> Fracti
     """The mean of the year's complete monthly totals × 10; None with fewer than ``min_months``."""
     if len(totals) < max(min_months, 1):
         return None
-    return Fraction(sum(totals, Fraction(0)) * 10, len(totals))
+    return exact_sum(totals) * 10 / len(totals)
 
 
 def peer_component(
@@ -63,10 +82,10 @@ def peer_component(
             if "rules.peer_self_ignored" not in warnings:
                 warnings.append("rules.peer_self_ignored")
             continue
-        counted.append(Fraction(value))
+        counted.append(value if type(value) is Fraction else Fraction(value))  # no re-making: thousands
     if len(counted) < MIN_PEER_RATERS:
         warnings.append("rules.peer_few_raters")
-    mean = Fraction(sum(counted, Fraction(0)), len(counted)) if counted else None
+    mean = exact_sum(counted) / len(counted) if counted else None
     return mean, warnings
 
 
@@ -93,13 +112,19 @@ def rate(
     else is missing; the composite is still reported when it can be computed.
     """
     missing = tuple(c for c in COMPONENTS if weights.get(c, 0) and components.get(c) is None)
-    total_weight = sum((Fraction(weights.get(c, 0)) for c in COMPONENTS), Fraction(0))
     composite: Fraction | None = None
-    if not missing and total_weight > 0:
-        composite = sum(
-            (Fraction(weights[c]) * Fraction(components[c]) for c in COMPONENTS if weights.get(c, 0)),  # type: ignore[arg-type]
-            Fraction(0),
-        ) / total_weight
+    if not missing:
+        # Σ weight × component / Σ weight, each sum over a common denominator in integers:
+        # one Fraction normalisation per org instead of a dozen.
+        num, den, w_num, w_den = 0, 1, 0, 1
+        for c in COMPONENTS:
+            if weights.get(c, 0):
+                wn, wd = weights[c].as_integer_ratio()
+                vn, vd = components[c].as_integer_ratio()  # type: ignore[union-attr]
+                num, den = num * wd * vd + wn * vn * den, den * wd * vd
+                w_num, w_den = w_num * wd + wn * w_den, w_den * wd
+        if w_num > 0:
+            composite = Fraction(num * w_den, den * w_num)
     if vetoed:
         return RatingResult(composite, 1, missing, False, True)
     if composite is None:

@@ -12,7 +12,7 @@ from every row beforehand so that they do not change as pages are added.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from rich.cells import cell_len
@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
+from incubator_tui.collector import paused
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
@@ -62,45 +63,63 @@ def status_text(r) -> str:  # noqa: ANN001 - a LiveRating
     return "；".join(parts) if parts else t("review.ui.live")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Prepared:
-    """A year's rows with everything the table needs worked out (in the loading worker, not the UI)."""
+    """A year's rows with the column widths worked out (in the loading worker, not the UI);
+    each row's cell texts are made when the row is first shown (the table adds pages)."""
 
     rows: list  # LiveRatings, by name
-    texts: list[tuple[str, ...]]  # each row's cell texts: name, components, composite, stars, status
     widest: tuple[str, ...]  # each column's widest text ("" without rows)
     name_cells: list[int]  # cell_len of each row's name
+    _texts: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    _statuses: dict[tuple, str] = field(default_factory=dict)
+
+    def texts(self, i: int) -> tuple[str, ...]:
+        """Row ``i``'s cell texts: name, components, composite, stars, status."""
+        texts = self._texts.get(i)
+        if texts is None:
+            r = self.rows[i]
+            comps = r.components
+            texts = self._texts[i] = (
+                r.org, *[number_text(comps.get(c)) for c in COMPONENTS], number_text(r.composite, 2),
+                stars_text(r.stars), self._status(r),
+            )
+        return texts
+
+    def _status(self, r) -> str:  # noqa: ANN001 - a LiveRating
+        key = (r.finalised, r.vetoed, r.missing, r.capped)
+        text = self._statuses.get(key)
+        if text is None:
+            text = self._statuses[key] = status_text(r)
+        return text
+
+
+def _widest_number(values: list, places: int) -> str:
+    """The widest text of these values (0..100 or None) without formatting them all: the
+    largest value's text is the longest number (rounding keeps the order); "—" for None."""
+    present = [v for v in values if v is not None]
+    candidates = [number_text(max(present), places)] if present else []
+    if len(present) < len(values):
+        candidates.append(number_text(None))
+    return max(candidates, key=cell_len, default="")
 
 
 def prepare(rows: list) -> Prepared:
-    """Texts and widths for every row; values repeat a great deal, so each distinct one is formatted once."""
-    numbers: dict = {}
-    statuses: dict = {}
-
-    def number(value: Fraction | None, places: int = 1) -> str:
-        # By identity, cheaper than hashing a Fraction: finalised ratings share their values'
-        # objects, and every value stays alive (in rows) while this runs.
-        key = (id(value), places)
-        text = numbers.get(key)
-        if text is None:
-            text = numbers[key] = number_text(value, places)
-        return text
-
-    texts = []
-    for r in rows:
-        key = (r.finalised, r.vetoed, r.missing, r.capped)
-        status = statuses.get(key)
-        if status is None:
-            status = statuses[key] = status_text(r)
-        comps = r.components
-        texts.append((r.org, *[number(comps.get(c)) for c in COMPONENTS], number(r.composite, 2),
-                      stars_text(r.stars), status))
-    name_cells = [cell_len(r.org) for r in rows]
-    widest = (
-        rows[max(range(len(rows)), key=name_cells.__getitem__)].org if rows else "",
-        *(max({row[i] for row in texts}, key=cell_len, default="") for i in range(1, len(TABLE_COLUMNS))),
+    """The column widths for every row (cheaply: from the extremes and the few distinct texts)."""
+    prepared = Prepared(rows, (), [cell_len(r.org) for r in rows])
+    if not rows:
+        prepared.widest = ("",) * len(TABLE_COLUMNS)
+        return prepared
+    names = prepared.name_cells
+    statuses = {(r.finalised, r.vetoed, r.missing, r.capped): r for r in rows}
+    prepared.widest = (
+        rows[max(range(len(rows)), key=names.__getitem__)].org,
+        *[_widest_number([r.components.get(c) for r in rows], 1) for c in COMPONENTS],
+        _widest_number([r.composite for r in rows], 2),
+        max({stars_text(r.stars) for r in rows}, key=cell_len),
+        max((prepared._status(r) for r in statuses.values()), key=cell_len),
     )
-    return Prepared(rows, texts, widest, name_cells)
+    return prepared
 
 
 def fitted_width(names: list[str], name_cells: list[int], width: int) -> int:
@@ -181,13 +200,14 @@ class ReviewScreen(BaseScreen):
 
         try:
             stamp = self.iapp.change_stamp()
-            with self.iapp.db.session() as session:
+            with paused(), self.iapp.db.session() as session:  # see collector.paused
                 rows = ratings_for_year(session, centre_id, year)
+                prepared = prepare(rows)
             self.data_stamp = stamp
         except UserError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._loaded, year, prepare(rows))
+        self.app.call_from_thread(self._loaded, year, prepared)
 
     def _loaded(self, year: int, prepared: Prepared) -> None:
         if year != self.year:
@@ -196,8 +216,7 @@ class ReviewScreen(BaseScreen):
         self.prepared, self.rows = prepared, prepared.rows
         table = self.query_one("#review-table", DataTable)
         if (self.loaded and not table.loading and shown_year == year and before is not None
-                and before.texts == prepared.texts
-                and [r.org_id for r in before.rows] == [r.org_id for r in prepared.rows]):
+                and before.rows == prepared.rows):
             return  # shown again and nothing changed: the table stays as it is, where it was
         self.loaded = True
         self._fill()
@@ -245,7 +264,7 @@ class ReviewScreen(BaseScreen):
             table = self.query_one("#review-table", DataTable)
             texts = self.prepared.texts
             for i in range(self._shown, end):
-                table.add_row(*self._cells(self.rows[i], texts[i]), key=self.rows[i].org_id)
+                table.add_row(*self._cells(self.rows[i], texts(i)), key=self.rows[i].org_id)
             self._shown = end
 
     def _cells(self, r, texts: tuple[str, ...]) -> list[Text]:  # noqa: ANN001 - a LiveRating

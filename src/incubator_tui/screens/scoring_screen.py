@@ -28,7 +28,6 @@ Design notes (where the contract left the choice to us):
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import unicodedata
@@ -46,6 +45,7 @@ from textual.message import Message
 from textual.types import NoActiveAppError
 from textual.widgets import DataTable
 
+from incubator_tui.collector import paused
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
@@ -1032,21 +1032,12 @@ def _execute(db, operator: str, job: Any) -> Any:
     from incubator_tui.services import scoring
 
     if isinstance(job, LoadJob):
-        # Reading a district's month allocates a few hundred thousand objects, tens of
-        # thousands of which live on in the Grid: left alone, the collector would run
-        # full collections meanwhile (tens of ms each, GIL held, the UI waiting).
-        # Paused, what survives is collected once, young, when it resumes.
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with paused():  # see collector.paused: tens of thousands of objects live on in the Grid
             with db.session() as s:
                 grid = scoring.load_grid(s, job.centre_id, job.month)
             # Counted here, off the UI thread (thousands of rows); then kept row by row.
             progress = [_row_progress(grid, row) for row in grid.rows]
             name_cells(grid)  # measured here too, for the column plan
-        finally:
-            if gc_was_on:
-                gc.enable()
         return grid, grid.centre_name, progress
     if isinstance(job, SaveJob):
         with db.session() as s:

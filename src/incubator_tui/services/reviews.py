@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in_year
 from incubator_tui.rules.months import month_of
-from incubator_tui.rules.rating import COMPONENTS, peer_component, rate
+from incubator_tui.rules.rating import COMPONENTS, peer_component, rate, sum_by_denominator
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
 
@@ -264,19 +264,21 @@ _RATINGS = (
 
 # The year's complete months (complete as services.monthly.month_states counts
 # them: every item scored or n/a, at least one scored; not exempt; the month
-# not paused), read from ``month_result``.  Whole-year members: summed in SQL per
-# org (and max, so the sum stays exact); the others month by month.
+# not paused) in which the org belonged to the centre, read from ``month_result``
+# and summed per org and max (so that the sum stays exact: Σ earned / max).
+# Membership by month: from the entry date's month to the end date's (DOMAIN 2);
+# dates compared as ISO text, which both SQLite and PostgreSQL give.
 _MONTHLY = """
-SELECT r.org_id, r.max_cent, {columns}
-FROM month_result r {scope}
+SELECT r.org_id, r.max_cent, SUM(r.earned_cent), COUNT(*)
+FROM month_result r JOIN organisation o ON o.id = r.org_id
+WHERE {scope}
   AND r.month >= :lo AND r.month <= :hi
+  AND o.entry_date IS NOT NULL AND r.month >= SUBSTR(CAST(o.entry_date AS TEXT), 1, 7)
+  AND (o.end_date IS NULL OR r.month <= SUBSTR(CAST(o.end_date AS TEXT), 1, 7))
   AND r.scored > 0 AND r.scored + r.na_count = {n_items} {paused_filter}
   AND NOT EXISTS (SELECT 1 FROM exemption e WHERE e.org_id = r.org_id AND e.month = r.month AND e.active = :t)
-{group_by}
+GROUP BY r.org_id, r.max_cent
 """
-_CENTRE_SCOPE = "JOIN organisation o ON o.id = r.org_id WHERE o.centre_id = :c"
-_SUMMED = ("SUM(r.earned_cent), COUNT(*), NULL", "GROUP BY r.org_id, r.max_cent")
-_BY_MONTH = ("r.earned_cent, 1, r.month", "")
 
 
 class _Org(NamedTuple):
@@ -303,9 +305,7 @@ def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
     return out
 
 
-def _monthly_sums(
-    session: Session, centre_id: str, year: int, orgs: dict[str, _Org], org_ids: list[str],
-) -> dict[str, tuple[Fraction, int]]:
+def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str]) -> dict[str, tuple[Fraction, int]]:
     """``{org_id: (sum of its complete monthly totals that year, how many)}``, months it belonged only.
 
     The totals ``month_states`` gives (10 × earned / max), without a state per org-month."""
@@ -316,46 +316,40 @@ def _monthly_sums(
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     params: dict = {"c": centre_id, "lo": lo, "hi": hi, "t": True}
     checklists = Checklists(session, centre_id)
-    counts = [len(checklists.items_for(m)) for m in months]
-    if len(set(counts)) == 1:
-        n_items, params["n"] = ":n", counts[0]
+    item_counts = [len(checklists.items_for(m)) for m in months]
+    if len(set(item_counts)) == 1:
+        n_items, params["n"] = ":n", item_counts[0]
     else:
         n_items = "CASE r.month " + " ".join(f"WHEN :m{i} THEN :n{i}" for i in range(12)) + " END"
         params.update({f"m{i}": m for i, m in enumerate(months)})
-        params.update({f"n{i}": n for i, n in enumerate(counts)})
+        params.update({f"n{i}": n for i, n in enumerate(item_counts)})
     paused = sorted(m for m in paused_months(session, centre_id) if lo <= m <= hi)
     paused_filter = ""
     if paused:
         paused_filter = "AND r.month NOT IN (" + ",".join(f":p{i}" for i in range(len(paused))) + ")"
         params.update({f"p{i}": m for i, m in enumerate(paused)})
 
-    def read(ids: list[str], shape: tuple[str, str]):  # noqa: ANN202
-        """(org_id, max_cent, earned, months, month) rows for these orgs."""
-        if len(ids) > 400:  # many: one pass over the centre's orgs beats lists of ids
-            keep = set(ids)
-            sql = _MONTHLY.format(columns=shape[0], scope=_CENTRE_SCOPE, n_items=n_items,
-                                  paused_filter=paused_filter, group_by=shape[1])
-            return [r for r in session.execute(text(sql), params).all() if r[0] in keep]
-        # A few: looked up by id (the centre's own orgs), without walking the centre's.
-        scope = "WHERE r.org_id IN (" + ",".join(f":o{i}" for i in range(len(ids))) + ")"
-        sql = _MONTHLY.format(columns=shape[0], scope=scope, n_items=n_items, paused_filter=paused_filter,
-                              group_by=shape[1])
-        return session.execute(text(sql), {**params, **{f"o{i}": v for i, v in enumerate(ids)}}).all()
-
-    whole, part = [], []
-    for org_id in org_ids:
-        org = orgs[org_id]
-        (whole if org.entry_month <= lo and org.end_month >= hi else part).append(org_id)
-    out: dict[str, tuple[Fraction, int]] = {}
-    for ids, shape in ((whole, _SUMMED), (part, _BY_MONTH)):
-        if not ids:
-            continue
-        for org_id, max_cent, earned, n, month in read(ids, shape):
-            if month is not None and not orgs[org_id].entry_month <= month <= orgs[org_id].end_month:
-                continue
-            total, count = out.get(org_id, (Fraction(0), 0))
-            out[org_id] = (total + Fraction(10 * earned, max_cent), count + n)
-    return out
+    if len(org_ids) > 400:  # many: one pass over the centre's orgs beats lists of ids
+        keep = set(org_ids)
+        rows = [r for r in session.execute(text(_MONTHLY.format(
+            scope="o.centre_id = :c", n_items=n_items, paused_filter=paused_filter)), params).all() if r[0] in keep]
+    else:  # a few: looked up by id, without walking the centre's
+        scope = "r.org_id IN (" + ",".join(f":o{i}" for i in range(len(org_ids))) + ")" if org_ids else "1 = 0"
+        rows = session.execute(
+            text(_MONTHLY.format(scope=scope, n_items=n_items, paused_filter=paused_filter)),
+            {**params, **{f"o{i}": v for i, v in enumerate(org_ids)}},
+        ).all()
+    # Per org: {max_cent: 10 × Σ earned} and the count; each total is 10 × earned / max_cent,
+    # so the exact sum is one Fraction over a few denominators (integers until then).
+    sums: dict[str, dict[int, int]] = {}
+    counts: dict[str, int] = {}
+    for org_id, max_cent, earned, n in rows:
+        by_max = sums.get(org_id)
+        if by_max is None:
+            by_max = sums[org_id] = {}
+        by_max[max_cent] = by_max.get(max_cent, 0) + 10 * earned
+        counts[org_id] = counts.get(org_id, 0) + n
+    return {org_id: (sum_by_denominator(by_max), counts[org_id]) for org_id, by_max in sums.items()}
 
 
 def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
@@ -374,8 +368,9 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
     for org_id, rater, value in session.execute(text(_PEERS), params).all():
         peers.setdefault(org_id, []).append((rater, value))
     live_ids = set(inputs) | set(peers)
+    members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
     if all_members:
-        live_ids |= {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
+        live_ids |= members
     live_ids -= set(ratings)
     stored = _FractionCache()
     out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored) for org_id, r in ratings.items()]
@@ -383,7 +378,7 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
         return out
     p = _params(session, centre_id, year)
     live = sorted(live_ids)
-    monthly = _monthly_sums(session, centre_id, year, orgs, live)
+    monthly = _monthly_sums(session, centre_id, year, live)
     hundredths = _FractionCache(100)
 
     def cent(v: int | None) -> Fraction | None:
@@ -395,10 +390,7 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
         inp = inputs.get(org_id)
         # Only ratings by orgs that belonged to the centre that year count; unnamed ones count.
         counted = [
-            (rater, hundredths[value]) for rater, value in peers.get(org_id, ())
-            if rater is None or (
-                (other := orgs.get(rater)) is not None and member_in_year(year, other.entry_date, other.end_date)
-            )
+            (rater, hundredths[value]) for rater, value in peers.get(org_id, ()) if rater is None or rater in members
         ]
         peer, peer_warnings = peer_component(counted, org_id)
         components = {
