@@ -166,7 +166,7 @@ class IncubatorApp(LocalizedBindings, App):
         from incubator_tui.services.dashboard import list_centres
 
         try:
-            with self.db.session() as session:
+            with self.db.reading() as session:
                 centres = list_centres(session)
         except UserError as err:  # e.g. the database went away: say so, no traceback
             self.exit(return_code=1, message=str(err))

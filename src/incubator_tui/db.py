@@ -13,13 +13,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.orm import Session
 
 from incubator_tui.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Every released schema revision, oldest first.  The last one is what this
 # version of the app writes; a database at an unknown revision was made by a
@@ -45,6 +48,8 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error."""
+        from sqlalchemy.orm import Session  # the ORM is ~40 ms to import: not before a write needs it
+
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -55,6 +60,18 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One read-only transaction on a plain connection, for the reads that use SQL
+        text only (``.execute(text(...))``, as a Session offers it too): start-up and
+        the read-only commands need not import the ORM."""
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            except OperationalError as exc:
+                raise translate_operational_error(exc, self.path) from exc
 
     @contextmanager
     def bulk_session(self) -> Iterator[Session]:

@@ -247,7 +247,7 @@ class DashboardScreen(BaseScreen):
 
         try:
             stamp = self.iapp.change_stamp()
-            with self.iapp.db.session() as session:
+            with self.iapp.db.reading() as session:  # SQL text only: no ORM at start-up
                 data = load_dashboard(session, centre_id)
             self.data_stamp = stamp
         except UserError as err:

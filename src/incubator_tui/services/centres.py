@@ -5,12 +5,14 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Reads here use plain SQL on purpose: the read-only commands (flags, cases,
 # ratings) then never import the SQLModel table classes, which keeps their

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.rules.months import add_months, month_of, months_between
@@ -24,6 +24,9 @@ from incubator_tui.services import clock
 from incubator_tui.services.centres import Checklists, setting_entries
 from incubator_tui.services.flags import streaks_as_of
 from incubator_tui.services.monthly import OrgInfo, paused_months
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TREND_MONTHS = 12
 

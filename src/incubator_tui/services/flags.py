@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import Streak, flag_level
 from incubator_tui.services.centres import Checklists, setting_entries
 from incubator_tui.services.monthly import OrgInfo, org_infos, streak_states
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)

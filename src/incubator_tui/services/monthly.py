@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from incubator_tui.rules.months import month_of
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak
 from incubator_tui.services.centres import Checklists
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CHECKPOINT_ROWS = 2000  # rows between two calls of a background caller's checkpoint
 
