@@ -203,7 +203,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
     db = _open(args, create=False)
     result = []
-    with db.session() as s:
+    with db.reading() as s:  # SQL text only: the ORM is not imported
         centres = _centres(s, args.centre)
         for centre in centres:
             as_of = args.as_of or latest_scored_month(s, centre.id)
@@ -236,7 +236,7 @@ def cmd_ratings(args: argparse.Namespace) -> int:
 
     db = _open(args, create=False)
     rows = []
-    with db.session() as s:
+    with db.reading() as s:  # SQL text only: the ORM is not imported
         centres = _centres(s, args.centre)
         for centre in centres:
             rows.extend((centre.name, r) for r in ratings_for_year(s, centre.id, args.year))

@@ -20,7 +20,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in_year
@@ -30,6 +29,8 @@ from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from incubator_tui.models import Organisation, OrgCase, Rating, ReviewInput
 
 # The writers below import the models (SQLModel, pydantic) where they need them:
