@@ -54,7 +54,7 @@ def test_a_checkpoint_that_raises_stops_the_overview(db, centre, scored):
 
 
 async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, centre, scored, monkeypatch):
-    started = threading.Event()
+    started, at_checkpoint = threading.Event(), threading.Event()
     progress: list[int] = []
     real_overview = orgs_service.overview
 
@@ -62,7 +62,9 @@ async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, c
         # Many steps of work, each after a checkpoint (as the real one does every few rows).
         started.set()
         for step in range(20):
+            at_checkpoint.set()
             checkpoint()
+            at_checkpoint.clear()
             progress.append(step)
             threading.Event().wait(0.01)
         return real_overview(session, centre_id, as_of, checkpoint=checkpoint)
@@ -82,11 +84,18 @@ async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, c
                 break
             await asyncio.sleep(0.01)
         await pilot.press("s")  # away while the totals are being worked out
-        await asyncio.sleep(0.05)
+        for _ in range(300):  # the worker reaches its next checkpoint and stays there
+            if at_checkpoint.is_set():
+                break
+            await asyncio.sleep(0.01)
         seen = len(progress)
         collections.clear()
-        await asyncio.sleep(0.8)
-        assert len(progress) == seen < 20  # it waited while the scoring screen was shown
+        for _ in range(300):  # meanwhile the user pauses: a full collection runs
+            if collections:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+        assert at_checkpoint.is_set() and len(progress) == seen < 20  # it waited while scoring was shown
         assert not orgs.complete
         # A hidden screen's waiting worker does not count as loading: the idle collection ran.
         assert collections
@@ -97,3 +106,41 @@ async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, c
             await asyncio.sleep(0.01)
         assert orgs.complete and len(progress) == 20  # shown again: it went on and finished
         assert "测试组织00" in [str(orgs.table.get_row_at(i)[0]) for i in range(orgs.table.row_count)]
+
+
+async def test_a_result_that_comes_after_quitting_is_dropped_not_a_crash(db, centre, scored, monkeypatch):
+    """Quitting while a screen loads: the worker's late result is not handed to the torn-down screen."""
+    from incubator_tui.screens.review_screen import ReviewScreen
+    from incubator_tui.services import reviews
+
+    release, started, read, shown = threading.Event(), threading.Event(), threading.Event(), []
+    real = reviews.ratings_for_year
+
+    def slow(session, centre_id, year):
+        started.set()
+        release.wait(5)
+        try:
+            return real(session, centre_id, year)
+        finally:
+            read.set()
+
+    monkeypatch.setattr(reviews, "ratings_for_year", slow)
+    monkeypatch.setattr(ReviewScreen, "_loaded", lambda self, *a: shown.append(a))
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        for _ in range(200):
+            if started.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert started.is_set()
+        app.exit()  # quit (as ctrl+q does) while the year's ratings are being read...
+        release.set()  # ...and they come while the app is closing
+        for _ in range(200):
+            if read.is_set():
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+    assert read.is_set()
+    assert shown == []  # handed to nobody; and run_test raised nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,24 @@ class LocalizedBindings:
         self._bindings = translated(self._bindings)
 
 
-class BaseScreen(LocalizedBindings, Screen):
+class WorkerResults:
+    """Mixin: hand a worker's result to the screen on the UI thread, if it is still there."""
+
+    def from_worker(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """``app.call_from_thread(callback, ...)``, skipped once the screen has gone (closed,
+        replaced, or the app quitting meanwhile): a late result has nowhere to go, and its
+        widgets may be gone already."""
+        if not self.is_attached:
+            return
+
+        def deliver() -> None:
+            if self.is_attached:
+                callback(*args, **kwargs)
+
+        self.app.call_from_thread(deliver)
+
+
+class BaseScreen(WorkerResults, LocalizedBindings, Screen):
     """A main screen of the app (dashboard, organisations, scoring, ...)."""
 
     # The app's change stamp taken just before this screen last read its data
@@ -51,7 +69,7 @@ class BaseScreen(LocalizedBindings, Screen):
         return self.app  # type: ignore[return-value]
 
 
-class BaseModal(LocalizedBindings, ModalScreen):
+class BaseModal(WorkerResults, LocalizedBindings, ModalScreen):
     @property
     def iapp(self) -> IncubatorApp:
         return self.app  # type: ignore[return-value]

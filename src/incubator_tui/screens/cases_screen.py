@@ -121,9 +121,9 @@ class CasesScreen(BaseScreen):
                 handover = handover_deadlines(session, centre_id)
             self.data_stamp = stamp
         except UserError as err:
-            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            self.from_worker(self.notify, str(err), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._loaded, rows, handover, today())
+        self.from_worker(self._loaded, rows, handover, today())
 
     def _loaded(self, rows: list, handover: dict[str, date], today: date) -> None:
         self.rows, self.handover, self.today = rows, handover, today
@@ -283,9 +283,9 @@ class CaseEventsModal(BaseModal):
                     ).scalars()
                 ]
         except UserError as err:
-            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            self.from_worker(self.notify, str(err), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._fill, events)
+        self.from_worker(self._fill, events)
 
     def _fill(self, events: list) -> None:
         table = self.query_one("#events-table", DataTable)

@@ -251,9 +251,9 @@ class DashboardScreen(BaseScreen):
                 data = load_dashboard(session, centre_id)
             self.data_stamp = stamp
         except UserError as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.from_worker(self._failed, str(err))
             return
-        self.app.call_from_thread(self._paint, data)
+        self.from_worker(self._paint, data)
 
     def _failed(self, message: str) -> None:
         for panel in self.query(".panel"):

@@ -145,12 +145,12 @@ class ExportModal(BaseModal):
         try:
             size = write_snapshot(self.iapp.db, dest)
         except ValueError as err:
-            self.app.call_from_thread(self._done, dest, None, t(str(err), path=str(dest), folder=str(dest.parent)))
+            self.from_worker(self._done, dest, None, t(str(err), path=str(dest), folder=str(dest.parent)))
         except OSError as err:
             message = t("app.export.os_error", path=str(dest), detail=err.strerror or str(err))
-            self.app.call_from_thread(self._done, dest, None, message)
+            self.from_worker(self._done, dest, None, message)
         else:
-            self.app.call_from_thread(self._done, dest, size, "")
+            self.from_worker(self._done, dest, size, "")
 
     def _done(self, dest: Path, size: int | None, error: str) -> None:
         self.busy = False

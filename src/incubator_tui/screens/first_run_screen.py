@@ -112,9 +112,9 @@ class FirstRunScreen(BaseScreen):
                 centre = create_centre(session, name, self.iapp.operator, category=category)
                 ref = CentreRef(centre.id, centre.name)
         except UserError as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.from_worker(self._failed, str(err))
             return
-        self.app.call_from_thread(self.dismiss, ref)
+        self.from_worker(self.dismiss, ref)
 
     @work(thread=True, exclusive=True, group="first-run")
     def _demo(self) -> None:
@@ -126,12 +126,12 @@ class FirstRunScreen(BaseScreen):
             with self.iapp.db.session() as session:
                 centres = list_centres(session)
         except UserError as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.from_worker(self._failed, str(err))
             return
         if not centres:  # pragma: no cover - the demo always makes a centre
-            self.app.call_from_thread(self._failed, t("firstrun.demo_failed"))
+            self.from_worker(self._failed, t("firstrun.demo_failed"))
             return
-        self.app.call_from_thread(self.dismiss, centres[0])
+        self.from_worker(self.dismiss, centres[0])
 
     def _failed(self, message: str) -> None:
         self._set_busy(False)

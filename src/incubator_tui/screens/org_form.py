@@ -218,9 +218,9 @@ class OrgFormModal(BaseModal):
             with self.iapp.db.session() as s:
                 values = org_fields(s, org_id)
         except UserError as err:
-            self.app.call_from_thread(self._show_form_error, str(err))
+            self.from_worker(self._show_form_error, str(err))
             return
-        self.app.call_from_thread(self._fill, values)
+        self.from_worker(self._fill, values)
 
     def _fill(self, values: dict[str, Any]) -> None:
         for spec in FIELDS:
@@ -350,13 +350,13 @@ class OrgFormModal(BaseModal):
                     org, warnings, changed = update_org(s, self.org_id, values, app.operator)
                 result = SavedOrg(org.id, org.name, [], changed)
         except UserError as err:
-            self.app.call_from_thread(self._save_failed, err.key, str(err))
+            self.from_worker(self._save_failed, err.key, str(err))
             return
         except Exception as err:  # noqa: BLE001 - shown in the form, never a crash
-            self.app.call_from_thread(self._save_failed, "", t("orgs.form.save_failed", detail=str(err)))
+            self.from_worker(self._save_failed, "", t("orgs.form.save_failed", detail=str(err)))
             return
         result.warnings = [t(key, **checks_params(values, key)) for key in warnings]
-        self.app.call_from_thread(self.dismiss, result)
+        self.from_worker(self.dismiss, result)
 
     def _save_failed(self, key: str, message: str) -> None:
         self.saving = False
@@ -479,9 +479,9 @@ class LeaveModal(BaseModal):
             with app.db.session() as s:
                 mark_left(s, self.org_id, self.status, on, app.operator)
         except UserError as err:
-            self.app.call_from_thread(self._failed, str(err))
+            self.from_worker(self._failed, str(err))
             return
-        self.app.call_from_thread(self.dismiss, True)
+        self.from_worker(self.dismiss, True)
 
     def _failed(self, message: str) -> None:
         msg = self.query_one("#leave-msg", Static)

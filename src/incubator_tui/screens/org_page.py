@@ -129,10 +129,10 @@ class OrgPageScreen(BaseScreen):
             with self.iapp.db.session() as s:
                 page = load_org_page(s, self.org_id)
         except UserError as err:
-            self.app.call_from_thread(self.notify, str(err), severity="error")
-            self.app.call_from_thread(self.action_back)
+            self.from_worker(self.notify, str(err), severity="error")
+            self.from_worker(self.action_back)
             return
-        self.app.call_from_thread(self._show, page)
+        self.from_worker(self._show, page)
 
     def _styles(self) -> dict[str, Style]:
         """Colours from the theme (component classes styled in org_page.tcss)."""

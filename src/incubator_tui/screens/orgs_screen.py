@@ -284,12 +284,12 @@ class OrgsScreen(BaseScreen):
 
         centre_id = self.iapp.centre_id
         if centre_id is None:
-            self.app.call_from_thread(self._loaded, Loaded.of([]), focus_id, True)
+            self.from_worker(self._loaded, Loaded.of([]), focus_id, True)
             return
         stamp = self._loading_stamp = self.iapp.change_stamp()
         try:
             self._checkpoint()
-            self.app.call_from_thread(self._loaded, Loaded.of(self._read_list()), focus_id, False)
+            self.from_worker(self._loaded, Loaded.of(self._read_list()), focus_id, False)
             with self.iapp.db.session() as s:
                 rows = overview(s, centre_id, current_month(), checkpoint=self._checkpoint)
             self._checkpoint()
@@ -299,7 +299,7 @@ class OrgsScreen(BaseScreen):
             if self._loading_stamp is stamp:
                 self._loading_stamp = None
         self.data_stamp = stamp
-        self.app.call_from_thread(self._loaded, Loaded.of(rows, with_keys=True), None, True)
+        self.from_worker(self._loaded, Loaded.of(rows, with_keys=True), None, True)
 
     def _checkpoint(self) -> None:
         """Called by the loading worker between steps: waits while the screen is hidden;

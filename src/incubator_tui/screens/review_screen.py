@@ -205,9 +205,9 @@ class ReviewScreen(BaseScreen):
                 prepared = prepare(rows)
             self.data_stamp = stamp
         except UserError as err:
-            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            self.from_worker(self.notify, str(err), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._loaded, year, prepared)
+        self.from_worker(self._loaded, year, prepared)
 
     def _loaded(self, year: int, prepared: Prepared) -> None:
         if year != self.year:
