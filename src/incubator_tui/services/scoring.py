@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 # Slotted: a month of a district holds thousands of rows and cells, and each
 # instance without a __dict__ is one object for the garbage collector, not two.
-@dataclass(slots=True)
+# Frozen: equal cells are shared (a month's 30,000 cells are a few dozen values).
+@dataclass(slots=True, frozen=True)
 class Cell:
     value_cent: int | None = None
     na: bool = False
@@ -192,16 +193,21 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     members = _members(session, centre_id, month)
     cells: dict[str, dict[str, Cell]] = {info.id: {} for info, _pinyin in members}
     item_ids = {it.id: it.id for it in items}  # one string per item as the cells' keys, not one per cell
+    shared: dict[tuple, Cell] = {}  # equal cells are one object
     for org_id, item_id, value, na, reason in session.execute(
         text(
             "SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason FROM score s "
             "JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month = :m"
         ),
         {"c": centre_id, "m": month},
-    ):
+    ).all():  # fetched at once: iterating the result fetches row by row
         row_cells = cells.get(org_id)
         if row_cells is not None:
-            row_cells[item_ids.get(item_id, item_id)] = Cell(value, bool(na), reason or "")
+            key = (value, na, reason)
+            cell = shared.get(key)
+            if cell is None:
+                cell = shared[key] = Cell(value, bool(na), reason or "")
+            row_cells[item_ids.get(item_id, item_id)] = cell
     exempt = dict(
         session.execute(
             text(
