@@ -200,7 +200,7 @@ class ReviewScreen(BaseScreen):
 
         try:
             stamp = self.iapp.change_stamp()
-            with paused(), self.iapp.db.session() as session:  # see collector.paused
+            with paused(), self.iapp.db.reading() as session:  # SQL text only; see collector.paused
                 rows = ratings_for_year(session, centre_id, year)
                 prepared = prepare(rows)
             self.data_stamp = stamp

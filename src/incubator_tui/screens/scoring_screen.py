@@ -1033,7 +1033,7 @@ def _execute(db, operator: str, job: Any) -> Any:
 
     if isinstance(job, LoadJob):
         with paused():  # see collector.paused: tens of thousands of objects live on in the Grid
-            with db.session() as s:
+            with db.reading() as s:  # SQL text only
                 grid = scoring.load_grid(s, job.centre_id, job.month)
             # Counted here, off the UI thread (thousands of rows); then kept row by row.
             progress = [_row_progress(grid, row) for row in grid.rows]

@@ -18,7 +18,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in
@@ -30,6 +29,8 @@ from incubator_tui.services.centres import Checklists, Item, setting_entries
 from incubator_tui.services.monthly import OrgInfo, streak_states
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from incubator_tui.models import CentreMonth
 
 
