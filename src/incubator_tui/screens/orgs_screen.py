@@ -264,7 +264,7 @@ class OrgsScreen(BaseScreen):
         centre_id = self.iapp.centre_id
         if centre_id is None:
             return []
-        with self.iapp.db.session() as s:
+        with self.iapp.db.reading() as s:  # SQL text only
             quick = quick_overview(s, centre_id, limit)
         known = self._scored
         if known:  # a reload: keep the totals shown until the new ones arrive
@@ -290,7 +290,7 @@ class OrgsScreen(BaseScreen):
         try:
             self._checkpoint()
             self.from_worker(self._loaded, Loaded.of(self._read_list()), focus_id, False)
-            with self.iapp.db.session() as s:
+            with self.iapp.db.reading() as s:  # SQL text only
                 rows = overview(s, centre_id, current_month(), checkpoint=self._checkpoint)
             self._checkpoint()
         except _Stopped:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
-from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.errors import UserError
-from incubator_tui.models import Organisation
 from incubator_tui.rules.credit_code import check_credit_code
-from incubator_tui.services import audit
+from incubator_tui.services.centres import CATEGORIES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from incubator_tui.models import Organisation
+
+# The writers import the models (SQLModel, pydantic) and the audit trail where they
+# need them: the overview the app lists reads plain rows and should not wait for them.
 
 LEGAL_FORMS = ("social_group", "service_org", "foundation", "community_filed", "startup")
 PARTY_FORMS = ("independent", "joint", "instructor", "none")
@@ -63,6 +68,8 @@ def validate(fields: dict[str, Any]) -> list[str]:
 
 
 def find_active_by_name(session: Session, centre_id: str, name: str) -> Organisation | None:
+    from incubator_tui.models import Organisation
+
     return session.execute(
         select(Organisation).where(
             Organisation.centre_id == centre_id, Organisation.name == name, Organisation.status == "incubating"
@@ -72,6 +79,9 @@ def find_active_by_name(session: Session, centre_id: str, name: str) -> Organisa
 
 def add_org(session: Session, centre_id: str, fields: dict[str, Any], operator: str,
             batch_id: str | None = None) -> tuple[Organisation, list[str]]:
+    from incubator_tui.models import Organisation
+    from incubator_tui.services import audit
+
     fields = {k: v for k, v in fields.items() if k in EDITABLE}
     fields["name"] = (fields.get("name") or "").strip()
     warnings = validate(fields)
@@ -89,6 +99,9 @@ def add_org(session: Session, centre_id: str, fields: dict[str, Any], operator: 
 def update_org(session: Session, org_id: str, changes: dict[str, Any], operator: str,
                batch_id: str | None = None) -> tuple[Organisation, list[str], int]:
     """Apply ``changes``; returns (org, warnings, number of fields changed)."""
+    from incubator_tui.models import Organisation
+    from incubator_tui.services import audit
+
     org = session.get(Organisation, org_id)
     if org is None:
         raise UserError("org.unknown", name=org_id)
@@ -115,6 +128,9 @@ def update_org(session: Session, org_id: str, changes: dict[str, Any], operator:
 
 def mark_left(session: Session, org_id: str, status: str, on: date, operator: str) -> Organisation:
     """Mark an org graduated (出壳) or exited (退出); its history is kept."""
+    from incubator_tui.models import Organisation
+    from incubator_tui.services import audit
+
     if status not in ("graduated", "exited"):
         raise UserError("org.bad_status", value=status)
     org = session.get(Organisation, org_id)
