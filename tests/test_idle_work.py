@@ -87,3 +87,19 @@ async def test_the_app_warms_up_the_other_screens_when_idle_and_they_still_look_
         assert bar.styles.height is not None and bar.styles.height.value == 1
         assert bar.region.height == 1
     assert gc.get_threshold() == before  # the interpreter's own policy once the app is gone
+
+
+async def test_the_idle_tick_during_shutdown_does_nothing(db, centre):
+    """The idle timer may fire while the app closes, when no screen is left: no crash."""
+    from textual.app import ScreenStackError
+
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+    try:
+        app.screen
+    except ScreenStackError:
+        pass
+    else:  # pragma: no cover - Textual keeps a screen after exit: the case cannot arise
+        raise AssertionError("expected no screen after exit")
+    app._collect_when_idle()  # as the interval would, between the screens going and the timer stopping

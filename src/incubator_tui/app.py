@@ -242,11 +242,15 @@ class IncubatorApp(LocalizedBindings, App):
         await super().on_event(event)
 
     def _collect_when_idle(self) -> None:
+        from textual.app import ScreenStackError
         from textual.worker import WorkerState
 
         # Busy: the screen shown is loading (the user waits for it). Not the app's own
         # workers (a backup) nor a hidden screen's (waiting until it is shown again).
-        screen = self.screen
+        try:
+            screen = self.screen
+        except ScreenStackError:  # the app is closing: its screens are gone
+            return
         busy = any(w.state == WorkerState.RUNNING and w.node is screen for w in self.workers)
         if not self._warmed and not busy and self.collector.idle():
             self._warmed = True

@@ -51,7 +51,11 @@ class WorkerResults:
             if self.is_attached:
                 callback(*args, **kwargs)
 
-        self.app.call_from_thread(deliver)
+        try:
+            self.app.call_from_thread(deliver)
+        except RuntimeError:  # the app stopped running meanwhile
+            if self.is_attached:
+                raise
 
 
 class BaseScreen(WorkerResults, LocalizedBindings, Screen):
