@@ -97,7 +97,7 @@ async def test_the_idle_tick_during_shutdown_does_nothing(db, centre):
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
     try:
-        app.screen
+        _ = app.screen
     except ScreenStackError:
         pass
     else:  # pragma: no cover - Textual keeps a screen after exit: the case cannot arise
