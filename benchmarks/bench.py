@@ -244,9 +244,11 @@ def bench_screens() -> None:
         else:
             report(f"open {name}", f"{ms:.0f} ms", "target <= 300 ms")
     report("peak memory of the app process", f"{result['peak_rss_mb']} MB", "target <= 150 MB")
-    live = _probe(unfinalised_copy(big_db(5000, 24)), ("r", "d"))
-    report("open r (first), last year not finalised: ratings live", f"{live['switch_ms']['r (first)']:.0f} ms",
+    live = _probe(unfinalised_copy(big_db(5000, 24)), ("r", "d"))["switch_ms"]
+    report("open r (first), last year not finalised: ratings live", f"{live['r (first)']:.0f} ms",
            "target <= 300 ms")
+    report("  r (first), last year not finalised, every row filled in",
+           f"{live['r (first), every row of the year filled in']:.0f} ms", "(in the background)")
 
 
 SECTIONS = {"import": bench_import, "flags": bench_flags, "startup": bench_startup, "keys": bench_keys,

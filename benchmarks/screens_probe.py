@@ -82,6 +82,11 @@ async def probe(db_path: str, keys: list[str]) -> dict:
                         await asyncio.sleep(0.001)
                     out["switch_ms"][f"o ({round_}), totals and streaks filled in"] = round(
                         (time.perf_counter() - t0) * 1000, 1)
+                if key == "r":  # the first page shows at once; the rest of the year afterwards
+                    while app.screen.partial:
+                        await asyncio.sleep(0.001)
+                    out["switch_ms"][f"r ({round_}), every row of the year filled in"] = round(
+                        (time.perf_counter() - t0) * 1000, 1)
                 await _settle(app, pilot)
         # The organisation page: Enter on the list.
         await pilot.press("o")

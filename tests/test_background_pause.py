@@ -116,11 +116,11 @@ async def test_a_result_that_comes_after_quitting_is_dropped_not_a_crash(db, cen
     release, started, read, shown = threading.Event(), threading.Event(), threading.Event(), []
     real = reviews.ratings_for_year
 
-    def slow(session, centre_id, year):
+    def slow(session, centre_id, year, first=None):
         started.set()
         release.wait(5)
         try:
-            return real(session, centre_id, year)
+            return real(session, centre_id, year, first)
         finally:
             read.set()
 

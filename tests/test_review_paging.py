@@ -79,3 +79,50 @@ def test_column_widths_are_those_of_every_rows_texts():
         assert [cell_len(w) for w in prepared.widest] == [
             max(cell_len(texts[k]) for texts in every) for k in range(len(TABLE_COLUMNS))
         ]
+
+
+async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db, centre, monkeypatch):
+    import asyncio
+    import threading
+
+    from incubator_tui.services import reviews
+
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    n = PAGE + 15
+    with db.session() as s:
+        for i in range(n):
+            org, _ = add_org(s, centre.id, {"name": f"组织{i:03d}", "category": "community",
+                                            "entry_date": date(2024, 1, 1)}, "tester")
+            set_review_input(s, org.id, 2025, "tester", party_cent=9000)
+    release, calls = threading.Event(), []
+    real = reviews.ratings_for_year
+
+    def held(session, centre_id, year, first=None):
+        calls.append(first)
+        if first is None:
+            release.wait(5)  # the whole year: held until the test has looked at the first page
+        return real(session, centre_id, year, first)
+
+    monkeypatch.setattr(reviews, "ratings_for_year", held)
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        screen = app.screen
+        for _ in range(300):
+            if screen.loaded:
+                break
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        table = screen.query_one("#review-table", DataTable)
+        summary = screen.query_one("#review-summary", Static)
+        assert calls == [PAGE, None] and screen.partial
+        assert table.row_count == PAGE and table.get_row_at(0)[0].plain == "组织000"
+        assert f"已显示前 {PAGE} 个组织" in text_of(summary)
+        release.set()
+        await settle(pilot)
+        assert not screen.partial and f"{n} 个组织" in text_of(summary)
+        assert len(screen.rows) == n and table.row_count == PAGE  # still paged, now from the whole year
+        await pilot.press("d", "r")  # back again, nothing changed: no first page this time
+        await settle(pilot)
+        assert calls == [PAGE, None] and not screen.partial

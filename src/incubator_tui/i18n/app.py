@@ -174,6 +174,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{year}: {n} organisations · rated {rated} · not yet {unrated} · finalised {finalised} · "
         "5 stars {five} · 3 or fewer {low}",
     ),
+    "review.ui.first_rows": (
+        "{year} 年度 · 已显示前 {n} 个组织，其余正在计算…",
+        "{year} · the first {n} organisations shown, working out the rest…",
+    ),
     "review.ui.empty": ("{year} 年度还没有考评数据（[ ] 切换年度）", "no review data for {year} ([ ] changes the year)"),
     "app.backup_failed": ("今日自动备份失败：{detail}（数据未受影响）", "today's automatic backup failed: {detail} (no data was changed)"),
 }

@@ -153,6 +153,8 @@ class ReviewScreen(BaseScreen):
     prepared: Prepared | None = None
     _shown = 0  # rows added to the table so far (self.rows[:_shown])
     _filled_year = 0  # the year the table shows
+    _complete_year = 0  # the year whose every row has been read (not only its first page)
+    partial = False  # the table shows the first page of the year, the rest is being worked out
     _name_w = 0
     _styles: tuple[str, str, str] = ("", "", "")  # error, muted, good
 
@@ -196,11 +198,21 @@ class ReviewScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="review")
     def _load(self, centre_id: str, year: int) -> None:
+        """The year's first page first (a few ms), unless the table shows the whole year
+        already; then every row (a district's live ratings take a moment)."""
+        from textual.worker import get_current_worker
+
         from incubator_tui.services.reviews import ratings_for_year
 
+        first_page = self._complete_year != year
         try:
             stamp = self.iapp.change_stamp()
             with paused(), self.iapp.db.reading() as session:  # SQL text only; see collector.paused
+                if first_page:
+                    self.from_worker(self._loaded, year, prepare(ratings_for_year(session, centre_id, year, PAGE)),
+                                     True)
+                    if get_current_worker().is_cancelled:
+                        return  # another year asked for meanwhile
                 rows = ratings_for_year(session, centre_id, year)
                 prepared = prepare(rows)
             self.data_stamp = stamp
@@ -209,9 +221,12 @@ class ReviewScreen(BaseScreen):
             return
         self.from_worker(self._loaded, year, prepared)
 
-    def _loaded(self, year: int, prepared: Prepared) -> None:
-        if year != self.year:
-            return  # the user moved on to another year meanwhile
+    def _loaded(self, year: int, prepared: Prepared, first_page: bool = False) -> None:
+        if year != self.year or (first_page and self._complete_year == year):
+            return  # the user moved on to another year meanwhile; or the whole year is there
+        self.partial = first_page
+        if not first_page:
+            self._complete_year = year
         before, shown_year = self.prepared, self._filled_year
         self.prepared, self.rows = prepared, prepared.rows
         table = self.query_one("#review-table", DataTable)
@@ -252,7 +267,9 @@ class ReviewScreen(BaseScreen):
             unrated=len(self.rows) - len(rated), finalised=sum(1 for r in self.rows if r.finalised),
             five=sum(1 for r in rated if r.stars == 5), low=sum(1 for r in rated if r.stars <= 3),
         )
-        if not self.rows:
+        if self.partial and self.rows:
+            summary = t("review.ui.first_rows", year=self.year, n=len(self.rows))
+        elif not self.rows:
             summary = t("review.ui.empty", year=self.year)
         self.query_one("#review-summary", Static).update(summary)
         self.title = t("review.ui.title_year", year=self.year)

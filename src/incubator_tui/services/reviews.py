@@ -354,12 +354,13 @@ def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str
 
 
 def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
-                 all_members: bool) -> list[LiveRating]:
+                 all_members: bool, first: int | None = None) -> list[LiveRating]:
     """Live ratings of one centre's orgs with review inputs that year (or, with
     ``all_members``, also every org that belonged to the centre that year).
 
     Plain rows, no ORM objects: a district has thousands of orgs.  A finalised
-    org is shown from its rating row alone.
+    org is shown from its rating row alone.  With ``first``, only the first so
+    many orgs by name (a screenful, worked out in a few ms).
     """
     orgs = _org_rows(session, centre_id)
     params = {"c": centre_id, "y": year, "t": True}
@@ -373,6 +374,10 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
     if all_members:
         live_ids |= members
     live_ids -= set(ratings)
+    if first is not None:
+        keep = set(sorted(live_ids | set(ratings), key=lambda i: (orgs[i].name, i))[:first])
+        live_ids &= keep
+        ratings = {org_id: r for org_id, r in ratings.items() if org_id in keep}
     stored = _FractionCache()
     out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored) for org_id, r in ratings.items()]
     if not live_ids:
@@ -452,17 +457,19 @@ def _from_rating(
     )
 
 
-def ratings_for_year(session: Session, centre_id: str | None, year: int) -> list[LiveRating]:
+def ratings_for_year(session: Session, centre_id: str | None, year: int,
+                     first: int | None = None) -> list[LiveRating]:
     """Every org with review inputs (or a finalised rating) that year, sorted by
-    org name in code-point order; all centres when ``centre_id`` is None."""
+    org name in code-point order; all centres when ``centre_id`` is None.
+    With ``first``: only the first so many of that list (the screen's first page)."""
     sql, params = "SELECT id, name FROM centre", {}
     if centre_id is not None:
         sql, params = sql + " WHERE id = :c", {"c": centre_id}
     out: list[LiveRating] = []
     for cid, name in session.execute(text(sql), params).all():
-        out.extend(_centre_live(session, cid, name, year, all_members=False))
+        out.extend(_centre_live(session, cid, name, year, all_members=False, first=first))
     out.sort(key=lambda r: (r.org, r.centre))
-    return out
+    return out if first is None else out[:first]
 
 
 # ---------------------------------------------------------------- finalising
