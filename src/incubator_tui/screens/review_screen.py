@@ -38,6 +38,7 @@ TABLE_COLUMNS = ("org", *COMPONENTS, "composite", "stars", "status")
 # Rows added to the table at a time: more than a screenful, few enough that the
 # table lays them out at once (a DataTable's first layout costs ~90 µs a row).
 PAGE = 60
+NUMBER_WIDTHS = {**{c: len("100.0") for c in COMPONENTS}, "composite": len("100.00")}
 PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
 LOADING_DELAY = 0.3  # seconds before the first load shows a loading indicator
 
@@ -250,9 +251,15 @@ class ReviewScreen(BaseScreen):
         self._name_w = name_w = name_width([list(prepared.widest)], headers,
                                            self.query_one("#review-body").size.width)
         # Fixed widths, as the table would size them to fit every row: pages added later keep them.
-        widths = [max(cell_len(h), cell_len(w)) for h, w in zip(headers, prepared.widest)]
-        widths[0] = max(cell_len(headers[0]),
-                        fitted_width([r.org for r in self.rows], prepared.name_cells, name_w))
+        # Numbers are at most "100.0" / "100.00": those widths always, so that the columns do not
+        # move when the rest of the year follows its first page.
+        widths = [max(cell_len(h), cell_len(w), NUMBER_WIDTHS.get(col, 0))
+                  for col, h, w in zip(TABLE_COLUMNS, headers, prepared.widest)]
+        if self.partial and len(self.rows) >= PAGE:  # more to come: the name column as wide as it may get
+            widths[0] = max(cell_len(headers[0]), name_w)
+        else:
+            widths[0] = max(cell_len(headers[0]),
+                            fitted_width([r.org for r in self.rows], prepared.name_cells, name_w))
         for col, header, width in zip(TABLE_COLUMNS, headers, widths):
             table.add_column(header, key=col, width=width)
         self._shown = 0
