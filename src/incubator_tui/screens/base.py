@@ -44,18 +44,23 @@ class WorkerResults:
         """``app.call_from_thread(callback, ...)``, skipped once the screen has gone (closed,
         replaced, or the app quitting meanwhile): a late result has nowhere to go, and its
         widgets may be gone already."""
-        if not self.is_attached:
+        if not self._here():
             return
 
         def deliver() -> None:
-            if self.is_attached:
+            if self._here():
                 callback(*args, **kwargs)
 
         try:
             self.app.call_from_thread(deliver)
         except RuntimeError:  # the app stopped running meanwhile
-            if self.is_attached:
+            if self._here():
                 raise
+
+    def _here(self) -> bool:
+        """Attached and not being taken down (the app closing prunes each screen before it
+        detaches it: Textual's own ``display`` checks the same three flags)."""
+        return self.is_attached and not (self._closing or self._closed or self._pruning)
 
 
 class BaseScreen(WorkerResults, LocalizedBindings, Screen):
