@@ -6,7 +6,8 @@ from datetime import date
 
 from textual.widgets import DataTable
 
-from incubator_tui.screens.cases_screen import PAGE, CasesScreen
+from incubator_tui.screens.cases_screen import CasesScreen
+from incubator_tui.screens.paged import PAGE
 from incubator_tui.services.cases import open_case
 from incubator_tui.services.orgs import add_org
 from tests.test_app import make_app, settle

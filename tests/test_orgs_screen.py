@@ -18,7 +18,8 @@ from incubator_tui.models import AuditEntry, Organisation
 from incubator_tui.models.base import new_id
 from incubator_tui.screens.org_form import LeaveModal, OrgFormModal
 from incubator_tui.screens.org_page import OrgPageScreen
-from incubator_tui.screens.orgs_screen import PAGE, OrgsScreen
+from incubator_tui.screens.orgs_screen import OrgsScreen
+from incubator_tui.screens.paged import PAGE
 from incubator_tui.services.orgs import mark_left, pinyin_keys
 from incubator_tui.widgets.trend_chart import TrendChart
 from tests.helpers import make_org, score_month

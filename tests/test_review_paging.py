@@ -6,7 +6,8 @@ from datetime import date
 
 from textual.widgets import DataTable, Static
 
-from incubator_tui.screens.review_screen import PAGE, PAGE_MARGIN, ReviewScreen
+from incubator_tui.screens.paged import PAGE, PAGE_MARGIN
+from incubator_tui.screens.review_screen import ReviewScreen
 from incubator_tui.services.orgs import add_org
 from incubator_tui.services.reviews import set_review_input
 from tests.test_app import make_app, settle, text_of

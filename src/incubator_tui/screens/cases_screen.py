@@ -23,6 +23,7 @@ from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.screens.base import BaseModal, BaseScreen
 from incubator_tui.screens.dashboard_screen import fit
+from incubator_tui.screens.paged import PagedTable, cursor_bindings
 
 COLUMNS = ("org", "kind", "state", "deadline", "opened", "months")  # the deadline before what fits last
 
@@ -61,22 +62,15 @@ def local_time(at: datetime) -> datetime:
     return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
 
 
-PAGE = 60
-PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
-
-class CasesScreen(BaseScreen):
+class CasesScreen(PagedTable, BaseScreen):
 
     _lines: list = []  # (row key, cells) of every visible case; replaced on each fill
-    _shown = 0  # how many of them are in the table
     BINDINGS = [
         # priority: the table's own Enter would otherwise shadow it (and hide it from the help)
         Binding("enter", "events", "key.case_events", id="cases.events", priority=True),
         Binding("a", "toggle_all", "key.cases_toggle", id="cases.toggle"),
         Binding("f5", "reload", "key.reload", id="cases.reload"),
-        Binding("j", "cursor('down')", "key.down", id="cases.down", show=False),
-        Binding("k", "cursor('up')", "key.up", id="cases.up", show=False),
-        Binding("g", "cursor('top')", "key.top", id="cases.top", show=False),
-        Binding("G", "cursor('bottom')", "key.bottom", id="cases.bottom", show=False),
+        *cursor_bindings("cases"),
     ]
 
     open_only = False
@@ -175,8 +169,7 @@ class CasesScreen(BaseScreen):
             style = error if overdue else (muted if not case_rules.is_open(r.state) else "")
             cells[0] = fit(cells[0], name_w).rstrip()
             self._lines.append((r.id, [Text(c, style=style) for c in cells]))
-        self._shown = 0
-        self._show_more(max(PAGE, keep + PAGE_MARGIN))
+        self.restart_pages(keep)
         table.loading = False
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
@@ -189,18 +182,15 @@ class CasesScreen(BaseScreen):
             summary += "  " + t("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
 
-    def _show_more(self, count: int = PAGE) -> None:
-        end = min(len(self._lines), self._shown + count)
-        if end > self._shown:
-            table = self.query_one("#cases-table", DataTable)
-            for key, cells in self._lines[self._shown:end]:
-                table.add_row(*cells, key=key)
-            self._shown = end
+    def paged_table(self) -> DataTable:
+        return self.query_one("#cases-table", DataTable)
 
-    @on(DataTable.RowHighlighted, "#cases-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self._lines):
-            self._show_more()
+    def paged_rows(self) -> list:
+        return self._lines
+
+    def add_paged_rows(self, table: DataTable, start: int, end: int) -> None:
+        for key, cells in self._lines[start:end]:
+            table.add_row(*cells, key=key)
 
     def on_resize(self) -> None:
         self._fill()
@@ -208,18 +198,6 @@ class CasesScreen(BaseScreen):
     def action_toggle_all(self) -> None:
         self.open_only = not self.open_only
         self._fill()
-
-    def action_cursor(self, where: str) -> None:
-        table = self.query_one("#cases-table", DataTable)
-        if where == "down":
-            table.action_cursor_down()
-        elif where == "up":
-            table.action_cursor_up()
-        elif where == "top":
-            table.move_cursor(row=0)
-        elif where == "bottom":
-            self._show_more(len(self._lines))
-            table.move_cursor(row=max(0, table.row_count - 1))
 
     def current_row(self):
         table = self.query_one("#cases-table", DataTable)

@@ -28,15 +28,11 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LocalizedBindings
+from incubator_tui.screens.paged import PAGE, PagedTable
 from incubator_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from incubator_tui.services.orgs import OrgOverview
-
-# Rows added to the table at a time: more than a screenful, few enough that the
-# table lays them out at once (200 rows cost the first frame ~100 ms more than 60).
-PAGE = 60
-PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
 
 SORTS = ("pinyin", "total", "streak", "stars", "entry")
 STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
@@ -155,7 +151,7 @@ class OrgTable(LocalizedBindings, DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "orgs.key.open", id="orgs.open")]
 
 
-class OrgsScreen(BaseScreen):
+class OrgsScreen(PagedTable, BaseScreen):
     """All organisations of the centre, one row each."""
 
     CSS_PATH = "orgs_screen.tcss"
@@ -348,18 +344,20 @@ class OrgsScreen(BaseScreen):
         target = 0
         if focus_id is not None:
             target = next((i for i, r in enumerate(self._view) if r.id == focus_id), 0)
-        self._shown = 0
-        self._show_more(max(PAGE, target + PAGE_MARGIN))
+        self.restart_pages(target)
         if self._view:
             table.move_cursor(row=target, animate=False, scroll=True)
         self._update_bar()
         self.refresh_bindings()  # e, g, x and Enter need a row
 
-    def _show_more(self, count: int = PAGE) -> None:
-        end = min(len(self._view), self._shown + count)
-        if end > self._shown:
-            self.table.add_rows(self._cells(r) for r in self._view[self._shown:end])
-            self._shown = end
+    def paged_table(self) -> DataTable:
+        return self.table
+
+    def paged_rows(self) -> list[OrgOverview]:
+        return self._view
+
+    def add_paged_rows(self, table: DataTable, start: int, end: int) -> None:
+        table.add_rows(self._cells(r) for r in self._view[start:end])
 
     def _setup_columns(self, force: bool) -> None:
         width = self.size.width or self.app.size.width
@@ -481,11 +479,6 @@ class OrgsScreen(BaseScreen):
         """Push our own page or dialog: coming back from it is not a reason to reload."""
         self._quiet_resume = True
         self.app.push_screen(screen, callback)
-
-    @on(DataTable.RowHighlighted, "#orgs-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self._view):
-            self._show_more()
 
     @on(DataTable.RowSelected, "#orgs-table")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,14 +32,11 @@ from incubator_tui.rules.scoring import format_total
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.cases_screen import name_width
 from incubator_tui.screens.dashboard_screen import fit
+from incubator_tui.screens.paged import PAGE, PagedTable, cursor_bindings
 
 
 TABLE_COLUMNS = ("org", *COMPONENTS, "composite", "stars", "status")
-# Rows added to the table at a time: more than a screenful, few enough that the
-# table lays them out at once (a DataTable's first layout costs ~90 µs a row).
-PAGE = 60
 NUMBER_WIDTHS = {**{c: len("100.0") for c in COMPONENTS}, "composite": len("100.00")}
-PAGE_MARGIN = 20  # add the next page when the cursor comes this close to the end
 LOADING_DELAY = 0.3  # seconds before the first load shows a loading indicator
 
 
@@ -137,22 +134,18 @@ def fitted_width(names: list[str], name_cells: list[int], width: int) -> int:
     return widest
 
 
-class ReviewScreen(BaseScreen):
+class ReviewScreen(PagedTable, BaseScreen):
     BINDINGS = [
         Binding("left_square_bracket", "year(-1)", "key.year_prev", id="review.year_prev", key_display="["),
         Binding("right_square_bracket", "year(1)", "key.year_next", id="review.year_next", key_display="]"),
         Binding("f5", "reload", "key.reload", id="review.reload"),
-        Binding("j", "cursor('down')", "key.down", id="review.down", show=False),
-        Binding("k", "cursor('up')", "key.up", id="review.up", show=False),
-        Binding("g", "cursor('top')", "key.top", id="review.top", show=False),
-        Binding("G", "cursor('bottom')", "key.bottom", id="review.bottom", show=False),
+        *cursor_bindings("review"),
     ]
 
     year: int = 0
     rows: list = []
     loaded = False
     prepared: Prepared | None = None
-    _shown = 0  # rows added to the table so far (self.rows[:_shown])
     _filled_year = 0  # the year the table shows
     _complete_year = 0  # the year whose every row has been read (not only its first page)
     partial = False  # the table shows the first page of the year, the rest is being worked out
@@ -262,9 +255,8 @@ class ReviewScreen(BaseScreen):
                             fitted_width([r.org for r in self.rows], prepared.name_cells, name_w))
         for col, header, width in zip(TABLE_COLUMNS, headers, widths):
             table.add_column(header, key=col, width=width)
-        self._shown = 0
         keep = min(keep, len(self.rows) - 1)
-        self._show_more(max(PAGE, keep + PAGE_MARGIN))
+        self.restart_pages(keep)
         table.loading = False
         if self.rows:
             table.move_cursor(row=keep)
@@ -282,14 +274,16 @@ class ReviewScreen(BaseScreen):
         self.title = t("review.ui.title_year", year=self.year)
         self._filled_year = self.year
 
-    def _show_more(self, count: int = PAGE) -> None:
-        end = min(len(self.rows), self._shown + count)
-        if end > self._shown:
-            table = self.query_one("#review-table", DataTable)
-            texts = self.prepared.texts
-            for i in range(self._shown, end):
-                table.add_row(*self._cells(self.rows[i], texts(i)), key=self.rows[i].org_id)
-            self._shown = end
+    def paged_table(self) -> DataTable:
+        return self.query_one("#review-table", DataTable)
+
+    def paged_rows(self) -> list:
+        return self.rows
+
+    def add_paged_rows(self, table: DataTable, start: int, end: int) -> None:
+        texts = self.prepared.texts
+        for i in range(start, end):
+            table.add_row(*self._cells(self.rows[i], texts(i)), key=self.rows[i].org_id)
 
     def _cells(self, r, texts: tuple[str, ...]) -> list[Text]:  # noqa: ANN001 - a LiveRating
         error, muted, good = self._styles
@@ -300,22 +294,6 @@ class ReviewScreen(BaseScreen):
         cells += [Text(texts[7], style=stars_style), Text(texts[8], style=row_style)]
         return cells
 
-    @on(DataTable.RowHighlighted, "#review-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self._shown - PAGE_MARGIN and self._shown < len(self.rows):
-            self._show_more()
-
     def on_resize(self) -> None:
         self._fill()
 
-    def action_cursor(self, where: str) -> None:
-        table = self.query_one("#review-table", DataTable)
-        if where == "down":
-            table.action_cursor_down()
-        elif where == "up":
-            table.action_cursor_up()
-        elif where == "top":
-            table.move_cursor(row=0)
-        elif where == "bottom":
-            self._show_more(len(self.rows))
-            table.move_cursor(row=max(0, table.row_count - 1))
