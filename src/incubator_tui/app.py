@@ -70,11 +70,6 @@ WARM_MODULES = (
     "incubator_tui.services.cases",
     "incubator_tui.services.reviews",
 )
-SCREENS_WITH_CSS = (
-    ("incubator_tui.screens.orgs_screen", "OrgsScreen"),
-    ("incubator_tui.screens.org_page", "OrgPageScreen"),
-    ("incubator_tui.screens.scoring_screen", "ScoringScreen"),
-)
 
 # The main screens in the order of their keys (d o s c r).
 SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
@@ -225,13 +220,18 @@ class IncubatorApp(LocalizedBindings, App):
         import inspect
         import sys
 
+        from textual.screen import Screen
+
         added = False
-        for module_name, class_name in SCREENS_WITH_CSS:
-            cls = getattr(sys.modules[module_name], class_name)
-            path = (Path(inspect.getfile(cls)).parent / cls.CSS_PATH).resolve()
-            if not self.stylesheet.has_source(str(path), ""):
-                self.stylesheet.read(path)
-                added = True
+        for module_name in WARM_MODULES:
+            for cls in vars(sys.modules[module_name]).values():
+                if not (isinstance(cls, type) and issubclass(cls, Screen) and cls.__module__ == module_name
+                        and isinstance(cls.CSS_PATH, str)):
+                    continue
+                path = (Path(inspect.getfile(cls)).parent / cls.CSS_PATH).resolve()
+                if not self.stylesheet.has_source(str(path), ""):
+                    self.stylesheet.read(path)
+                    added = True
         if added:
             self.stylesheet.reparse()
             self.stylesheet.update(self)

@@ -301,8 +301,9 @@ class OrgsScreen(PagedTable, BaseScreen):
         """Called by the loading worker between steps: waits while the screen is hidden;
         stops the worker once it is cancelled."""
         worker = get_current_worker()
-        while not self._showing.wait(0.05) and not worker.is_cancelled:
-            pass
+        while not self._showing.wait(0.05):
+            if worker.is_cancelled:
+                raise _Stopped
         if worker.is_cancelled:
             raise _Stopped
 

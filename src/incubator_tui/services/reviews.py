@@ -23,7 +23,6 @@ from sqlalchemy import insert, select, text, update
 
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in_year
-from incubator_tui.rules.months import month_of
 from incubator_tui.rules.rating import COMPONENTS, peer_component, rate, sum_by_denominator
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
@@ -287,8 +286,6 @@ class _Org(NamedTuple):
     name: str
     entry_date: date | None
     end_date: date | None
-    entry_month: str  # "9999-12" without an entry date
-    end_month: str  # "9999-12" while it belongs
 
 
 def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, PostgreSQL dates
@@ -300,9 +297,7 @@ def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, Po
 def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
     out = {}
     for org_id, name, entry, end in session.execute(text(_ORGS), {"c": centre_id}).all():
-        entry, end = _as_date(entry), _as_date(end)
-        out[org_id] = _Org(org_id, name, entry, end, month_of(entry) if entry else "9999-12",
-                           month_of(end) if end else "9999-12")
+        out[org_id] = _Org(org_id, name, _as_date(entry), _as_date(end))
     return out
 
 
