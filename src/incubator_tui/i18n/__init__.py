@@ -11,7 +11,10 @@ from typing import Any
 LANGUAGES = ("zh", "en")
 # The catalogue's parts, one per area of the code, so that areas can grow
 # their messages without editing one another's files.
-_PARTS = ("common", "rules", "services", "imports", "cli", "app", "scoring", "orgs")
+_PARTS = (
+    "common", "rules", "services", "imports", "cli", "app", "scoring", "orgs",
+    "storage", "exchange", "grid", "release", "screens",
+)
 _language = "zh"
 _catalog: dict[str, tuple[str, str]] | None = None
 

@@ -1,0 +1,4 @@
+"""Messages of the database file, its safety, backups and locks: key -> (zh, en)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}
