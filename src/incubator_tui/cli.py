@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from incubator_tui import __version__
 from incubator_tui.errors import UserError
 from incubator_tui.i18n import set_language, t
+from incubator_tui.schema import HEAD as SCHEMA_HEAD
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +66,8 @@ def _common(p: argparse.ArgumentParser, *, top: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="incubator-tui", description=t("cli.description"))
     _common(parser, top=True)
-    parser.add_argument("--version", action="version", version=f"incubator-tui {__version__}")
+    parser.add_argument("--version", action="version", help=t("release.help_version"),
+                        version=t("release.version", version=__version__, schema=SCHEMA_HEAD))
     parser.add_argument("--demo", action="store_true", help=t("cli.help_app_demo"))
     parser.add_argument("--exit-when-ready", action="store_true", help=t("cli.help_exit_when_ready"))
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")

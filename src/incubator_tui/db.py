@@ -20,15 +20,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from incubator_tui.errors import DatabaseError
+# Every released schema revision, oldest first, and HEAD (what this app writes): kept in
+# schema.py, which imports nothing, so `--version` names it without SQLAlchemy.
+from incubator_tui.schema import HEAD, SCHEMA_REVISIONS  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-# Every released schema revision, oldest first.  The last one is what this
-# version of the app writes; a database at an unknown revision was made by a
-# newer app and is refused, never altered.
-SCHEMA_REVISIONS = ("0001",)
-HEAD = SCHEMA_REVISIONS[-1]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_MS = 5000

@@ -1,0 +1,12 @@
+"""The schema's released revisions, in a module that imports nothing.
+
+``db.py`` re-exports these (``db.SCHEMA_REVISIONS``, ``db.HEAD``); they live
+here so that ``incubator-tui --version`` can name the schema without importing
+SQLAlchemy (~0.1 s).  A new migration appends its revision here.
+"""
+
+# Every released schema revision, oldest first.  The last one is what this
+# version of the app writes; a database at an unknown revision was made by a
+# newer app and is refused, never altered.
+SCHEMA_REVISIONS = ("0001",)
+HEAD = SCHEMA_REVISIONS[-1]
