@@ -386,7 +386,9 @@ def set_exempt(session: Session, centre_id: str, org_id: str, month: str, reason
         session.add(row)
 
 
-def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, operator: str) -> None:
+def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, operator: str) -> SaveResult:
+    """Score ``org_id`` again in ``month``; audited.  The month counts again, so it may
+    complete a run of low months: the case it opens is returned, as :func:`save_cells` does."""
     from sqlalchemy import select
 
     from incubator_tui.models import Exemption
@@ -402,7 +404,8 @@ def lift_exempt(session: Session, centre_id: str, org_id: str, month: str, opera
         row.active = False
         session.add(row)
         session.flush()
-        open_monthly_cases(session, centre_id, [org_id], operator)
+        return SaveResult(open_monthly_cases(session, centre_id, [org_id], operator))
+    return SaveResult([])
 
 
 def _upsert_month(session: Session, centre_id: str, month: str) -> CentreMonth:
