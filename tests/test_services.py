@@ -167,13 +167,15 @@ def test_grid_streak_follows_typing(db, centre) -> None:
     assert grid.level(grid.streak(row)) == "red"
 
 
-def test_case_lifecycle_to_exit_marks_the_org_exited(db, centre) -> None:
+def test_case_lifecycle_to_exit_marks_the_org_exited(db, centre, monkeypatch) -> None:
     org = make_org(db, centre, "晨光公益服务社")
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-01-02")  # the case opens on the day December is scored
     for m in ("2025-10", "2025-11", "2025-12"):
         score_month(db, centre, org, m, "4")
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-03-31")  # events are recorded when they have happened
     with db.session() as s:
         case = s.execute(select(OrgCase)).scalars().one()
-        case_service.record_interview(s, case.id, "t", on=date(2026, 1, 5), place="二楼会议室",
+        case_service.record_interview(s, case.id, "t", on=date(2026, 1, 5), place="二楼会议室", interviewers="王主任",
                                       problems="台账缺失", items=[case_service.ItemSpec("补齐台账", "李会长")])
     with db.session() as s:
         case = case_service.record_review(s, case.id, "t", on=date(2026, 2, 10), passed=False, findings="未整改")

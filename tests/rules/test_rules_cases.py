@@ -33,6 +33,7 @@ ALLOWED = {
     (S.RECTIFYING, A.EXTEND): S.RECTIFYING,
     (S.RECTIFYING, A.RECORD_REVIEW_PASS): S.RECTIFIED,
     (S.RECTIFYING, A.RECORD_REVIEW_FAIL): S.EXIT_ORDERED,
+    (S.EXIT_ORDERED, A.OBJECT): S.EXIT_ORDERED,
     (S.EXIT_ORDERED, A.OBJECT_UPHELD): S.EXIT_ORDERED,
     (S.EXIT_ORDERED, A.OBJECT_ACCEPTED): S.RECTIFYING,
     (S.EXIT_ORDERED, A.RECORD_EXIT): S.EXITED,
@@ -59,7 +60,7 @@ def test_rectified_path():
 
 
 def test_exit_path_with_an_objection_upheld():
-    assert run(A.RECORD_INTERVIEW, A.RECORD_REVIEW_FAIL, A.OBJECT_UPHELD, A.RECORD_EXIT) is S.EXITED
+    assert run(A.RECORD_INTERVIEW, A.RECORD_REVIEW_FAIL, A.OBJECT, A.OBJECT_UPHELD, A.RECORD_EXIT) is S.EXITED
 
 
 def test_objection_accepted_goes_back_to_rectifying():
@@ -95,7 +96,7 @@ def test_closed_cases_allow_nothing():
 
 def test_allowed_actions_in_order():
     assert allowed_actions(S.RECTIFYING) == [A.EXTEND, A.RECORD_REVIEW_PASS, A.RECORD_REVIEW_FAIL, A.WITHDRAW]
-    assert allowed_actions("exit_ordered") == [A.OBJECT_UPHELD, A.OBJECT_ACCEPTED, A.RECORD_EXIT, A.WITHDRAW]
+    assert allowed_actions("exit_ordered") == [A.OBJECT, A.OBJECT_UPHELD, A.OBJECT_ACCEPTED, A.RECORD_EXIT, A.WITHDRAW]
 
 
 def test_unknown_codes_are_illegal():
@@ -205,3 +206,162 @@ def test_org_status_from_the_most_serious_open_case():
 def test_exited_and_graduated_win():
     assert org_status("exited", [S.EXIT_ORDERED]) == "exited"
     assert org_status("graduated", [S.RECTIFYING]) == "graduated"
+
+
+# ------------------------------------------------------------------ recording events (form and service checks)
+
+from incubator_tui.rules.cases import (  # noqa: E402
+    NoticeKind,
+    check_decision,
+    check_exit,
+    check_extension,
+    check_interview,
+    check_item,
+    check_item_done,
+    check_objection,
+    check_review,
+    check_withdraw,
+    chinese_date,
+    deadline_overdue,
+    default_notice_prefix,
+    items_editable,
+    next_deadline,
+    notice_number,
+    notices_allowed,
+    parse_date_time,
+    pending_objection,
+    refuse,
+)
+
+TODAY = date(2026, 12, 10)
+OPENED = date(2026, 11, 2)
+
+
+def keys(problems):
+    return {field: err.key for field, err in problems.items()}
+
+
+def test_interview_needs_date_place_interviewers_and_sane_item_deadlines():
+    ok = check_interview(date(2026, 11, 20), OPENED, TODAY, "二楼", "王主任", [("补齐台账", date(2026, 12, 20))])
+    assert ok == {}
+    problems = check_interview(None, OPENED, TODAY, " ", "", [])
+    assert keys(problems) == {"date": "casework.required", "place": "casework.required",
+                              "interviewers": "casework.required", "items": "casework.items_required"}
+    assert keys(check_interview(date(2026, 11, 1), OPENED, TODAY, "a", "b", [("x", date(2026, 12, 1))])) == \
+        {"date": "casework.before_opened"}
+    assert keys(check_interview(date(2026, 12, 11), OPENED, TODAY, "a", "b", [("x", date(2026, 12, 31))])) == \
+        {"date": "casework.date_future"}
+    # a deadline before the interview, an item without text, an item without a deadline
+    problems = check_interview(date(2026, 11, 20), OPENED, TODAY, "a", "b",
+                               [("x", date(2026, 11, 19)), ("", date(2026, 12, 1)), ("y", None)])
+    assert keys(problems) == {"item.0": "casework.deadline_before_interview",
+                              "item.1": "casework.item_description_required",
+                              "item.2": "casework.item_deadline_required"}
+    # the interview day itself is a possible deadline
+    assert check_interview(date(2026, 11, 20), OPENED, TODAY, "a", "b", [("x", date(2026, 11, 20))]) == {}
+    assert keys(check_item("", date(2026, 11, 1), date(2026, 11, 20))) == \
+        {"description": "casework.required", "deadline": "casework.deadline_before_interview"}
+
+
+def test_review_needs_a_result_and_a_date_not_before_the_interview():
+    interview = date(2026, 11, 20)
+    assert check_review(True, date(2026, 12, 1), interview, TODAY) == {}
+    assert check_review(False, interview, interview, TODAY) == {}
+    assert keys(check_review(None, None, interview, TODAY)) == {"result": "casework.result_required",
+                                                                "date": "casework.required"}
+    assert keys(check_review(True, date(2026, 11, 19), interview, TODAY)) == {"date": "casework.review_before_interview"}
+    assert keys(check_review(True, date(2026, 12, 11), interview, TODAY)) == {"date": "casework.date_future"}
+
+
+def test_extension_item_done_exit_withdraw_checks():
+    assert check_extension(date(2026, 12, 1), date(2026, 12, 2), "培训") == {}
+    assert keys(check_extension(date(2026, 12, 1), date(2026, 12, 1), " ")) == \
+        {"reason": "casework.required", "deadline": "rules.extension_not_later"}
+    assert keys(check_extension(date(2026, 12, 1), None, "x")) == {"deadline": "casework.required"}
+    interview = date(2026, 11, 20)
+    assert check_item_done(interview, interview, TODAY) == {}
+    assert keys(check_item_done(date(2026, 11, 19), interview, TODAY)) == {"date": "casework.done_before_interview"}
+    notice = date(2026, 12, 1)
+    assert check_exit(notice, notice, TODAY) == {}
+    assert keys(check_exit(date(2026, 11, 30), notice, TODAY)) == {"date": "casework.exit_before_order"}
+    assert keys(check_withdraw("  ")) == {"reason": "casework.required"}
+    assert check_withdraw("评分录入错误") == {}
+    with pytest.raises(DomainError) as e:
+        refuse(check_exit(date(2026, 11, 30), notice, TODAY))
+    assert e.value.key == "casework.exit_before_order"
+    refuse({})  # nothing to refuse
+
+
+def test_objection_and_its_decision():
+    notice = date(2026, 12, 1)
+    assert check_objection(date(2026, 12, 5), notice, TODAY, "扣分过严", 10) == {}
+    assert keys(check_objection(date(2026, 12, 5), notice, TODAY, "", 10)) == {"objection": "casework.required"}
+    assert keys(check_objection(date(2026, 11, 30), notice, TODAY, "x", 10)) == {"date": "rules.objection_before_notice"}
+    assert keys(check_objection(date(2026, 12, 12), notice, date(2026, 12, 20), "x", 10)) == \
+        {"date": "rules.objection_late"}
+    objected = date(2026, 12, 5)
+    assert check_decision(False, date(2026, 12, 6), objected, TODAY, None) == {}
+    assert check_decision(True, date(2026, 12, 6), objected, TODAY, date(2027, 1, 6)) == {}
+    assert keys(check_decision(True, date(2026, 12, 6), objected, TODAY, None)) == {"deadline": "casework.required"}
+    assert keys(check_decision(True, date(2026, 12, 6), objected, TODAY, date(2026, 12, 6))) == \
+        {"deadline": "casework.deadline_not_after"}
+    assert keys(check_decision(None, date(2026, 12, 4), objected, TODAY, None)) == \
+        {"result": "casework.result_required", "date": "casework.decision_before_objection"}
+    assert not pending_objection([])
+    assert pending_objection(["open", "record_interview", "record_review_fail", "object"])
+    assert not pending_objection(["object", "object_upheld"])
+    assert pending_objection(["object", "object_upheld", "object"])
+
+
+def test_items_editable_only_while_rectifying():
+    assert [s for s in S if items_editable(s)] == [S.RECTIFYING]
+
+
+def test_next_deadline_and_overdue():
+    items = [date(2026, 12, 1), date(2026, 12, 20)]
+    nxt = next_deadline(S.RECTIFYING, items, today=TODAY)
+    assert nxt == ("rectify", date(2026, 12, 20)) and not deadline_overdue(nxt, TODAY)
+    assert deadline_overdue(nxt, date(2026, 12, 21))
+    assert next_deadline(S.TO_INTERVIEW, items, today=TODAY) is None
+    kw = dict(objection_until=date(2026, 12, 11), handover=date(2026, 12, 22))
+    assert next_deadline(S.EXIT_ORDERED, [], today=TODAY, **kw) == ("objection", date(2026, 12, 11))
+    # an objection waiting for its decision, or the period over: the hand-over is next
+    assert next_deadline(S.EXIT_ORDERED, [], today=TODAY, pending=True, **kw) == ("handover", date(2026, 12, 22))
+    late = next_deadline(S.EXIT_ORDERED, [], today=date(2026, 12, 23), **kw)
+    assert late == ("handover", date(2026, 12, 22)) and deadline_overdue(late, date(2026, 12, 23))
+    assert not deadline_overdue(("objection", date(2026, 12, 1)), TODAY)
+    assert next_deadline(S.EXITED, items, today=TODAY) is None
+
+
+def test_notices_by_state_and_their_numbers_and_dates():
+    assert notices_allowed(S.TO_INTERVIEW) == [NoticeKind.INTERVIEW]
+    assert notices_allowed(S.RECTIFYING) == [NoticeKind.RECTIFICATION]
+    assert notices_allowed(S.EXIT_ORDERED) == notices_allowed(S.EXITED) == [NoticeKind.EXIT]
+    assert notices_allowed(S.WITHDRAWN) == notices_allowed(S.RECTIFIED) == []
+    assert notice_number("雪宫孵", NoticeKind.INTERVIEW, 2026, 3) == "雪宫孵约〔2026〕3号"
+    assert notice_number("稷下孵", "exit", 2027, 12) == "稷下孵退〔2027〕12号"
+    assert notice_number("X", "rectification", 2026, 1) == "X改〔2026〕1号"
+    assert default_notice_prefix("雪宫社会组织创新发展中心") == "雪宫孵"
+    assert chinese_date(date(2026, 12, 3)) == "2026年12月3日"
+    assert chinese_date(date(2027, 1, 31)) == "2027年1月31日"
+
+
+def test_parse_date_time():
+    assert parse_date_time("2026-12-03 14:30") == (date(2026, 12, 3), "14:30")
+    assert parse_date_time("２０２６年１２月３日 9：05") == (date(2026, 12, 3), "09:05")
+    assert parse_date_time("2026/12/3") == (date(2026, 12, 3), "")
+    for bad in ("2026-12-03 25:00", "2026-02-30 10:00", "明天", ""):
+        with pytest.raises(DomainError):
+            parse_date_time(bad)
+
+
+def test_working_days_across_a_weekend_a_holiday_and_a_makeup_day():
+    # Notice on Thursday 2026-09-24; Mid-Autumn/National Day 2026: 1-7 Oct off (Thu-Wed);
+    # Sunday 27 Sep and Saturday 10 Oct worked instead.
+    holidays = [date(2026, 10, d) for d in range(1, 8)]
+    makeup = [date(2026, 9, 27), date(2026, 10, 10)]
+    # 25 Fri(1), 27 Sun make-up(2), 28 Mon(3), 29(4), 30(5), [1-7 off, 3-4 weekend], 8 Thu(6), 9 Fri(7), 10 Sat(8)
+    assert handover_deadline(date(2026, 9, 24), 8, holidays, makeup) == date(2026, 10, 10)
+    assert handover_deadline(date(2026, 9, 24), 6, holidays, makeup) == date(2026, 10, 8)
+    # without the list the weekend is skipped and the holiday counted
+    assert handover_deadline(date(2026, 9, 24), 6, [], []) == date(2026, 10, 2)
