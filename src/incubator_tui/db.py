@@ -1,25 +1,39 @@
 """Opening the database: the one module that knows it is SQLite.
 
 Everything SQLite-specific lives here: PRAGMAs (WAL, foreign keys, busy
-timeout), explicit BEGIN so a transaction really is one, the file checks that
-refuse foreign or corrupt files untouched, the schema-version gate, and the
-online backup API.  Models and queries elsewhere stay portable SQL.
+timeout), explicit BEGIN so a transaction really is one (``BEGIN IMMEDIATE``
+for writes, so that writers wait for each other), the file checks that refuse
+foreign or corrupt files untouched, the schema-version gate, read-only
+opening, the change stamp and the online backup API.  Models and queries
+elsewhere stay portable SQL.
+
+A file is the app's only when its header carries the app's
+``PRAGMA application_id`` (:data:`APPLICATION_ID`), or, for databases made
+before revision 0002, when its ``user_version`` is 0 and it has an
+``alembic_version`` table holding one known revision and the app's tables.
+Anything else is refused with nothing written, not even a -wal or -shm file.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.pool import NullPool
 
-from incubator_tui.errors import DatabaseError
+from incubator_tui import paths
+from incubator_tui.errors import DatabaseError, UserError
+
 # Every released schema revision, oldest first, and HEAD (what this app writes): kept in
 # schema.py, which imports nothing, so `--version` names it without SQLAlchemy.
 from incubator_tui.schema import HEAD, SCHEMA_REVISIONS  # noqa: F401 (re-exported)
@@ -27,48 +41,129 @@ from incubator_tui.schema import HEAD, SCHEMA_REVISIONS  # noqa: F401 (re-export
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+# Revisions released before the application id existed (0002 sets it).
+LEGACY_REVISIONS = ("0001",)
+
+# The app's mark in the SQLite header (PRAGMA application_id, offset 68):
+# the ASCII bytes of "ICBT" (InCuBaTor), 0x49434254 = 1229144660.
+APPLICATION_ID = int.from_bytes(b"ICBT", "big")
+# Tables every database of the app has had since 0001: with alembic_version,
+# how a database from before 0002 is recognised.
+APP_TABLES = frozenset({"alembic_version", "centre", "organisation", "checklist_version", "checklist_item",
+                        "score", "audit", "import_batch"})
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_MS = 5000
+_WRITE = "incubator_write"  # execution option: this transaction writes (BEGIN IMMEDIATE)
+
+# How a file is opened: read-write; read-only through its WAL (mode=ro);
+# read-only with no WAL to read and none to create (a read-only folder).
+RW, RO, IMMUTABLE = "rw", "ro", "immutable"
 
 
 def _busy_ms() -> int:
     return int(os.environ.get("INCUBATOR_TUI_BUSY_MS", DEFAULT_BUSY_MS))
 
 
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g}"
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _raw_connect(path: Path, mode: str = RW, *, timeout_ms: int | None = None) -> sqlite3.Connection:
+    """A bare sqlite3 connection in autocommit mode (isolation_level None)."""
+    timeout = (_busy_ms() if timeout_ms is None else timeout_ms) / 1000
+    if mode == RW:
+        return sqlite3.connect(str(path), timeout=timeout, check_same_thread=False, isolation_level=None)
+    uri = path.absolute().as_uri() + ("?mode=ro&immutable=1" if mode == IMMUTABLE else "?mode=ro")
+    return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False, isolation_level=None)
+
+
 class Database:
     """An open, schema-checked database."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, *, mode: str = RW, created: bool = False,
+                 adopted: bool = False, sidecars_before: frozenset[Path] = frozenset()) -> None:
         self.path = path
         self.engine = engine
+        self.mode = mode
+        # This run made the file (created), or made a 0-byte file of the user's a
+        # database (adopted): a refused import then undoes exactly that.
+        self.created = created
+        self.adopted = adopted
+        self._sidecars_before = sidecars_before
+        self._writer = engine.execution_options(**{_WRITE: True})
+        self._stamp_con: sqlite3.Connection | None = None
+        self._stamp_lock = threading.Lock()
+
+    @property
+    def read_only(self) -> bool:
+        return self.mode != RW
+
+    def _failure(self, exc: BaseException) -> DatabaseError | None:
+        """What the user must be told about ``exc`` raised in a transaction, or None."""
+        if isinstance(exc, OperationalError):
+            return translate_operational_error(exc, self.path)
+        if isinstance(exc, IntegrityError) or isinstance(exc, UserError):
+            return None
+        # A damaged page surfaces as whatever its bytes decode to: "malformed",
+        # undecodable text, a date that does not parse.  Only then is the file checked.
+        if isinstance(exc, (SADatabaseError, sqlite3.Error, UnicodeError, ValueError)) and not self.healthy():
+            return DatabaseError("db.corrupt", path=str(self.path))
+        return None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One write transaction (``BEGIN IMMEDIATE``: it waits up to the busy timeout
+        for another writer, instead of failing later on the first write): committed on
+        success, rolled back on any error."""
         from sqlalchemy.orm import Session  # the ORM is ~40 ms to import: not before a write needs it
+
+        with Session(self._writer, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                failure = self._failure(exc)
+                if failure is not None:
+                    raise failure from exc
+                raise
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """An ORM session in a read transaction (deferred ``BEGIN``), never committed:
+        for reads that need the ORM; it never waits for a writer (WAL)."""
+        from sqlalchemy.orm import Session
 
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
-                session.commit()
-            except OperationalError as exc:
-                session.rollback()
-                raise translate_operational_error(exc, self.path) from exc
-            except BaseException:
-                session.rollback()
+            except BaseException as exc:
+                failure = self._failure(exc)
+                if failure is not None:
+                    raise failure from exc
                 raise
+            finally:
+                session.rollback()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """One read-only transaction on a plain connection, for the reads that use SQL
         text only (``.execute(text(...))``, as a Session offers it too): start-up and
         the read-only commands need not import the ORM."""
-        with self.engine.connect() as conn:
-            try:
+        try:
+            with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
-            except OperationalError as exc:
-                raise translate_operational_error(exc, self.path) from exc
+        except BaseException as exc:
+            failure = self._failure(exc)
+            if failure is not None:
+                raise failure from exc
+            raise
 
     @contextmanager
     def bulk_session(self) -> Iterator[Session]:
@@ -81,19 +176,41 @@ class Database:
             session.execute(text("PRAGMA cache_size = -2000"))  # after an error the pool's copy keeps it: harmless
 
     def change_stamp(self) -> tuple:
-        """A value that changes whenever anything is written: every change is audited
-        and every import leaves a batch, so their newest rowids say it (two index
-        look-ups). Screens compare it to skip reloading data that has not changed."""
-        with self.engine.connect() as conn:
-            return tuple(conn.exec_driver_sql(
-                "SELECT (SELECT MAX(rowid) FROM audit), (SELECT MAX(rowid) FROM import_batch), "
-                "(SELECT COUNT(*) FROM centre)"
-            ).one())
+        """A value that changes whenever anything is committed, by this process or
+        another: ``PRAGMA data_version`` of one long-lived connection that never
+        writes, so every commit (the app's own pool connections included) is one by
+        "another connection" for it.  It reads the WAL index header only: cheap
+        enough for every screen switch.  Screens compare it to skip reloading."""
+        with self._stamp_lock:
+            try:
+                if self._stamp_con is None:
+                    self._stamp_con = _raw_connect(self.path, self.mode)
+                return (self._stamp_con.execute("PRAGMA data_version").fetchone()[0],)
+            except sqlite3.OperationalError as exc:
+                raise _translate_sqlite(exc, self.path) from exc
+            except sqlite3.Error as exc:
+                raise DatabaseError("db.corrupt", path=str(self.path)) from exc
+
+    def healthy(self) -> bool:
+        """SQLite's ``quick_check`` passes (run only after something went wrong)."""
+        try:
+            con = _raw_connect(self.path, self.mode)
+            try:
+                return con.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
+            finally:
+                con.close()
+        except sqlite3.OperationalError as exc:  # locked or gone: not a sign of damage
+            text_ = str(exc)
+            return "malformed" not in text_ and "not a database" not in text_
+        except sqlite3.Error:
+            return False
 
     def backup_to(self, dest: Path) -> None:
-        """A consistent copy through SQLite's online backup API, even while writing."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(self.path, timeout=_busy_ms() / 1000)
+        """A consistent copy through SQLite's online backup API, even while writing.
+        The copy is private (0600, a new folder 0700): it holds the same personal data."""
+        paths.private_dir(dest.parent)
+        paths.private_file(dest)
+        src = _raw_connect(self.path, self.mode)
         try:
             out = sqlite3.connect(dest)
             try:
@@ -103,28 +220,54 @@ class Database:
         finally:
             src.close()
 
+    def discard_if_new(self) -> bool:
+        """Closes the database; if this run created the file, removes it (and the
+        -wal/-shm/-journal files it made), if it filled a 0-byte file, empties it
+        again.  Nothing else is ever removed.  True when something was undone."""
+        self.dispose()
+        if self.created:
+            remove_created(self.path, self._sidecars_before)
+        elif self.adopted:
+            undo_creation(self.path, self._sidecars_before)
+        else:
+            return False
+        return True
+
     def dispose(self) -> None:
+        with self._stamp_lock:
+            if self._stamp_con is not None:
+                self._stamp_con.close()
+                self._stamp_con = None
         self.engine.dispose()
 
 
-def translate_operational_error(exc: OperationalError, path: Path) -> DatabaseError:
-    text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseError("db.locked", path=str(path))
-    if "disk is full" in text or "database or disk is full" in text:
+def _translate_text(text_: str, path: Path) -> DatabaseError:
+    if "locked" in text_ or "busy" in text_:
+        return DatabaseError("db.locked", path=str(path), seconds=_seconds(_busy_ms()))
+    if "disk is full" in text_ or "database or disk is full" in text_:
         return DatabaseError("db.disk_full", path=str(path))
-    if "readonly" in text or "read-only" in text:
+    if "readonly" in text_ or "read-only" in text_:
         return DatabaseError("db.readonly", path=str(path))
-    if "malformed" in text or "not a database" in text:
+    if "malformed" in text_ or "not a database" in text_:
         return DatabaseError("db.corrupt", path=str(path))
-    return DatabaseError("db.error", path=str(path), detail=text)
+    if "unable to open" in text_:
+        return DatabaseError("db.unreadable", path=str(path), detail=text_)
+    return DatabaseError("db.error", path=str(path), detail=text_)
 
 
-def _make_engine(path: Path) -> Engine:
+def translate_operational_error(exc: OperationalError, path: Path) -> DatabaseError:
+    return _translate_text(str(exc.orig) if exc.orig is not None else str(exc), path)
+
+
+def _translate_sqlite(exc: sqlite3.Error, path: Path) -> DatabaseError:
+    return _translate_text(str(exc), path)
+
+
+def _make_engine(path: Path, mode: str = RW) -> Engine:
     busy = _busy_ms()
     engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"timeout": busy / 1000, "check_same_thread": False},
+        URL.create("sqlite", database=str(path)),  # picks the file pool; the creator connects
+        creator=lambda: _raw_connect(path, mode, timeout_ms=busy),
         poolclass=NullPool if os.environ.get("INCUBATOR_TUI_NULLPOOL") else None,
     )
 
@@ -135,74 +278,132 @@ def _make_engine(path: Path) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA busy_timeout = {busy}")
-        cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
-        cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
+        if mode == RW:
+            cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN")
+        # A write takes the write lock at BEGIN, where SQLite's busy timeout applies;
+        # a deferred transaction upgrading later would fail at once ("locked").
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
     return engine
 
 
-def _check_file(path: Path, create: bool) -> bool:
-    """Refuse what must not be opened; True when a new database must be made."""
-    if path.is_dir():
-        raise DatabaseError("db.is_directory", path=str(path))
-    if not path.exists():
+def _check_file(path: Path, create: bool) -> tuple[str, bytes]:
+    """Refuse what must not be opened: ("missing" | "empty" | "sqlite", header)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DatabaseError("db.not_regular", path=str(path)) from None
         if not create:
-            raise DatabaseError("db.missing", path=str(path))
+            raise DatabaseError("db.missing", path=str(path)) from None
         if not path.parent.is_dir():
-            raise DatabaseError("db.folder_missing", path=str(path), folder=str(path.parent))
-        return True
+            raise DatabaseError("db.folder_missing", path=str(path), folder=str(path.parent)) from None
+        return "missing", b""
+    except OSError as exc:
+        raise DatabaseError("db.unreadable", path=str(path), detail=exc.strerror or str(exc)) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise DatabaseError("db.is_directory", path=str(path))
+    if not stat.S_ISREG(st.st_mode):  # a device (/dev/null), a pipe, a socket: never opened
+        raise DatabaseError("db.not_regular", path=str(path))
+    if st.st_size == 0:
+        # An empty file becomes a database only through a command that may create one.
+        if not create:
+            raise DatabaseError("db.empty", path=str(path))
+        return "empty", b""
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
+    except PermissionError as exc:
+        raise DatabaseError("db.no_permission", path=str(path)) from exc
     except OSError as exc:
-        raise DatabaseError("db.unreadable", path=str(path), detail=str(exc)) from exc
-    if len(header) == 0:
-        # An empty file is what sqlite3 leaves after a failed first open: only
-        # a command that may create a database adopts it.
-        if not create:
-            raise DatabaseError("db.missing", path=str(path))
-        return True
+        raise DatabaseError("db.unreadable", path=str(path), detail=exc.strerror or str(exc)) from exc
     if not header.startswith(SQLITE_MAGIC):
         raise DatabaseError("db.not_sqlite", path=str(path))
-    return False
+    if len(header) < 100:
+        raise DatabaseError("db.corrupt", path=str(path))
+    return "sqlite", header
 
 
-def _read_revision(path: Path) -> str | None:
-    """The schema revision with one query; None for a database with no tables.
+def _write_problem(path: Path, *, exists: bool) -> str | None:
+    """The catalogue key saying why this process cannot write the database, or None.
+    SQLite needs the folder too (-wal, -shm, a journal)."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "db.readonly_folder"
+    if exists and not os.access(path, os.W_OK):
+        return "db.readonly_file"
+    return None
 
-    Read with a bare sqlite3 connection, before any PRAGMA of ours can touch
-    the file, so a foreign or damaged file is refused exactly as it was.
+
+def _identify(path: Path, header: bytes, mode: str) -> str | None:
+    """The schema revision of the app's database at ``path``; None when it is the
+    app's but has no tables yet (a creation that was interrupted).  Anything that
+    is not the app's raises ``db.foreign``.
+
+    The header is judged first; only a file with no application id and user
+    version 0 (an app database from before 0002, or a foreign one) is queried,
+    read-only, and without a -wal to read, as ``immutable``: SQLite then creates no
+    -wal/-shm and takes no lock, so a foreign file is left exactly as it was.
     """
+    app_id = int.from_bytes(header[68:72], "big")
+    user_version = int.from_bytes(header[60:64], "big")
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and user_version != 0):
+        raise DatabaseError("db.foreign", path=str(path))
+    if app_id != APPLICATION_ID and mode == RW:
+        mode = RO if Path(f"{path}-wal").exists() else IMMUTABLE
     try:
-        con = sqlite3.connect(path, timeout=_busy_ms() / 1000)
+        con = _raw_connect(path, mode)
     except sqlite3.Error as exc:
         raise DatabaseError("db.unreadable", path=str(path), detail=str(exc)) from exc
     try:
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        user_version = con.execute("PRAGMA user_version").fetchone()[0]
         tables = {
             r[0]
             for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         }
-        if "alembic_version" not in tables:
-            if tables:
-                raise DatabaseError("db.foreign", path=str(path))
-            return None
-        if "organisation" not in tables:
+        if app_id == APPLICATION_ID:
+            if not tables:
+                return None
+            if "alembic_version" not in tables:
+                raise DatabaseError("db.corrupt", path=str(path))
+            rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
+            if len(rows) != 1:
+                raise DatabaseError("db.corrupt", path=str(path))
+            return str(rows[0][0])
+        if app_id != 0 or user_version != 0 or not APP_TABLES <= tables:
             raise DatabaseError("db.foreign", path=str(path))
-        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
+        rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
+        if len(rows) != 1 or rows[0][0] not in LEGACY_REVISIONS:
+            raise DatabaseError("db.foreign", path=str(path))
+        return str(rows[0][0])
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseError("db.locked", path=str(path)) from exc
+        err = _translate_sqlite(exc, path)
+        if err.key in ("db.error", "db.readonly"):
+            err = DatabaseError("db.corrupt", path=str(path))
+        raise err from exc
+    except sqlite3.Error as exc:
         raise DatabaseError("db.corrupt", path=str(path)) from exc
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError("db.corrupt", path=str(path)) from exc
+    finally:
+        con.close()
+
+
+def _initialise(path: Path) -> None:
+    """Mark a new (empty) file as the app's before anything else is written, so an
+    interrupted creation still leaves a file recognisably ours; then WAL."""
+    con = _raw_connect(path)
+    try:
+        con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        con.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        raise _translate_sqlite(exc, path) from exc
     finally:
         con.close()
 
@@ -214,46 +415,115 @@ def _migrate(engine: Engine, path: Path) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.connect() as conn:
+    with engine.execution_options(**{_WRITE: True}).connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
 
 
-def open_database(path: Path | str, *, create: bool = False) -> Database:
+def remove_created(path: Path, sidecars_before: set[Path] | frozenset[Path] = frozenset()) -> None:
+    """Remove a database file this run created, and the -wal/-shm/-journal files
+    that were not there before it (never anything else)."""
+    for p in [path, *_sidecars(path)]:
+        if p in sidecars_before:
+            continue
+        try:
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+        except OSError:
+            pass
+
+
+def open_database(path: Path | str, *, create: bool = False, read_only: bool = False) -> Database:
     """Open (and if allowed create) a database, migrating an older schema.
 
     Raises :class:`DatabaseError` with nothing changed on disk when the file is
     missing (and ``create`` is false), is not SQLite, belongs to another
-    program, is corrupt, or was written by a newer version of the app.
+    program, is corrupt, or was written by a newer version of the app.  Only a
+    missing path or a 0-byte file becomes a new database, and only with
+    ``create``.  ``read_only`` (reading commands): a database this process may
+    not write (a read-only file or folder) is opened read-only instead of refused.
     """
     path = Path(path).expanduser()
-    is_new = _check_file(path, create)
-    revision = None if is_new else _read_revision(path)
-    engine = _make_engine(path)
-    try:
-        if revision == HEAD:
-            return Database(path, engine)
+    state, header = _check_file(path, create)
+    mode = RW
+    created = False
+    if state == "sqlite":
+        problem = _write_problem(path, exists=True)
+        if problem is not None:
+            if not read_only:
+                raise DatabaseError(problem, path=str(path), folder=str(path.parent))
+            mode = RO if Path(f"{path}-wal").exists() else IMMUTABLE
+        revision = _identify(path, header, mode)
+        if revision is None and not create:
+            raise DatabaseError("db.empty", path=str(path))
         if revision is not None and revision not in SCHEMA_REVISIONS:
             raise DatabaseError("db.newer_schema", path=str(path), revision=revision)
+        if revision != HEAD and problem is not None:
+            raise DatabaseError(problem, path=str(path), folder=str(path.parent))
+        if mode == RW:  # ours: its files lose the group's and others' bits
+            for p in (path, *_sidecars(path)):
+                paths.tighten_file(p)
+    else:
+        problem = _write_problem(path, exists=state == "empty")
+        if problem is not None:
+            raise DatabaseError(problem, path=str(path), folder=str(path.parent))
+        revision = None
+    sidecars_before = {p for p in _sidecars(path) if p.exists()}
+    if state == "missing":
+        try:
+            created = paths.private_file(path, exclusive=True)
+        except FileExistsError:  # made by another process meanwhile: judge it afresh
+            return open_database(path, create=create, read_only=read_only)
+        except OSError as exc:
+            raise DatabaseError("db.unreadable", path=str(path), detail=exc.strerror or str(exc)) from exc
+    elif state == "empty":
+        paths.tighten_file(path)
+    engine: Engine | None = None
+    try:
+        if state != "sqlite":
+            _initialise(path)
+        engine = _make_engine(path) if mode == RW else _make_engine(path, mode)
+        if revision == HEAD:
+            return Database(path, engine, mode=mode)
         if revision is not None:
             backup_before_migration(path, revision)
         try:
             _migrate(engine, path)
         except OperationalError as exc:
             raise translate_operational_error(exc, path) from exc
-        return Database(path, engine)
+        return Database(path, engine, mode=mode, created=created, adopted=state == "empty",
+                        sidecars_before=frozenset(sidecars_before))
     except BaseException:
-        engine.dispose()
-        if is_new and path.exists() and path.stat().st_size == 0:
-            path.unlink()  # leave no empty file behind a failed creation
+        if engine is not None:
+            engine.dispose()
+        if created:
+            remove_created(path, sidecars_before)
+        elif state == "empty":
+            undo_creation(path, sidecars_before)
         raise
+
+
+def undo_creation(path: Path, sidecars_before: set[Path] | frozenset[Path] = frozenset()) -> None:
+    """A 0-byte file this run turned into a database goes back to 0 bytes (it was
+    the user's: it is kept), without the -wal/-shm/-journal this run made."""
+    try:
+        os.truncate(path, 0)
+    except OSError:
+        pass
+    for p in _sidecars(path):
+        if p not in sidecars_before and p.is_file():
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
 
 def backup_before_migration(path: Path, revision: str) -> Path:
     """Copy an older database aside before upgrading it (kept, never rotated)."""
     dest = path.with_name(f"{path.stem}.before-{HEAD}-from-{revision}{path.suffix}")
-    src = sqlite3.connect(path)
+    paths.private_file(dest)
+    src = _raw_connect(path)
     try:
         out = sqlite3.connect(dest)
         try:

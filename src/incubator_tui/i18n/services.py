@@ -12,8 +12,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db.corrupt": ("{path} 已损坏或不完整，文件未作任何改动", "{path} is corrupt or truncated; the file was left untouched"),
     "db.newer_schema": ("{path} 由更新版本的本应用创建（结构版本 {revision}），请升级应用；文件未作任何改动",
                         "{path} was made by a newer version of this app (schema {revision}); please upgrade. The file was left untouched"),
-    "db.locked": ("数据库正被其他程序使用（已等待仍未释放）：{path}，请关闭其他窗口后重试",
-                  "the database is locked by another program (waited, still busy): {path}; close other windows and retry"),
+    "db.locked": ("数据库正被其他程序使用（已等待 {seconds} 秒仍未释放）：{path}，请稍后或关闭其他窗口后重试",
+                  "the database is busy in another program (waited {seconds} s, still busy): {path}; "
+                  "retry later or close other windows"),
     "db.disk_full": ("磁盘已满，未能保存：{path}；已保存的数据未受影响", "the disk is full, nothing was saved: {path}; data saved before is intact"),
     "db.readonly": ("数据库只读，无法保存：{path}", "the database is read-only, cannot save: {path}"),
     "db.error": ("数据库错误（{path}）：{detail}", "database error ({path}): {detail}"),
