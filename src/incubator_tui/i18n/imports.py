@@ -10,6 +10,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.not_xlsx": ("文件“{file}”不是有效的 .xlsx 工作簿，未导入", "“{file}” is not a valid .xlsx workbook; nothing was imported"),
     "import.csv_broken": ("文件“{file}”第{line}行无法按 CSV 读取：{detail}", "“{file}” line {line} cannot be read as CSV: {detail}"),
     "import.no_header": ("文件“{file}”中找不到含“名称”（name）列的表头行，未导入", "“{file}” has no header row with a “名称” (name) column; nothing was imported"),
+    "import.permission": ("没有读取文件“{file}”的权限，未导入：请检查文件的权限或先复制一份再导入", "No permission to read “{file}”; nothing was imported. Check the file's permissions or import a copy"),
+    "import.sheet_broken": ("文件“{file}”的工作表从第{line}行起无法读取（文件不完整、已损坏，或单元格中的数字超出范围），未导入", "The sheet of “{file}” cannot be read from row {line} on (the file is incomplete or damaged, or a cell holds a number out of range); nothing was imported"),
+    "import.xlsx_damaged": ("工作簿“{file}”已损坏（其中的工作表无法解压），未导入", "The workbook “{file}” is damaged (a sheet in it cannot be uncompressed); nothing was imported"),
+    # limits no centre's file reaches (services/tabular.py)
+    "import.limit_file": ("文件“{file}”超过{limit} MB 的上限，未导入", "“{file}” is over the limit of {limit} MB; nothing was imported"),
+    "import.limit_unzipped": ("工作簿“{file}”解压后超过{limit} MB 的上限（可能是压缩炸弹或已损坏），未导入", "The workbook “{file}” is over the limit of {limit} MB once uncompressed (a zip bomb or a damaged file); nothing was imported"),
+    "import.limit_zip_members": ("工作簿“{file}”包含的部件超过{limit}个的上限，不是正常的 .xlsx 文件，未导入", "The workbook “{file}” has more than {limit} parts, the limit; it is not an ordinary .xlsx file and nothing was imported"),
+    "import.limit_rows": ("文件“{file}”超过{limit}行的上限，未导入", "“{file}” has more than {limit} rows, the limit; nothing was imported"),
+    "import.limit_columns": ("文件“{file}”第{line}行超过{limit}列的上限，未导入", "“{file}” line {line} has more than {limit} columns, the limit; nothing was imported"),
+    "import.limit_cell": ("文件“{file}”第{line}行{letter}列的内容超过{limit}个字符的上限，未导入", "“{file}” line {line}, column {letter} holds more than {limit} characters, the limit; nothing was imported"),
+    "import.limit_cells": ("文件“{file}”的非空单元格超过{limit}个的上限（到第{line}行为止），未导入", "“{file}” has more than {limit} filled cells, the limit (reached at line {line}); nothing was imported"),
     "import.empty": ("文件“{file}”的表头下没有数据行", "“{file}” has no data rows below its header"),
     # the error report
     "import.failed": ("文件“{file}”有{count}处错误，未导入任何数据：", "“{file}” has {count} error(s); nothing was imported:"),

@@ -149,6 +149,7 @@ class _Problems:
     def add(self, line: int | None, key: str, col: int | None = None, **params: Any) -> None:
         self.count += 1
         if len(self.items) < MAX_LISTED:
+            params = {k: _shown(v) for k, v in params.items()}
             label = self.table.label(col) if col is not None else None
             letter = column_letter(col) if col is not None else None
             self.items.append(Problem(line, label, letter, key, params))
@@ -159,6 +160,16 @@ class _Problems:
     def check(self) -> None:
         if self.count:
             raise ImportFileError(self.table.file, self.items, self.count)
+
+
+SHOWN_CHARS = 60  # a value quoted in a message is cut to this many characters
+
+
+def _shown(value: Any) -> Any:
+    """A value as quoted in a problem: a 5,000-digit number or a page of text is cut."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return value[:SHOWN_CHARS] + "…"
+    return value
 
 
 # ---------------------------------------------------------------- shared helpers
