@@ -139,6 +139,22 @@ RELEASED_DATA = {
 }
 
 
+# 0003 (#9): items ticked off, notice details. 0001's rows still insert (the new columns have defaults).
+RELEASED_DATA.setdefault("0002", RELEASED_DATA["0001"])  # 0002 (#7) changed no table
+RELEASED_DATA["0003"] = [
+    *RELEASED_DATA["0001"],
+    "UPDATE centre SET notice_prefix = '雪宫孵' WHERE id = 'c1'",
+    "UPDATE organisation SET legal_rep = '陈晨' WHERE id = 'o1'",
+    "INSERT INTO org_case (id, centre_id, org_id, kind, state, opened_on, opened_at, reason, months, totals, "
+    "interview_place, interviewers, attendees, problems, commitments, review_findings, updated_at) VALUES ('k1', "
+    "'c1', 'o1', 'monthly', 'rectifying', '2026-04-01', '2026-04-01 00:00:00', '', '[]', '[]', '', '', '', '', "
+    "'', '', '2026-04-01 00:00:00')",
+    "INSERT INTO rectification_item (id, case_id, description, owner, deadline, original_deadline, position, "
+    "done_on, evidence, created_at, updated_at) VALUES ('r1', 'k1', '补齐台账', '陈晨', '2026-05-01', "
+    "'2026-05-01', 0, '2026-04-20', '已补齐台账', '2026-04-01 00:00:00', '2026-04-01 00:00:00')",
+]
+
+
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:
     from alembic import command

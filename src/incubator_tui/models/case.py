@@ -70,5 +70,7 @@ class RectificationItem(SQLModel, table=True):
     deadline: date
     original_deadline: date
     position: int = 0
+    done_on: date | None = None  # ticked off on this date (None: open)
+    evidence: str = ""  # a line of evidence, e.g. 已补齐2026年11月台账
     created_at: datetime = created_field()
     updated_at: datetime = updated_field()

@@ -19,5 +19,6 @@ class Centre(SQLModel, table=True):
     contact: str = Field(default="", max_length=100)
     phone: str = Field(default="", max_length=50)
     rules_title: str = Field(default="", max_length=300)  # title of its management rules, cited in notices
+    notice_prefix: str = Field(default="", max_length=50)  # 雪宫孵 → 雪宫孵约〔2026〕3号 (blank: from the name)
     created_at: datetime = created_field()
     updated_at: datetime = updated_field()

@@ -38,6 +38,7 @@ class Organisation(SQLModel, table=True):
     party_form: str = Field(default="none", max_length=20)
     entry_date: date
     agreement_no: str = Field(default="", max_length=100)
+    legal_rep: str = Field(default="", max_length=100)  # legal representative or head, named on notices
     agreement_start: date | None = None
     agreement_end: date | None = None
     deposit_cent: int = 0
