@@ -80,9 +80,11 @@ def prepared(db, centre, monkeypatch):
     for m, total in (("2026-08", "8.0"), ("2026-09", "8.5"), ("2026-10", "9.0")):
         score_month(db, centre, c, m, total)
         score_month(db, centre, d, m, "7.0")
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-10-09")  # the interview is held that day
     with db.session() as s:
         case = list_cases(s, centre.id)[0]
-        record_interview(s, case.id, "tester", on=date(2026, 10, 9), place="中心会议室", problems="台账缺失")
+        record_interview(s, case.id, "tester", on=date(2026, 10, 9), place="中心会议室", interviewers="王主任",
+                         problems="台账缺失")
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", TODAY)
     score_month(db, centre, c, "2026-11", "9.0")
     with db.session() as s:

@@ -17,7 +17,7 @@ from incubator_tui.collector import IdleCollector
 from incubator_tui.config import Config, load_config
 from incubator_tui.db import Database
 from incubator_tui.i18n import t
-from incubator_tui.screens.base import LocalizedBindings
+from incubator_tui.screens.contract import SCREENS_IN_ORDER
 
 
 def _dashboard():
@@ -71,12 +71,11 @@ WARM_MODULES = (
     "incubator_tui.services.reviews",
 )
 
-# The main screens in the order of their keys (d o s c r).
-SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
+__all__ = ["IncubatorApp", "SCREENS_IN_ORDER", "WARM_MODULES"]
 _NAV = Binding.Group("key.nav")
 
 
-class IncubatorApp(LocalizedBindings, App):
+class IncubatorApp(App):
     """社会组织孵化中心 — monthly norms and annual stars."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses (tests) find it too
@@ -89,7 +88,7 @@ class IncubatorApp(LocalizedBindings, App):
         "review": _review,
     }
     COMMANDS = {_commands}
-    # Descriptions are catalogue keys, translated per instance (LocalizedBindings).
+    # Descriptions are catalogue keys, translated where they are shown (widgets.key_bar.binding_label).
     BINDINGS = [
         Binding("d", "goto('dashboard')", "key.dashboard", id="nav.dashboard", group=_NAV),
         Binding("o", "goto('orgs')", "key.orgs", id="nav.orgs", group=_NAV),
@@ -112,7 +111,6 @@ class IncubatorApp(LocalizedBindings, App):
         exit_when_ready: bool = False,
     ) -> None:
         super().__init__()
-        self._translate_groups()
         self.db = db
         self.config = config or load_config()
         self.operator = self.config.operator
@@ -123,25 +121,6 @@ class IncubatorApp(LocalizedBindings, App):
         self._warmed = True  # until the dashboard is ready: nothing to warm up yet
         if self.config.keys:
             self.set_keymap(self.config.keys)
-
-    def _translate_groups(self) -> None:
-        """LocalizedBindings translates descriptions; the footer's group labels too.
-
-        Also puts the app's keys in the order they are declared (Textual's own
-        ctrl+q would otherwise come first in the footer).
-        """
-        from dataclasses import replace
-
-        groups: dict[Binding.Group, Binding.Group] = {}
-        for bindings in self._bindings.key_to_bindings.values():
-            for i, b in enumerate(bindings):
-                if b.group is not None:
-                    group = groups.setdefault(b.group, Binding.Group(t(b.group.description), b.group.compact))
-                    bindings[i] = replace(b, group=group)
-        declared = [b.key for b in self.BINDINGS if isinstance(b, Binding)]
-        old = self._bindings.key_to_bindings
-        order = [k for k in declared if k in old] + [k for k in old if k not in declared]
-        self._bindings.key_to_bindings = {k: old[k] for k in order}
 
     def change_stamp(self) -> tuple:
         """The database's change stamp and today's date (dates make cases overdue)."""
@@ -270,7 +249,8 @@ class IncubatorApp(LocalizedBindings, App):
         try:
             daily_backup(self.db, paths.backup_dir(), today())
         except Exception as err:  # noqa: BLE001 - a failed backup must not stop the work, but must be seen
-            self.call_from_thread(self.notify, t("app.backup_failed", detail=str(err)), severity="warning")
+            text = t("app.backup_failed", detail=str(err))
+            self.call_from_thread(lambda: self.notify(text, severity="warning", markup=False))
 
     def on_first_run_screen_ready(self) -> None:
         if self.exit_when_ready:
@@ -324,4 +304,4 @@ class IncubatorApp(LocalizedBindings, App):
         reload = getattr(self.screen, "reload", None)
         if reload is not None:
             reload()
-        self.notify(t("app.centre_switched", name=centre.name))
+        self.notify(t("app.centre_switched", name=centre.name), markup=False)

@@ -2,7 +2,8 @@
 
 Go to each screen, switch centre (in a district database with several),
 export, help, theme, quit.  Titles come from the catalogue, so the palette
-speaks the app's language.
+speaks the app's language.  A centre's name is shown literally: hits carry
+``Content`` (the palette would read a ``str`` as markup) and help lines are escaped.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from incubator_tui.i18n import t
+from incubator_tui.screens.contract import SCREENS_IN_ORDER
+from incubator_tui.widgets.safe_text import escape_markup, plain
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,10 @@ class IncubatorCommands(Provider):
             return
 
         def load() -> list:
+            from incubator_tui.services.access import read
             from incubator_tui.services.dashboard import list_centres
 
-            with app.db.session() as session:
-                return list_centres(session)
+            return read(app.db, list_centres)
 
         self.centres = await asyncio.to_thread(load)
 
@@ -54,8 +58,6 @@ class IncubatorCommands(Provider):
         return t(text_key) + (t("app.cmd.key", key=key) if key else "")
 
     def commands(self) -> list[PaletteCommand]:
-        from incubator_tui.app import SCREENS_IN_ORDER
-
         app = self.app
         keys = self.keys()
         out: list[PaletteCommand] = []
@@ -79,11 +81,24 @@ class IncubatorCommands(Provider):
 
     async def discover(self) -> Hits:
         for cmd in self.commands():
-            yield DiscoveryHit(cmd.title, cmd.run, help=cmd.help)
+            yield DiscoveryHit(plain(cmd.title), cmd.run, text=cmd.title, help=escape_markup(cmd.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for cmd in self.commands():
             score = matcher.match(cmd.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(cmd.title), cmd.run, text=cmd.title, help=cmd.help)
+                yield Hit(score, highlight(matcher, cmd.title), cmd.run, text=cmd.title,
+                          help=escape_markup(cmd.help))
+
+
+def highlight(matcher, title: str) -> Content:  # noqa: ANN001 - a textual.fuzzy.Matcher
+    """``matcher.highlight`` reads its candidate as markup: the same highlighting on the title
+    taken literally."""
+    content = plain(title)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    if score:
+        for offset in offsets:
+            if not title[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -9,46 +9,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
-from incubator_tui.widgets.key_bar import KeyBar
-from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.screens.base import BaseModal, BaseScreen
-from incubator_tui.screens.dashboard_screen import fit
 from incubator_tui.screens.paged import PagedTable, cursor_bindings
+from incubator_tui.widgets.format import fit, name_width, span_text
+from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.safe_text import message, plain
 
 COLUMNS = ("org", "kind", "state", "deadline", "opened", "months")  # the deadline before what fits last
-
-
-def months_text(months: tuple[str, ...]) -> str:
-    """2026-08~10 within a year, 2025-11~2026-01 across years (as on the dashboard)."""
-    if not months:
-        return ""
-    first, last = months[0], months[-1]
-    if first == last:
-        return first
-    return f"{first}~{last[5:]}" if first[:4] == last[:4] else f"{first}~{last}"
-
-
-def name_width(rows: list[list[str]], headers: list[str], width: int, last_cap: int = 16) -> int:
-    """Cells for the name (first) column so that the whole table fits ``width`` when it can.
-
-    Each column takes its widest cell plus 2 of padding; the last column counts at
-    most ``last_cap`` (it may run off the edge); the name gets the rest, at least 10.
-    """
-    widest = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    if len(widest) > 1:
-        widest[-1] = min(widest[-1], last_cap)
-    others = sum(w + 2 for w in widest[1:])
-    return max(10, min(widest[0], (width or 200) - 2 - others - 2))
 
 
 def local_time(at: datetime) -> datetime:
@@ -80,7 +56,7 @@ class CasesScreen(PagedTable, BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="cases-body"):
-            yield Static("", id="cases-summary", classes="screen-summary")
+            yield Static("", id="cases-summary", classes="screen-summary", markup=False)
             yield DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
@@ -90,34 +66,20 @@ class CasesScreen(PagedTable, BaseScreen):
         table = self.query_one("#cases-table", DataTable)
         table.loading = True
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
-
-    def on_screen_resume(self) -> None:
-        if not self.unchanged_since_load():
-            self.reload()
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload()
 
     def reload(self) -> None:
-        if self.iapp.centre_id is not None:
-            self._load(self.iapp.centre_id)
-
-    @work(thread=True, exclusive=True, group="cases")
-    def _load(self, centre_id: str) -> None:
         from incubator_tui.services.cases import list_cases
         from incubator_tui.services.clock import today
         from incubator_tui.services.dashboard import handover_deadlines
 
-        try:
-            stamp = self.iapp.change_stamp()
-            with self.iapp.db.session() as session:
-                rows = list_cases(session, centre_id)
-                handover = handover_deadlines(session, centre_id)
-            self.data_stamp = stamp
-        except UserError as err:
-            self.from_worker(self.notify, str(err), severity="error", timeout=10)
-            return
-        self.from_worker(self._loaded, rows, handover, today())
+        centre_id = self.iapp.centre_id
+        if centre_id is not None:
+            self.load(lambda reads: (reads(list_cases, centre_id), reads(handover_deadlines, centre_id), today()),
+                      lambda data: self._loaded(*data))
 
     def _loaded(self, rows: list, handover: dict[str, date], today: date) -> None:
         self.rows, self.handover, self.today = rows, handover, today
@@ -156,7 +118,7 @@ class CasesScreen(PagedTable, BaseScreen):
             if self.is_overdue(r):
                 due = t("cases.overdue", date=due)
             lines.append((r, [r.org, t(f"case_kind.{r.kind}"), t(f"case_state.{r.state}"), due,
-                              r.opened_on.isoformat(), months_text(r.months)]))
+                              r.opened_on.isoformat(), span_text(r.months)]))
         headers = [t(f"cases.col.{col}") for col in COLUMNS]
         name_w = name_width([c for _, c in lines], headers, self.query_one("#cases-body").size.width)
         for col, header in zip(COLUMNS, headers):
@@ -175,11 +137,11 @@ class CasesScreen(PagedTable, BaseScreen):
             table.move_cursor(row=min(keep, len(rows) - 1))
         n_open = sum(1 for r in self.rows if case_rules.is_open(r.state))
         n_overdue = sum(1 for r in self.rows if self.is_overdue(r))
-        summary = t("cases.summary", total=len(self.rows), open=n_open, overdue=n_overdue)
+        summary = message("cases.summary", total=len(self.rows), open=n_open, overdue=n_overdue)
         if self.open_only:
-            summary += t("cases.summary_open_only")
+            summary += message("cases.summary_open_only")
         if not rows:
-            summary += "  " + t("cases.empty")
+            summary += plain("  ") + message("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
 
     def paged_table(self) -> DataTable:
@@ -232,11 +194,12 @@ class CaseEventsModal(BaseModal):
     def compose(self) -> ComposeResult:
         c = self.case
         with Vertical(id="case-events", classes="dialog"):
-            yield Static(t("cases.events.title", org=c.org, kind=t(f"case_kind.{c.kind}"),
-                           state=t(f"case_state.{c.state}")), classes="dialog-title")
-            yield Static(t("cases.events.reason", reason=c.reason or "—"), classes="dialog-text")
+            yield Static(message("cases.events.title", org=c.org, kind=t(f"case_kind.{c.kind}"),
+                                 state=t(f"case_state.{c.state}")), classes="dialog-title", markup=False)
+            yield Static(message("cases.events.reason", reason=c.reason or "—"), classes="dialog-text",
+                         markup=False)
             yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
-            yield Static(t("help.footer"), classes="dialog-hint")
+            yield Static(message("help.footer"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#events-table", DataTable)
@@ -246,34 +209,23 @@ class CaseEventsModal(BaseModal):
         table.focus()
         self._load(self.case.id)
 
-    @work(thread=True, exclusive=True, group="case-events")
     def _load(self, case_id: str) -> None:
-        from sqlalchemy import select
+        from incubator_tui.services.cases import case_events
 
-        from incubator_tui.models import CaseEvent
+        self.load(lambda reads: reads(case_events, case_id), self._fill, failed=self._failed)
 
-        try:
-            with self.iapp.db.session() as session:
-                events = [
-                    (e.at, e.operator, e.action, e.from_state, e.to_state, e.text)
-                    for e in session.execute(
-                        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at)
-                    ).scalars()
-                ]
-        except UserError as err:
-            self.from_worker(self.notify, str(err), severity="error", timeout=10)
-            return
-        self.from_worker(self._fill, events)
+    def _failed(self, _message: str) -> None:
+        self.query_one("#events-table", DataTable).loading = False
 
     def _fill(self, events: list) -> None:
         table = self.query_one("#events-table", DataTable)
-        for at, operator, action, old, new, text in events:
-            when = local_time(at)
+        for e in events:
+            old, new = e.from_state, e.to_state
             change = ""
             if new and old != new:
                 change = f"{t(f'case_state.{old}') if old else '—'} → {t(f'case_state.{new}')}"
-            table.add_row(Text(when.strftime("%Y-%m-%d %H:%M")), Text(operator), Text(t(f"cases.action.{action}")),
-                          Text(change), Text((text or "").replace("\n", " ")))
+            table.add_row(Text(local_time(e.at).strftime("%Y-%m-%d %H:%M")), Text(e.operator),
+                          Text(t(f"cases.action.{e.action}")), Text(change), Text(e.text.replace("\n", " ")))
         table.loading = False
 
     def action_close(self) -> None:

@@ -9,7 +9,6 @@ something did change.
 from __future__ import annotations
 
 from rich.cells import cell_len
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,30 +17,17 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
-from incubator_tui.widgets.key_bar import KeyBar
-from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules.scoring import format_total
 from incubator_tui.screens.base import BaseScreen
+from incubator_tui.widgets.format import fit, span_text
+from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.safe_text import message, plain
 from incubator_tui.widgets.trend_chart import TrendChart
 from incubator_tui.widgets.trend_chart import TrendPoint as ChartPoint
 
 NAME_WIDTH = 24  # cells: longer names are cut with an ellipsis
 MIN_NAME = 14  # a one-line entry never cuts a name shorter than this
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` padded (or cut with …) to exactly ``width`` display cells."""
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
-    out, used = "", 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out += ch
-        used += w
-    return out + "…" + " " * (width - 1 - used)
 
 
 def progress_content(p, bar_width: int = 30) -> Content:  # noqa: ANN001 - a services.dashboard.Progress
@@ -66,7 +52,7 @@ def progress_content(p, bar_width: int = 30) -> Content:  # noqa: ANN001 - a ser
         bar = Content.assemble(("█" * done, "$success"), ("▓" * part, "$warning"), ("░" * rest, "$text-muted"),
                                f" {100 * p.complete // scored}%")
     else:
-        bar = Content(t("dash.progress.nobody"))
+        bar = message("dash.progress.nobody")
     return Content.assemble(head, "\n", counts, "\n", bar)
 
 
@@ -76,16 +62,6 @@ def previous_content(p) -> Content:  # noqa: ANN001 - last month's Progress
     scored = p.complete + p.incomplete + p.not_started
     style = "$text-muted" if p.complete == scored else "$warning"
     return Content.assemble((t("dash.previous", month=p.month, complete=p.complete, total=scored), style))
-
-
-def span_text(months) -> str:  # noqa: ANN001
-    """2026-08~10 within a year, 2025-11~2026-01 across years."""
-    if not months:
-        return ""
-    first, last = months[0], months[-1]
-    if first == last:
-        return first
-    return f"{first}~{last[5:]}" if first[:4] == last[:4] else f"{first}~{last}"
 
 
 def _totals(totals) -> str:  # noqa: ANN001
@@ -119,8 +95,8 @@ def flags_content(flags, as_of: str, width: int = 200) -> Content:  # noqa: ANN0
     for f, tail in zip(flags, tails):
         style = "$error" if f.level == "red" else "$warning"
         head = Content.assemble(
-            ("● " + fit(t(f"dash.flags.{f.level}"), level_w), f"bold {style}"), " ", fit(f.org, name_w), "  ",
-            (fit(t("dash.flags.streak", n=len(f.months)), streak_w), style),
+            ("● " + fit(t(f"dash.flags.{f.level}"), level_w, pad=True), f"bold {style}"), " ", fit(f.org, name_w, pad=True), "  ",
+            (fit(t("dash.flags.streak", n=len(f.months)), streak_w, pad=True), style),
         )
         if one_line:
             lines.append(Content.assemble(head, "  ", tail))
@@ -142,7 +118,7 @@ def cases_content(cases, width: int = 200) -> Content:  # noqa: ANN001 - CaseLin
         elif c.overdue:
             dues.append(Content.styled(t("dash.cases.overdue", date=c.deadline.isoformat()), "bold $error"))
         else:
-            dues.append(Content(t("dash.cases.deadline", date=c.deadline.isoformat())))
+            dues.append(message("dash.cases.deadline", date=c.deadline.isoformat()))
     others = 2 + 2 + kind_w + state_w + max(d.cell_length for d in dues)
     name_w = _name_width([c.org for c in cases], others, width)
     one_line = name_w is not None
@@ -151,8 +127,9 @@ def cases_content(cases, width: int = 200) -> Content:  # noqa: ANN001 - CaseLin
     lines = []
     for c, due in zip(cases, dues):
         mark = ("! ", "bold $error") if c.overdue else ("  ", "")
-        head = Content.assemble(mark, (fit(c.org, name_w), "bold $error" if c.overdue else ""), "  ")
-        rest = Content.assemble(fit(t(f"case_kind.{c.kind}"), kind_w), fit(t(f"case_state.{c.state}"), state_w), due)
+        head = Content.assemble(mark, (fit(c.org, name_w, pad=True), "bold $error" if c.overdue else ""), "  ")
+        rest = Content.assemble(fit(t(f"case_kind.{c.kind}"), kind_w, pad=True),
+                                fit(t(f"case_state.{c.state}"), state_w, pad=True), due)
         if one_line:
             lines.append(Content.assemble(head, rest))
         else:
@@ -210,7 +187,7 @@ class DashboardScreen(BaseScreen):
         with Vertical(id="dash"):
             with Horizontal(id="dash-top"):
                 with Vertical(id="progress-panel", classes="panel"):
-                    yield Static(id="progress")
+                    yield Static(id="progress", markup=False)
                 with Vertical(id="trend-panel", classes="panel"):
                     yield TrendChart(id="trend", empty_key="dash.trend.empty")
             with Horizontal(id="dash-bottom"):
@@ -229,36 +206,21 @@ class DashboardScreen(BaseScreen):
         self.query_one("#cases-panel").border_title = t("dash.cases.title")
         for panel in self.query(".panel"):
             panel.loading = True
-
-    def on_screen_resume(self) -> None:
-        if not self.unchanged_since_load():
-            self.reload()
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload()
 
     def reload(self) -> None:
-        if self.iapp.centre_id is not None:
-            self._load(self.iapp.centre_id)
-
-    @work(thread=True, exclusive=True, group="dashboard")
-    def _load(self, centre_id: str) -> None:
         from incubator_tui.services.dashboard import load_dashboard
 
-        try:
-            stamp = self.iapp.change_stamp()
-            with self.iapp.db.reading() as session:  # SQL text only: no ORM at start-up
-                data = load_dashboard(session, centre_id)
-            self.data_stamp = stamp
-        except UserError as err:
-            self.from_worker(self._failed, str(err))
-            return
-        self.from_worker(self._paint, data)
+        centre_id = self.iapp.centre_id
+        if centre_id is not None:
+            self.load(lambda reads: reads(load_dashboard, centre_id), self._paint, failed=self._failed)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, _message: str) -> None:
         for panel in self.query(".panel"):
             panel.loading = False
-        self.notify(message, severity="error", timeout=10)
 
     def _paint(self, data) -> None:  # noqa: ANN001 - a services.dashboard.Dashboard
         if data.centre.id != self.iapp.centre_id:
@@ -266,26 +228,27 @@ class DashboardScreen(BaseScreen):
         if self.loaded and data == self.dashboard:
             return  # shown again and nothing changed: no new layout, no repaint
         self.dashboard = data
-        self.sub_title = data.centre.name
+        self.sub_title = data.centre.name  # a title is shown literally (App.format_title)
         self.query_one("#progress", Static).update(
             Content.assemble(progress_content(data.progress), "\n\n", previous_content(data.previous))
         )
-        self.query_one("#progress-panel").border_title = t("dash.progress.title_month", month=data.month)
+        self.query_one("#progress-panel").border_title = message("dash.progress.title_month", month=data.month)
 
         self.query_one("#trend", TrendChart).set_points([
             ChartPoint(p.month, p.average, p.threshold, mark="‖" if p.paused else "·") for p in data.trend
         ])
         with_data = [p for p in data.trend if p.average is not None]
-        subtitle = (t("dash.trend.latest", month=with_data[-1].month, value=format_total(with_data[-1].average),
-                      n=with_data[-1].count) if with_data else "")
+        subtitle = (message("dash.trend.latest", month=with_data[-1].month,
+                            value=format_total(with_data[-1].average), n=with_data[-1].count)
+                    if with_data else plain(""))
         self.query_one("#trend-panel").border_subtitle = subtitle
 
         self.query_one("#flags", WidthAware).set_builder(lambda w: flags_content(data.flags, data.month, w))
-        self.query_one("#flags-panel").border_title = t(
+        self.query_one("#flags-panel").border_title = message(
             "dash.flags.title_counts", month=data.month, red=len(data.red), amber=len(data.amber)
         )
         self.query_one("#cases", WidthAware).set_builder(lambda w: cases_content(data.cases, w))
-        self.query_one("#cases-panel").border_title = t(
+        self.query_one("#cases-panel").border_title = message(
             "dash.cases.title_counts", n=len(data.cases), overdue=len(data.overdue)
         )
         self.query_one("#cases-panel").set_class(bool(data.overdue), "-overdue")

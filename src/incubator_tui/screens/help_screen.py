@@ -19,6 +19,8 @@ from textual.widgets import Static
 
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
+from incubator_tui.widgets.key_bar import binding_label
+from incubator_tui.widgets.safe_text import message
 
 
 @dataclass(frozen=True)
@@ -39,19 +41,24 @@ def key_entries(app: App, screen: Screen) -> list[KeyEntry]:
     """The keys active on ``screen``: its own (and its focused widgets') first, then the app's."""
     grouped: dict[tuple[str, str, str], list[str]] = {}
     enabled: dict[tuple[str, str, str], bool] = {}
+    declared: dict[tuple[str, str, str], int] = {}  # the app's keys in the order the app declares them
+    app_ids = [b.id for b in type(app).BINDINGS if isinstance(b, Binding)]
     for _key, active in screen.active_bindings.items():
         node, binding = active.node, active.binding
         if not binding.description or not _ours(app, node, binding):
             continue
         scope = "app" if node is app else "screen"
-        ident = (scope, binding.action, binding.description)
+        ident = (scope, binding.action, binding_label(binding.description))
+        if scope == "app" and binding.id in app_ids:
+            declared.setdefault(ident, app_ids.index(binding.id))
         shown = app.get_key_display(binding)
         if shown not in grouped.setdefault(ident, []):
             grouped[ident].append(shown)
         enabled[ident] = enabled.get(ident, False) or active.enabled
-    entries = [KeyEntry(scope, "/".join(keys), desc, enabled[(scope, action, desc)])
-               for (scope, action, desc), keys in grouped.items()]
-    return sorted(entries, key=lambda e: e.scope != "screen")  # stable: declaration order within a scope
+    # The screen's keys first (as they come), then the app's in the order the app declares them.
+    order = sorted(grouped, key=lambda ident: (ident[0] != "screen", declared.get(ident, 0)))
+    return [KeyEntry(scope, "/".join(grouped[(scope, action, desc)]), desc, enabled[(scope, action, desc)])
+            for scope, action, desc in order]
 
 
 def entries_content(entries: list[KeyEntry]) -> Content:
@@ -63,14 +70,14 @@ def entries_content(entries: list[KeyEntry]) -> Content:
             continue
         if lines:
             lines.append(Content(""))
-        lines.append(Content.styled(t(f"help.section.{scope}"), "bold $text-primary"))
+        lines.append(message(f"help.section.{scope}", "bold $text-primary"))
         for e in mine:
             keys = e.keys + " " * (width - cell_len(e.keys))
             lines.append(Content.assemble(
                 ("  " + keys, "bold $accent"), (e.description, "" if e.enabled else "$text-muted"),
             ))
     if not lines:
-        lines.append(Content(t("help.none")))
+        lines.append(message("help.none"))
     return Content("\n").join(lines)
 
 
@@ -90,11 +97,11 @@ class HelpScreen(BaseModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
-            yield Static(t("help.title", screen=self.screen_title) if self.screen_title else t("help.title_plain"),
-                         classes="dialog-title")
+            yield Static(message("help.title", screen=self.screen_title) if self.screen_title
+                         else message("help.title_plain"), classes="dialog-title", markup=False)
             with VerticalScroll(id="help-keys"):
-                yield Static(entries_content(self.entries), id="help-list")
-            yield Static(t("help.hint"), classes="dialog-hint")
+                yield Static(entries_content(self.entries), id="help-list", markup=False)
+            yield Static(message("help.hint"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-keys").focus()

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 
 from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
-from incubator_tui.screens.base import BaseScreen, LocalizedBindings
+from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PAGE, PagedTable
 from incubator_tui.widgets.key_bar import KeyBar
 
@@ -144,7 +144,7 @@ def fit(text: str, width: int) -> str:
 STYLE_NAMES = ("error", "warning", "success", "muted")
 
 
-class OrgTable(LocalizedBindings, DataTable):
+class OrgTable(DataTable):
     """The table, with Enter shown in the footer (DataTable's own Enter is hidden and,
     the table having the focus, would hide a screen binding for the same key)."""
 

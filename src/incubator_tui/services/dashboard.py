@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
+from incubator_tui.services.access import reads_sql
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.rules.months import add_months, month_of, months_between
 from incubator_tui.rules.settings import threshold_for, value_in_force
@@ -107,6 +108,7 @@ class Dashboard:
         return tuple(c for c in self.cases if c.overdue)
 
 
+@reads_sql
 def list_centres(session: Session) -> list[CentreRef]:
     """Every centre, by name (code points): the app opens the first."""
     rows = session.execute(text("SELECT id, name FROM centre ORDER BY name, id")).all()
@@ -299,6 +301,7 @@ def open_cases(session: Session, centre_id: str, today: date) -> list[CaseLine]:
     return out
 
 
+@reads_sql
 def load_dashboard(session: Session, centre_id: str, *, today: date | None = None) -> Dashboard:
     name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar_one()
     today = today or clock.today()
@@ -339,6 +342,7 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
     )
 
 
+@reads_sql
 def handover_deadlines(session: Session, centre_id: str) -> dict[str, date]:
     """Case id → hand-over deadline, for the cases whose exit was ordered."""
     rows = session.execute(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
+from incubator_tui.services.access import reads_orm, reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.rules.cases import org_status
 from incubator_tui.rules.membership import membership_months
@@ -122,6 +123,7 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+@reads_orm
 def org_fields(session: Session, org_id: str) -> dict[str, Any]:
     """The editable fields of one org as they are stored (for the edit form)."""
     from incubator_tui.models import Organisation
@@ -136,6 +138,7 @@ def org_fields(session: Session, org_id: str) -> dict[str, Any]:
     return out
 
 
+@reads_orm
 def load_org_page(session: Session, org_id: str, as_of: str | None = None,
                   months: int = MONTHS_SHOWN) -> OrgPage:
     """The page of one org as of a month (default: the current month)."""
@@ -251,6 +254,7 @@ class ListRow:
     entry_date: date | None
 
 
+@reads_sql
 def quick_overview(session: Session, centre_id: str, limit: int | None = None) -> list[ListRow]:
     """The organisations list without the month aggregates: names, categories,
     display status, stars and entry dates, in pinyin order.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
+from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.rules.credit_code import check_credit_code
 from incubator_tui.services.centres import CATEGORIES
@@ -164,6 +165,7 @@ class OrgOverview:
     entry_date: date | None
 
 
+@reads_sql
 def overview(session: Session, centre_id: str, as_of: str,
              checkpoint: Callable[[], None] | None = None) -> list[OrgOverview]:
     """One row per org of the centre (all statuses), sorted by pinyin.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import insert, select, text, update
 
+from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in_year
 from incubator_tui.rules.rating import COMPONENTS, peer_component, rate, sum_by_denominator
@@ -452,6 +453,7 @@ def _from_rating(
     )
 
 
+@reads_sql
 def ratings_for_year(session: Session, centre_id: str | None, year: int,
                      first: int | None = None) -> list[LiveRating]:
     """Every org with review inputs (or a finalised rating) that year, sorted by

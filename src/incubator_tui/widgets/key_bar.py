@@ -17,6 +17,17 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from incubator_tui.i18n import has, t
+
+
+def binding_label(description: str | None) -> str:
+    """A binding's description as shown.  Bindings carry catalogue keys as descriptions,
+    translated here in the language chosen at run time (the classes exist before it is
+    chosen); any other text is shown as it is."""
+    if not description:
+        return ""
+    return t(description) if has(description) else description
+
 
 class KeyBar(Widget):
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--disabled"}
@@ -63,16 +74,17 @@ class KeyBar(Widget):
             items = list(items)
             if group is not None and len(items) > 1:
                 keys = [(b.key, app.get_key_display(b), en) for b, en in (lst[0] for lst in items)]
-                entries.append((keys, group.description))
+                entries.append((keys, binding_label(group.description)))
             else:
                 for binding, enabled in (lst[0] for lst in items):
-                    entries.append(([(binding.key, app.get_key_display(binding), enabled)], binding.description))
+                    entries.append(([(binding.key, app.get_key_display(binding), enabled)],
+                                    binding_label(binding.description)))
         palette = None
         if app.ENABLE_COMMAND_PALETTE:
             found = active.get(app.COMMAND_PALETTE_BINDING)
             if found is not None:
                 _n, binding, _en, _tt = found
-                palette = (binding.key, app.get_key_display(binding), binding.description)
+                palette = (binding.key, app.get_key_display(binding), binding_label(binding.description))
         return entries, palette
 
     def render(self) -> Text:
@@ -105,7 +117,7 @@ class KeyBar(Widget):
                 self._spans.append((start, start + cell_len(display), key))
         return line
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         for start, end, key in self._spans:
             if start <= event.x < end:
                 event.stop()
