@@ -128,13 +128,24 @@ def _db_path(args: argparse.Namespace) -> tuple[Path, bool]:
     return paths.default_db_path(), bool(os.environ.get("INCUBATOR_TUI_DB"))
 
 
-def _open(args: argparse.Namespace, *, create: bool):
+# The database this command opened: after an unexpected error it is checked, so
+# that a damaged file is reported as such rather than as an internal error.
+_opened = None
+
+
+def _open(args: argparse.Namespace, *, create: bool, read_only: bool = False):
+    """Open the database; reading commands pass ``read_only`` so that a database they
+    may not write (a read-only file or folder) is read instead of refused."""
+    global _opened
     from incubator_tui.db import open_database
 
     path, explicit = _db_path(args)
     if create and not explicit:
-        path.parent.mkdir(parents=True, exist_ok=True)  # the platformdirs data dir
-    return open_database(path, create=create)
+        from incubator_tui import paths
+
+        paths.private_dir(path.parent, fix_existing=True)  # the platformdirs data dir, 0700
+    _opened = open_database(path, create=create, read_only=read_only)
+    return _opened
 
 
 def _out(text: str = "") -> None:
@@ -156,7 +167,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.demo:
         from incubator_tui.services.centres import list_centres
 
-        with db.session() as s:
+        with db.reading() as s:
             empty = not list_centres(s)
         if empty:
             from incubator_tui.services.demo import create_demo
@@ -186,7 +197,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     db = _open(args, create=True)
     fn = {"orgs": imports.import_orgs, "scores": imports.import_scores, "reviews": imports.import_reviews}[args.kind]
-    report = fn(db, args.file, args.centre, load_config().operator)
+    try:
+        report = fn(db, args.file, args.centre, load_config().operator)
+    except BaseException:
+        # A refused import into a path that had no database leaves none behind:
+        # only the file this run made (or filled) is undone, never anything else.
+        db.discard_if_new()
+        raise
     for line in imports.report_lines(report):
         _out(line)
     return EXIT_OK
@@ -203,7 +220,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
     from incubator_tui.rules.scoring import format_total
     from incubator_tui.services.flags import compute_flags, latest_scored_month
 
-    db = _open(args, create=False)
+    db = _open(args, create=False, read_only=True)
     result = []
     with db.reading() as s:  # SQL text only: the ORM is not imported
         centres = _centres(s, args.centre)
@@ -236,7 +253,7 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     from incubator_tui.rules.scoring import round_half_up
     from incubator_tui.services.reviews import ratings_for_year
 
-    db = _open(args, create=False)
+    db = _open(args, create=False, read_only=True)
     rows = []
     with db.reading() as s:  # SQL text only: the ORM is not imported
         centres = _centres(s, args.centre)
@@ -264,8 +281,8 @@ def cmd_ratings(args: argparse.Namespace) -> int:
 def cmd_cases(args: argparse.Namespace) -> int:
     from incubator_tui.services.cases import list_cases
 
-    db = _open(args, create=False)
-    with db.session() as s:
+    db = _open(args, create=False, read_only=True)
+    with db.reading() as s:  # SQL text only: the ORM is not imported
         centre_ids = {c.id for c in _centres(s, args.centre)}
         rows = [c for c in list_cases(s) if c.centre_id in centre_ids]
     if args.json:
@@ -289,6 +306,8 @@ COMMANDS = {None: cmd_app, "demo": cmd_demo, "import": cmd_import, "flags": cmd_
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _opened
+    _opened = None
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_pre_language(argv))
     args = build_parser().parse_args(argv)
@@ -307,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+        if _opened is not None and not _opened.healthy():  # a damaged page read as nonsense
+            from incubator_tui.errors import DatabaseError
+
+            sys.stderr.write(f"{t('cli.error_prefix')}{DatabaseError('db.corrupt', path=str(_opened.path))}\n")
+            return EXIT_REJECTED
         log = _log_crash()
         sys.stderr.write(t("cli.internal_error", detail=f"{type(exc).__name__}: {exc}", log=log) + "\n")
         return EXIT_REJECTED
@@ -318,9 +342,8 @@ def _log_crash() -> str:
     from incubator_tui import paths
 
     try:
-        path = paths.data_dir() / "crash.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
+        path = paths.private_dir(paths.data_dir(), fix_existing=True) / "crash.log"
+        with paths.open_private_append(path) as fh:  # 0600: a traceback may quote personal data
             fh.write(traceback.format_exc() + "\n")
         return str(path)
     except OSError:

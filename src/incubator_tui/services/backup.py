@@ -25,7 +25,9 @@ def daily_backup(db: Database, folder: Path, today: date, keep: int = KEEP) -> P
 
     Returns the new file, or None when today's copy already exists.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    from incubator_tui.paths import private_dir
+
+    private_dir(folder, fix_existing=True)  # 0700: the copies hold the same personal data (files 0600: backup_to)
     target = folder / backup_name(db.path, today)
     if target.exists():
         return None
