@@ -13,8 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from incubator_tui.services.access import reads_sql
-from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.models import CaseEvent, Organisation, OrgCase, RectificationItem
 from incubator_tui.rules import cases as rules
@@ -24,6 +22,7 @@ from incubator_tui.rules.scoring import format_total
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, case_streak, should_open_case
 from incubator_tui.services import audit
+from incubator_tui.services.access import reads_sql
 from incubator_tui.services.centres import Checklists, setting_entries
 from incubator_tui.services.monthly import month_states, org_infos
 
@@ -120,6 +119,8 @@ def _event(
     )
     if old != new:
         audit.record(session, operator, "org_case", case.id, "state", old, new)
+    else:  # every event is audited, with the operator, even when the state stays (an objection, a notice)
+        audit.record(session, operator, "org_case", case.id, f"event.{action}", None, text_ or action)
 
 
 def _move(session: Session, case: OrgCase, action: Action, operator: str, text_: str = "", data: dict | None = None):
@@ -333,7 +334,6 @@ class CaseRow:
 
 
 @reads_sql
-@reads_sql
 def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
     """Every case, open and closed, sorted by org name (code points) then opening time."""
     sql = (
@@ -362,28 +362,6 @@ def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
                             str(r.opened_at), tuple(months or ()), r.reason, deadline))
     rows.sort(key=lambda c: (c.org, c.opened_at))
     return rows
-
-
-@dataclass(frozen=True)
-class CaseEventLine:
-    """One event of a case's history, as the cases screen lists it."""
-
-    at: datetime  # UTC, naive (as stored)
-    operator: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    text: str
-
-
-@reads_sql
-def case_events(session: Session, case_id: str) -> list[CaseEventLine]:
-    """Every event of the case, oldest first (SQL text: a Session or a plain reading connection)."""
-    rows = session.execute(text(
-        "SELECT at, operator, action, from_state, to_state, text FROM case_event WHERE case_id = :id "
-        "ORDER BY at, id"), {"id": case_id})
-    return [CaseEventLine(r.at if isinstance(r.at, datetime) else datetime.fromisoformat(str(r.at)),
-                          r.operator or "", r.action, r.from_state, r.to_state, r.text or "") for r in rows]
 
 
 @dataclass(frozen=True)
@@ -570,6 +548,21 @@ class CasePage:
     default_deadline: date  # for an interview held today
     handover_years_missing: tuple[int, ...]  # years a hand-over counted from today would cross without a list
     planned: dict  # the latest interview notice's time, place and interviewers (to prefill the interview)
+    holidays: tuple[date, ...] = ()  # the calendar in force today, for the review form's exit-order preview
+    makeup_days: tuple[date, ...] = ()
+    handover_days: int = 15
+    objection_days: int = 10
+
+    def exit_order_preview(self, notice: date) -> tuple[date, date, tuple[int, ...]]:
+        """(hand-over deadline, last day to object, years without a holiday list) of an exit order issued ``notice``."""
+        from incubator_tui.rules.workdays import years_without_calendar
+
+        handover = rules.handover_deadline(notice, self.handover_days, self.holidays, self.makeup_days)
+        listed = {d.year for d in self.holidays} | {d.year for d in self.makeup_days} | set(self.listed_years)
+        return (handover, rules.objection_deadline(notice, self.objection_days),
+                tuple(years_without_calendar(notice, handover, listed)))
+
+    listed_years: tuple[int, ...] = ()
 
     @property
     def next(self) -> tuple[str, date] | None:
@@ -625,6 +618,7 @@ def _at(value):  # noqa: ANN001, ANN202
     return value
 
 
+@reads_sql
 def load_case_page(session, case_id: str, today: date | None = None) -> CasePage:  # noqa: ANN001 - Session or Connection
     """Everything the case's page shows, read with SQL text (a Session or a plain reading connection)."""
     today = today or today_in_tz()
@@ -676,6 +670,12 @@ def load_case_page(session, case_id: str, today: date | None = None) -> CasePage
         default_deadline=default_deadline,
         handover_years_missing=tuple(handover_years_missing(entries, today)),
         planned=dict(planned),
+        holidays=tuple(d for days in (value_in_force(entries, "holidays", month) or {}).values() for d in days),
+        makeup_days=tuple(d for days in (value_in_force(entries, "makeup_days", month) or {}).values() for d in days),
+        handover_days=value_in_force(entries, "handover_working_days", month),
+        objection_days=value_in_force(entries, "objection_days", month),
+        listed_years=tuple(int(y) for y in set((value_in_force(entries, "holidays", month) or {}).keys())
+                           | set((value_in_force(entries, "makeup_days", month) or {}).keys())),
     )
 
 
