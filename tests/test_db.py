@@ -154,6 +154,12 @@ RELEASED_DATA["0003"] = [
     "'2026-05-01', 0, '2026-04-20', '已补齐台账', '2026-04-01 00:00:00', '2026-04-01 00:00:00')",
 ]
 
+# 0004 (#12): checklist items' English names (tests/test_settings.py checks the upgrade fills the defaults').
+RELEASED_DATA["0004"] = [
+    *RELEASED_DATA["0003"],
+    "UPDATE checklist_item SET name_en = 'Work plan' WHERE id = 'i1'",
+]
+
 
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:

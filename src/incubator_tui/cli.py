@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help=t("cli.help_import"))
     _common(imp, top=False)
-    imp.add_argument("kind", choices=("orgs", "scores", "reviews"))
+    imp.add_argument("kind", choices=("orgs", "scores", "reviews", "checklist", "holidays"))
     imp.add_argument("file", type=Path)
     imp.add_argument("--centre", metavar="NAME")
 
@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(cases, top=False)
     cases.add_argument("--centre", metavar="NAME")
     cases.add_argument("--json", action="store_true")
+
+    settings = sub.add_parser("settings", help=t("cli.help_settings"))
+    _common(settings, top=False)
+    settings.add_argument("--centre", metavar="NAME")
+    settings.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM")
+    settings.add_argument("--json", action="store_true")
     return parser
 
 
@@ -196,7 +202,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from incubator_tui.services import imports
 
     db = _open(args, create=True)
-    fn = {"orgs": imports.import_orgs, "scores": imports.import_scores, "reviews": imports.import_reviews}[args.kind]
+    if args.kind in ("checklist", "holidays"):
+        from incubator_tui.services import settings_imports
+
+        fn = {"checklist": settings_imports.import_checklist, "holidays": settings_imports.import_holidays}[args.kind]
+    else:
+        fn = {"orgs": imports.import_orgs, "scores": imports.import_scores, "reviews": imports.import_reviews}[args.kind]
     try:
         report = fn(db, args.file, args.centre, load_config().operator)
     except BaseException:
@@ -301,8 +312,31 @@ def cmd_cases(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from incubator_tui.errors import UsageError
+    from incubator_tui.services import settings as service
+    from incubator_tui.services.centres import list_centres, resolve_centre
+
+    db = _open(args, create=False, read_only=True)
+    with db.reading() as s:  # SQL text only: the ORM is not imported
+        centre = resolve_centre(s, args.centre)
+        if centre is None:
+            names = [c.name for c in list_centres(s)]
+            if names:
+                raise UsageError("settings.centre_needed", names="、".join(names))
+            raise UserError("settings.no_centre")
+        view = service.read_settings(s, centre.id, args.as_of or service.current_month(s, centre.id))
+    if args.json:
+        _json(service.settings_json(view))
+    else:
+        for line in service.settings_lines(view):
+            _out(line)
+    return EXIT_OK
+
+
 COMMANDS = {None: cmd_app, "demo": cmd_demo, "import": cmd_import, "flags": cmd_flags, "ratings": cmd_ratings,
-            "cases": cmd_cases}
+            "cases": cmd_cases,
+            "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,13 @@ from incubator_tui.rules.errors import MonthFormatError, SettingError
 from incubator_tui.rules.months import add_months
 from incubator_tui.rules.settings import (
     DEFAULTS,
+    DraftItem,
+    check_calendar,
+    check_checklist,
+    checklist_total,
+    parse_date_list,
+    parse_scheme,
+    scheme_texts,
     SettingEntry,
     coerce,
     dump,
@@ -35,6 +42,7 @@ def test_defaults():
         "deadline_months_annual": 3,
         "handover_working_days": 15,
         "objection_days": 10,
+        "publicity_days": 7,
         "holidays": {},
         "makeup_days": {},
         "timezone": "Asia/Shanghai",
@@ -164,3 +172,81 @@ def test_dump_of_a_repeating_fraction_round_trips():
 def test_defaults_dump_and_round_trip():
     for key, value in DEFAULTS.items():
         assert coerce(key, json.loads(json.dumps(dump(key, value)))) == value
+
+
+# ---------------------------------------------------------------- the forms' checks
+
+
+def test_scheme_texts_and_parse_scheme_round_trip_the_defaults():
+    texts = scheme_texts(DEFAULTS)
+    assert texts["threshold"] == "6" and texts["step"] == "0.5" and texts["cutoff.5"] == "90"
+    values, errors = parse_scheme(texts)
+    assert errors == {}
+    assert values == {k: DEFAULTS[k] for k in values} and len(values) == 13
+
+
+@pytest.mark.parametrize("field,typed,where,key", [
+    ("threshold", "10.5", "threshold", "settings.bad.threshold"),
+    ("threshold", "-0.5", "threshold", "settings.bad.threshold"),
+    ("threshold", "abc", "threshold", "settings.bad.not_number"),
+    ("run_length", "0", "run_length", "settings.bad.run_length"),
+    ("run_length", "1.5", "run_length", "settings.bad.run_length"),
+    ("step", "0.3", "step", "settings.bad.step"),
+    ("step", "0", "step", "settings.bad.step"),
+    ("step", "2", "step", "settings.bad.step"),
+    ("step", "0.125", "step", "settings.bad.step"),  # finer than a cent
+    ("cutoff.3", "85", "cutoffs", "settings.bad.cutoffs_order"),
+    ("cutoff.2", "70", "cutoffs", "settings.bad.cutoffs_order"),  # equal is out of order too
+    ("cutoff.5", "101", "cutoff.5", "settings.bad.percent"),
+    ("party_cap", "6", "party_cap", "settings.bad.party_cap"),
+    ("min_complete_months", "13", "min_complete_months", "settings.bad.min_months"),
+    ("objection_days", "0", "objection_days", "settings.bad.days"),
+    ("weight.peer", "-1", "weight.peer", "settings.bad.weight"),
+])
+def test_parse_scheme_refuses_each_bad_value_at_its_field(field, typed, where, key):
+    texts = scheme_texts(DEFAULTS)
+    texts[field] = typed
+    values, errors = parse_scheme(texts)
+    assert {k: e.key for k, e in errors.items()} == {where: key}
+    setting = {"cutoffs": "star_cutoffs", "step": "score_step_cent"}.get(where, where)
+    assert setting not in values
+
+
+def test_weights_summing_to_zero_are_refused_as_a_group():
+    texts = scheme_texts(DEFAULTS)
+    texts.update({f"weight.{c}": "0" for c in ("party", "monthly", "self", "peer", "public")})
+    values, errors = parse_scheme(texts)
+    assert list(errors) == ["weights"] and "weights" not in values
+    texts["weight.self"] = "0.5"
+    values, errors = parse_scheme(texts)
+    assert errors == {} and values["weights"]["self"] == F(1, 2)
+
+
+def test_steps_that_divide_one_point():
+    for typed, cents in (("0.5", 50), ("0.25", 25), ("1", 100), ("0.1", 10), ("0.01", 1), ("0.2", 20)):
+        values, errors = parse_scheme({"step": typed})
+        assert errors == {} and values["score_step_cent"] == cents
+
+
+def test_check_checklist_sums_to_ten_with_unique_codes():
+    rows = [DraftItem("plan", "工作计划", "Work plan", "2"), DraftItem("hygiene", "卫生清洁", "", "3"),
+            DraftItem("", "", "", ""), DraftItem("party", "党建工作", "", "５")]
+    items, errors, whole = check_checklist(rows, 50)
+    assert errors == {} and whole is None
+    assert [(i.code, i.max_cent, i.position) for i in items] == [("plan", 200, 0), ("hygiene", 300, 1), ("party", 500, 2)]
+    assert checklist_total(rows) == 10
+    items, errors, whole = check_checklist(rows[:2], 50)
+    assert whole.key == "settings.bad.checklist_total" and whole.params["total"] == "5"
+    _items, errors, _whole = check_checklist([*rows, DraftItem("PLAN", "重复", "", "0")], 50)
+    assert {k: e.key for k, e in errors.items()} == {(4, "code"): "settings.bad.code_duplicate",
+                                                      (4, "max"): "settings.bad.item_max"}
+    assert checklist_total([DraftItem("a", "b", "", "x")]) is None
+
+
+def test_date_lists_in_any_form_and_calendar_checks():
+    dates, errors = parse_date_list("2027-01-01，2027/1/2\n2027年1月3日 、2027-01-01", 2027)
+    assert dates == [date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)] and errors == []
+    dates, errors = parse_date_list("2027-02-30 2026-12-31", 2027)
+    assert dates == [] and [e.key for e in errors] == ["settings.bad.date", "settings.bad.date_year"]
+    assert [e.key for e in check_calendar([date(2027, 2, 6)], [date(2027, 2, 6), date(2027, 2, 8)])] == [
+        "settings.bad.date_both", "settings.bad.makeup_weekday"]

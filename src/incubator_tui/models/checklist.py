@@ -31,6 +31,7 @@ class ChecklistItem(SQLModel, table=True):
     version_id: str = fk("checklist_version.id")
     code: str = Field(max_length=40)
     name: str = Field(max_length=100)
+    name_en: str = Field(default="", max_length=100)  # English name (blank: the Chinese one is shown)
     description: str = ""
     max_cent: int  # maximum in hundredths of a point
     position: int = 0

@@ -56,10 +56,10 @@ def create_centre(session: Session, name: str, operator: str, category: str = "c
     version = ChecklistVersion(centre_id=centre.id, number=1, effective_month=FIRST_MONTH)
     session.add(version)
     session.flush()
-    for position, (code, name_zh, _en, description, max_cent) in enumerate(DEFAULT_CHECKLIST):
+    for position, (code, name_zh, name_en, description, max_cent) in enumerate(DEFAULT_CHECKLIST):
         session.add(
             ChecklistItem(
-                version_id=version.id, code=code, name=name_zh, description=description,
+                version_id=version.id, code=code, name=name_zh, name_en=name_en, description=description,
                 max_cent=max_cent, position=position,
             )
         )
