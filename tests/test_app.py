@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
@@ -28,6 +28,7 @@ from incubator_tui.services.cases import list_cases, record_interview
 from incubator_tui.services.centres import Checklists, create_centre
 from incubator_tui.services.scoring import Cell, save_cells
 from tests.helpers import make_org, score_month
+from tests.waiting import wait_until
 
 SIZE = (120, 36)
 TODAY = "2026-11-15"
@@ -51,6 +52,12 @@ async def settle(pilot) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def palette_offers(app, text: str) -> bool:
+    """The command palette lists a command whose title contains ``text``."""
+    lists = app.screen.query(CommandList)
+    return bool(lists) and any(text in str(getattr(o.prompt, "plain", o.prompt)) for o in lists.first().options)
 
 
 def text_of(widget) -> str:
@@ -231,7 +238,7 @@ async def test_command_palette_goes_to_a_screen(prepared, db):
         await pilot.press("ctrl+p")
         assert CommandPalette.is_open(app)
         await pilot.press(*"打开案件")
-        await pilot.pause(0.3)
+        await wait_until(lambda: palette_offers(app, "打开案件"), what="the palette's hit")
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "cases" and isinstance(app.screen, CasesScreen)
@@ -250,7 +257,7 @@ async def test_command_palette_switches_centre(prepared, db, centre):
         assert len(app.screen.query_one("#cases-table", DataTable).rows) == 1
         await pilot.press("ctrl+p")
         await pilot.press(*"切换孵化中心")
-        await pilot.pause(0.3)
+        await wait_until(lambda: palette_offers(app, "稷下文化创客中心"), what="the palette's hit")
         await pilot.press("enter")
         await settle(pilot)
         assert app.centre_id == other.id and app.centre_name == "稷下文化创客中心"

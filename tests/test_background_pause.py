@@ -17,7 +17,9 @@ from incubator_tui.app import IncubatorApp
 from incubator_tui.config import Config
 from incubator_tui.screens.orgs_screen import OrgsScreen
 from incubator_tui.services import orgs as orgs_service
+from incubator_tui.services.access import reads_sql
 from tests.helpers import make_org, score_month
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, c
             threading.Event().wait(0.01)
         return real_overview(session, centre_id, as_of, checkpoint=checkpoint)
 
-    monkeypatch.setattr(orgs_service, "overview", slow_overview)
+    monkeypatch.setattr(orgs_service, "overview", reads_sql(slow_overview))
     app = IncubatorApp(db, config=Config(operator="tester"))
     collections: list[int] = []
     app.collector._collect = lambda: collections.append(1)
@@ -77,31 +79,20 @@ async def test_the_organisations_totals_wait_while_another_screen_is_shown(db, c
         await pilot.press("o")
         orgs = app.screen
         assert isinstance(orgs, OrgsScreen)
-        for _ in range(200):
-            if started.is_set() and progress:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: started.is_set() and progress, what="the totals started")
         await pilot.press("s")  # away while the totals are being worked out
-        for _ in range(300):  # the worker reaches its next checkpoint and stays there
-            if at_checkpoint.is_set():
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(at_checkpoint.is_set, what="the worker waits at its next checkpoint")
         seen = len(progress)
         collections.clear()
-        for _ in range(300):  # meanwhile the user pauses: a full collection runs
-            if collections:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.3)
+        # Meanwhile the user pauses: a full collection runs (after 0.3 s without a key, during
+        # which the hidden list's worker stayed at its checkpoint).
+        await wait_until(lambda: collections, what="the idle collection")
         assert at_checkpoint.is_set() and len(progress) == seen < 20  # it waited while scoring was shown
         assert not orgs.complete
         # A hidden screen's waiting worker does not count as loading: the idle collection ran.
         assert collections
         await pilot.press("o")
-        for _ in range(300):
-            if orgs.complete:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: orgs.complete, what="the totals finished")
         assert orgs.complete and len(progress) == 20  # shown again: it went on and finished
         assert "测试组织00" in [str(orgs.table.get_row_at(i)[0]) for i in range(orgs.table.row_count)]
 
@@ -122,23 +113,16 @@ async def test_a_result_that_comes_after_quitting_is_dropped_not_a_crash(db, cen
         finally:
             read.set()
 
-    monkeypatch.setattr(reviews, "ratings_for_year", slow)
+    monkeypatch.setattr(reviews, "ratings_for_year", reads_sql(slow))
     monkeypatch.setattr(ReviewScreen, "_loaded", lambda self, *a: shown.append(a))
     app = IncubatorApp(db, config=Config(operator="tester"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        for _ in range(200):
-            if started.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert started.is_set()
+        await wait_until(started.is_set, what="the review's read started")
         app.exit()  # quit (as ctrl+q does) while the year's ratings are being read...
         release.set()  # ...and they come while the app is closing
-        for _ in range(200):
-            if read.is_set():
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)
+        await wait_until(read.is_set, what="the read finished")
+        await pilot.pause()  # the late result's delivery (if any) runs here
     assert read.is_set()
     assert shown == []  # handed to nobody; and run_test raised nothing

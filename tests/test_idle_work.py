@@ -12,6 +12,7 @@ from incubator_tui.app import IncubatorApp
 from incubator_tui.collector import IdleCollector
 from incubator_tui.config import Config
 from incubator_tui.screens.orgs_screen import OrgsScreen
+from tests.waiting import wait_until
 
 
 class FakeClock:
@@ -73,17 +74,12 @@ async def test_the_app_warms_up_the_other_screens_when_idle_and_they_still_look_
     app = IncubatorApp(db, config=Config(operator="tester"))
     orgs_css = str((Path(__file__).parents[1] / "src/incubator_tui/screens/orgs_screen.tcss").resolve())
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(200):  # the dashboard, then a pause of the user's: the warm-up runs
-            await pilot.pause(0.05)
-            if app.stylesheet.has_source(orgs_css, ""):
-                break
-        assert app.stylesheet.has_source(orgs_css, "")
+        # The dashboard, then a pause of the user's: the warm-up runs.
+        await wait_until(lambda: app.stylesheet.has_source(orgs_css, ""), what="the warm-up")
         assert gc.get_threshold()[2] > 1_000_000  # full collections wait for pauses now
         await pilot.press("o")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if isinstance(app.screen, OrgsScreen) and app.screen.loaded:
-                break
+        await wait_until(lambda: isinstance(app.screen, OrgsScreen) and app.screen.loaded, what="the list")
+        await pilot.pause()
         # The organisations screen's own styles apply (its CSS was registered ahead).
         bar = app.screen.query_one("#orgs-bar")
         assert bar.styles.height is not None and bar.styles.height.value == 1

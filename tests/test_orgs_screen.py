@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from datetime import date
 from fractions import Fraction
@@ -22,6 +21,8 @@ from incubator_tui.screens.orgs_screen import OrgsScreen
 from incubator_tui.screens.paged import PAGE
 from incubator_tui.services.orgs import mark_left, pinyin_keys
 from incubator_tui.widgets.trend_chart import TrendChart
+from incubator_tui.services.access import reads_sql
+from tests.waiting import wait_until
 from tests.helpers import make_org, score_month
 
 SIZE = (120, 36)
@@ -47,12 +48,8 @@ async def open_orgs(pilot, centre=None) -> OrgsScreen:
     await pilot.press("o")
     screen = pilot.app.screen
     assert isinstance(screen, OrgsScreen)
-    for _ in range(200):  # the totals' worker starts a moment after the first frame
-        await settle(pilot)
-        if screen.complete:
-            break
-        await asyncio.sleep(0.02)
-    assert screen.complete
+    await wait_until(lambda: screen.complete, what="the totals")  # their worker starts after the first frame
+    await settle(pilot)
     return screen
 
 
@@ -207,16 +204,13 @@ async def test_the_list_is_shown_before_the_totals_are_computed(db, centre, orgs
         release.wait(10)
         return real(*args, **kw)
 
-    monkeypatch.setattr(orgs_service, "overview", slow_overview)
+    monkeypatch.setattr(orgs_service, "overview", reads_sql(slow_overview))
     async with make_app(db).run_test(size=SIZE) as pilot:
         await settle(pilot)
         pilot.app.centre_id = centre.id
         await pilot.press("o")
         screen = pilot.app.screen
-        for _ in range(200):
-            if screen.loaded and not screen.partial:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: screen.loaded and not screen.partial, what="the whole list")
         await pilot.pause()
         assert screen.loaded and not screen.partial and not screen.complete
         assert names(screen) == PINYIN_ORDER
@@ -567,7 +561,7 @@ async def test_coming_back_from_another_screen_reads_the_totals_again(db, centre
 
     calls = []
     real = orgs_service.overview
-    monkeypatch.setattr(orgs_service, "overview", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    monkeypatch.setattr(orgs_service, "overview", reads_sql(lambda *a, **kw: calls.append(1) or real(*a, **kw)))
     async with make_app(db).run_test(size=SIZE) as pilot:
         screen = await open_orgs(pilot, centre)
         assert len(calls) == 1

@@ -11,6 +11,8 @@ from incubator_tui.screens.review_screen import ReviewScreen
 from incubator_tui.services.orgs import add_org
 from incubator_tui.services.reviews import set_review_input
 from tests.test_app import make_app, settle, text_of
+from incubator_tui.services.access import reads_sql
+from tests.waiting import wait_until
 
 
 async def test_review_table_adds_rows_a_page_at_a_time(db, centre, monkeypatch):
@@ -104,16 +106,13 @@ async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db,
             release.wait(5)  # the whole year: held until the test has looked at the first page
         return real(session, centre_id, year, first)
 
-    monkeypatch.setattr(reviews, "ratings_for_year", held)
+    monkeypatch.setattr(reviews, "ratings_for_year", reads_sql(held))
     app = make_app(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("r")
         screen = app.screen
-        for _ in range(300):
-            if screen.loaded:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: screen.loaded, what="the first page")
         await pilot.pause()
         table = screen.query_one("#review-table", DataTable)
         summary = screen.query_one("#review-summary", Static)

@@ -148,9 +148,9 @@ class DataLoading(WorkerResults):
         self.from_worker(draw, result)
 
     def _load_failed(self, message: str, failed: Callable[[str], object] | None) -> None:
+        self.app.notify(message, severity="error", timeout=10, markup=False)
         if failed is not None:
             failed(message)
-        self.notify(message, severity="error", timeout=10, markup=False)
 
     def checkpoint(self) -> None:
         """Called by a long read between steps: waits while the screen is hidden; raises

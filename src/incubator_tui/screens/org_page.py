@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Label, Static
 
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
+from incubator_tui.widgets.format import stars_text
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.score_grid import item_label
 from incubator_tui.widgets.trend_chart import TrendChart, TrendPoint
@@ -97,42 +98,34 @@ class OrgPageScreen(BaseScreen):
         with VerticalScroll(id="page"):
             with Horizontal(id="page-top"):
                 with Vertical(id="page-details-box"):
-                    yield Static("", id="page-name")
+                    yield Static("", id="page-name", markup=False)
                     yield DetailsView(id="page-details")
-                    yield Static("", id="page-streak")
+                    yield Static("", id="page-streak", markup=False)
                 with Vertical(id="page-ratings-box"):
-                    yield Label(t("orgs.page.ratings"), classes="section")
-                    yield Static("", id="page-ratings")
-            yield Label(t("orgs.page.trend"), classes="section")
+                    yield Label(t("orgs.page.ratings"), classes="section", markup=False)
+                    yield Static("", id="page-ratings", markup=False)
+            yield Label(t("orgs.page.trend"), classes="section", markup=False)
             yield TrendChart(id="page-chart")
-            yield Label(t("orgs.page.scores"), classes="section")
+            yield Label(t("orgs.page.scores"), classes="section", markup=False)
             yield DataTable(id="page-scores", cursor_type="cell", zebra_stripes=False)
-            yield Static("", id="page-cell")
-            yield Label(t("orgs.page.cases"), classes="section")
+            yield Static("", id="page-cell", markup=False)
+            yield Label(t("orgs.page.cases"), classes="section", markup=False)
             yield DataTable(id="page-cases", cursor_type="row", show_cursor=False)
-            yield Static("", id="page-no-cases")
-            yield Label(t("orgs.page.reasons"), classes="section")
-            yield Static("", id="page-reasons")
+            yield Static("", id="page-no-cases", markup=False)
+            yield Label(t("orgs.page.reasons"), classes="section", markup=False)
+            yield Static("", id="page-reasons", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = t("orgs.page.title")
         self.query_one("#page").loading = True
-        self._load()
+        self.reload()
 
-    @work(thread=True, exclusive=True, group="org-page-load")
-    def _load(self) -> None:
-        from incubator_tui.errors import UserError
+    def reload(self) -> None:
         from incubator_tui.services.org_page import load_org_page
 
-        try:
-            with self.iapp.db.session() as s:
-                page = load_org_page(s, self.org_id)
-        except UserError as err:
-            self.from_worker(self.notify, str(err), severity="error")
-            self.from_worker(self.action_back)
-            return
-        self.from_worker(self._show, page)
+        org_id = self.org_id
+        self.load(lambda reads: reads(load_org_page, org_id), self._show, failed=lambda _message: self.action_back())
 
     def _styles(self) -> dict[str, Style]:
         """Colours from the theme (component classes styled in org_page.tcss)."""
@@ -223,7 +216,6 @@ class OrgPageScreen(BaseScreen):
 
     def _ratings(self, page: OrgPage, st: dict[str, Style]) -> Text:
         from incubator_tui.rules.scoring import format_total
-        from incubator_tui.screens.orgs_screen import stars_text
 
         out = Text()
         if not page.ratings:

@@ -10,7 +10,6 @@ with thousands of organisations opens at once.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
@@ -18,30 +17,27 @@ from typing import TYPE_CHECKING, NamedTuple
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
-from textual.worker import get_current_worker
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Label, Static
 
-from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PAGE, PagedTable
+from incubator_tui.services.centres import CATEGORIES
+from incubator_tui.widgets.format import fit, stars_text
 from incubator_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
+    from incubator_tui.services.access import Reads
     from incubator_tui.services.orgs import OrgOverview
 
 SORTS = ("pinyin", "total", "streak", "stars", "entry")
 STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
 CASE_STATUSES = frozenset({"to_interview", "rectifying", "exit_ordered"})
 LEFT_STATUSES = frozenset({"exited", "graduated"})
-
-
-class _Stopped(Exception):
-    """The loading worker was cancelled while it waited or worked."""
 
 
 class SearchKey(NamedTuple):
@@ -123,24 +119,6 @@ def sort_rows(rows: list[OrgOverview], order: dict[str, int], sort: str) -> list
     raise ValueError(sort)
 
 
-def stars_text(stars: int | None) -> str:
-    return "" if stars is None else "★" * stars + "☆" * (5 - stars)
-
-
-def fit(text: str, width: int) -> str:
-    """Crop to ``width`` display cells, with an ellipsis when cut (CJK-aware)."""
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
-
-
 STYLE_NAMES = ("error", "warning", "success", "muted")
 
 
@@ -198,14 +176,9 @@ class OrgsScreen(PagedTable, BaseScreen):
         self.partial = False  # only its first screenful so far
         self.complete = False  # with its latest totals and streaks
         self._scored: dict[str, OrgOverview] = {}
-        # Set while the screen is shown: its background work waits while it is hidden,
-        # so that the screen the user went to has the machine to itself.
-        self._showing = threading.Event()
-        self._loading_stamp: tuple | None = None  # the change stamp of the load in progress
-        # Shown again after another main screen (scoring may have changed totals): read
-        # the list again.  Not when coming back from our own page or dialogs, nor on
-        # the first showing (on_mount reads it).
-        self._suspended = False
+        # Shown again after another main screen (scoring may have changed totals), the
+        # list is read again if anything was written (BaseScreen.wants_reload); not when
+        # coming back from our own page or dialogs (they reload what they change).
         self._quiet_resume = False
 
     # ------------------------------------------------------------------ layout
@@ -213,9 +186,9 @@ class OrgsScreen(PagedTable, BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="orgs-searchbar", classes="hidden"):
-            yield Label(t("orgs.search.label"), id="orgs-search-label")
+            yield Label(t("orgs.search.label"), id="orgs-search-label", markup=False)
             yield Input(placeholder=t("orgs.search.placeholder"), id="orgs-search", compact=True)
-        yield Static("", id="orgs-bar")
+        yield Static("", id="orgs-bar", markup=False)
         # No loading indicator: the list comes in a blink and the bar says it is loading
         # (an animated indicator would compete with the worker thread for the GIL).
         yield OrgTable(id="orgs-table", cursor_type="row", zebra_stripes=True)
@@ -231,7 +204,11 @@ class OrgsScreen(PagedTable, BaseScreen):
         # The worker reads the whole list (~30 ms), then the totals and streaks (seconds);
         # it starts once the first frame has reached the terminal (Textual writes it from
         # its own thread, which the worker would slow down).
-        self._loaded(Loaded.of(self._read_list(limit=PAGE)), None, False, partial=True)
+        from incubator_tui.services.access import Reads
+
+        with Reads(self.iapp.db) as reads:
+            first = self._read_list(reads, limit=PAGE)
+        self._loaded(Loaded.of(first), None, False, partial=True)
         self.set_timer(0.1, lambda: self._load(None))
 
     @property
@@ -251,7 +228,7 @@ class OrgsScreen(PagedTable, BaseScreen):
             focus_id = current.id if current else None
         self._load(focus_id)
 
-    def _read_list(self, limit: int | None = None) -> list[OrgOverview]:
+    def _read_list(self, reads: Reads, limit: int | None = None) -> list[OrgOverview]:
         """The list without totals and streaks (fast); on a reload, the totals shown so far."""
         from dataclasses import replace
 
@@ -260,8 +237,7 @@ class OrgsScreen(PagedTable, BaseScreen):
         centre_id = self.iapp.centre_id
         if centre_id is None:
             return []
-        with self.iapp.db.reading() as s:  # SQL text only
-            quick = quick_overview(s, centre_id, limit)
+        quick = reads(quick_overview, centre_id, limit)
         known = self._scored
         if known:  # a reload: keep the totals shown until the new ones arrive
             quick = [
@@ -271,41 +247,26 @@ class OrgsScreen(PagedTable, BaseScreen):
             ]
         return quick
 
-    @work(thread=True, exclusive=True, group="orgs-load")
     def _load(self, focus_id: str | None) -> None:
-        """Two steps: the list itself (no score read; unless on_mount read it), then the
-        totals and streaks, which need every score of the centre (seconds for thousands)."""
+        """Two steps: the list itself (no score read), then the totals and streaks, which
+        need every score of the centre (seconds for thousands): they wait while the list
+        is hidden (``checkpoint``)."""
         from incubator_tui.services.clock import current_month
         from incubator_tui.services.orgs import overview
 
         centre_id = self.iapp.centre_id
         if centre_id is None:
-            self.from_worker(self._loaded, Loaded.of([]), focus_id, True)
+            self._loaded(Loaded.of([]), focus_id, True)
             return
-        stamp = self._loading_stamp = self.iapp.change_stamp()
-        try:
-            self._checkpoint()
-            self.from_worker(self._loaded, Loaded.of(self._read_list()), focus_id, False)
-            with self.iapp.db.reading() as s:  # SQL text only
-                rows = overview(s, centre_id, current_month(), checkpoint=self._checkpoint)
-            self._checkpoint()
-        except _Stopped:
-            return  # cancelled (a newer load, or the app is closing)
-        finally:
-            if self._loading_stamp is stamp:
-                self._loading_stamp = None
-        self.data_stamp = stamp
-        self.from_worker(self._loaded, Loaded.of(rows, with_keys=True), None, True)
 
-    def _checkpoint(self) -> None:
-        """Called by the loading worker between steps: waits while the screen is hidden;
-        stops the worker once it is cancelled."""
-        worker = get_current_worker()
-        while not self._showing.wait(0.05):
-            if worker.is_cancelled:
-                raise _Stopped
-        if worker.is_cancelled:
-            raise _Stopped
+        def read(reads: Reads) -> Loaded:
+            self.checkpoint()
+            self.from_worker(self._loaded, Loaded.of(self._read_list(reads)), focus_id, False)
+            rows = reads(overview, centre_id, current_month(), checkpoint=self.checkpoint)
+            self.checkpoint()
+            return Loaded.of(rows, with_keys=True)
+
+        self.load(read, lambda data: self._loaded(data, None, True))
 
     def _loaded(self, data: Loaded, focus_id: str | None, complete: bool, partial: bool = False) -> None:
         """Show what was read; ``partial``: only the first screenful of the list so far."""
@@ -453,28 +414,17 @@ class OrgsScreen(PagedTable, BaseScreen):
             parts.append(t("orgs.bar.count", shown=len(self._view), total=len(self._all)))
         if not self.complete:
             parts.append(t("orgs.loading" if not self.loaded or self.partial else "orgs.loading_totals"))
-        self.query_one("#orgs-bar", Static).update(Text("  ·  ".join(parts)))
+        self.query_one("#orgs-bar", Static).update(Text("  ·  ".join(parts)))  # Text: a query is shown as typed
 
     # ------------------------------------------------------------------ events
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-        self._showing.clear()
-
-    def on_screen_resume(self) -> None:
-        self._showing.set()
-        if not self._suspended:
-            return  # the first showing
-        self._suspended = False
+    def wants_reload(self) -> bool:
+        """Not when coming back from our own page or dialogs; before the list is shown,
+        its first load is under way."""
         if self._quiet_resume:
             self._quiet_resume = False
-        elif self.loaded and not self.unchanged_since_load() and not self._load_in_progress_is_current():
-            self.reload()
-
-    def _load_in_progress_is_current(self) -> bool:
-        """A load paused while we were away, with nothing written since it began: let it go on."""
-        stamp = self._loading_stamp
-        return stamp is not None and stamp == self.iapp.change_stamp()
+            return False
+        return self.loaded and super().wants_reload()
 
     def _push(self, screen, callback=None) -> None:
         """Push our own page or dialog: coming back from it is not a reason to reload."""
@@ -549,7 +499,7 @@ class OrgsScreen(PagedTable, BaseScreen):
 
     def action_add(self) -> None:
         if self.iapp.centre_id is None:
-            self.notify(t("orgs.no_centre"), severity="error")
+            self.notify(t("orgs.no_centre"), severity="error", markup=False)
             return
         from incubator_tui.screens.org_form import OrgFormModal
 
@@ -568,9 +518,9 @@ class OrgsScreen(PagedTable, BaseScreen):
             return
         message = t("orgs.saved", name=result.name)
         if result.warnings:
-            self.notify("\n".join([message, *result.warnings]), severity="warning", timeout=8)
+            self.notify("\n".join([message, *result.warnings]), severity="warning", timeout=8, markup=False)
         else:
-            self.notify(message)
+            self.notify(message, markup=False)
         self.reload(result.org_id)
 
     def action_leave(self, status: str) -> None:
@@ -578,13 +528,13 @@ class OrgsScreen(PagedTable, BaseScreen):
         if row is None:
             return
         if row.status in LEFT_STATUSES:
-            self.notify(t("org.already_left", name=row.name), severity="error")
+            self.notify(t("org.already_left", name=row.name), severity="error", markup=False)
             return
         from incubator_tui.screens.org_form import LeaveModal
 
         def done(left: bool | None) -> None:
             if left:
-                self.notify(t(f"orgs.leave.done.{status}", name=row.name))
+                self.notify(t(f"orgs.leave.done.{status}", name=row.name), markup=False)
                 self.reload(row.id)
 
         self._push(LeaveModal(row.id, row.name, status, row.entry_date), done)

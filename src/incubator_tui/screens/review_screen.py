@@ -17,22 +17,19 @@ from fractions import Fraction
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
-from incubator_tui.collector import paused
-from incubator_tui.widgets.key_bar import KeyBar
-from incubator_tui.errors import UserError
 from incubator_tui.i18n import t
 from incubator_tui.rules.rating import COMPONENTS
 from incubator_tui.rules.scoring import format_total
-from incubator_tui.screens.base import BaseScreen
-from incubator_tui.screens.cases_screen import name_width
-from incubator_tui.screens.dashboard_screen import fit
+from incubator_tui.screens.base import BaseScreen, LoadCancelled
 from incubator_tui.screens.paged import PAGE, PagedTable, cursor_bindings
+from incubator_tui.widgets.format import fit, name_width, stars_text
+from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.safe_text import message
 
 
 TABLE_COLUMNS = ("org", *COMPONENTS, "composite", "stars", "status")
@@ -40,8 +37,7 @@ NUMBER_WIDTHS = {**{c: len("100.0") for c in COMPONENTS}, "composite": len("100.
 LOADING_DELAY = 0.3  # seconds before the first load shows a loading indicator
 
 
-def stars_text(stars: int | None) -> str:
-    return "—" if stars is None else "★" * stars + "☆" * (5 - stars)
+NOT_RATED = "—"
 
 
 def number_text(value: Fraction | None, places: int = 1) -> str:
@@ -80,7 +76,7 @@ class Prepared:
             comps = r.components
             texts = self._texts[i] = (
                 r.org, *[number_text(comps.get(c)) for c in COMPONENTS], number_text(r.composite, 2),
-                stars_text(r.stars), self._status(r),
+                stars_text(r.stars, NOT_RATED), self._status(r),
             )
         return texts
 
@@ -114,7 +110,7 @@ def prepare(rows: list) -> Prepared:
         rows[max(range(len(rows)), key=names.__getitem__)].org,
         *[_widest_number([r.components.get(c) for r in rows], 1) for c in COMPONENTS],
         _widest_number([r.composite for r in rows], 2),
-        max({stars_text(r.stars) for r in rows}, key=cell_len),
+        max({stars_text(r.stars, NOT_RATED) for r in rows}, key=cell_len),
         max((prepared._status(r) for r in statuses.values()), key=cell_len),
     )
     return prepared
@@ -155,7 +151,7 @@ class ReviewScreen(PagedTable, BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="review-body"):
-            yield Static("", id="review-summary", classes="screen-summary")
+            yield Static("", id="review-summary", classes="screen-summary", markup=False)
             yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
@@ -169,14 +165,11 @@ class ReviewScreen(PagedTable, BaseScreen):
         # slow to come (shown and taken away again, it would cost the first paint a second one).
         self.set_timer(LOADING_DELAY, self._slow_first_load)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+        self.reload()
 
     def _slow_first_load(self) -> None:
         if not self.loaded:
             self.query_one("#review-table", DataTable).loading = True
-
-    def on_screen_resume(self) -> None:
-        if not self.unchanged_since_load():
-            self.reload()
 
     def action_reload(self) -> None:
         self.reload()
@@ -187,33 +180,28 @@ class ReviewScreen(PagedTable, BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        if self.iapp.centre_id is not None and self.year:
-            self._load(self.iapp.centre_id, self.year)
-
-    @work(thread=True, exclusive=True, group="review")
-    def _load(self, centre_id: str, year: int) -> None:
         """The year's first page first (a few ms), unless the table shows the whole year
         already; then every row (a district's live ratings take a moment)."""
         from textual.worker import get_current_worker
 
         from incubator_tui.services.reviews import ratings_for_year
 
-        first_page = self._complete_year != year
-        try:
-            stamp = self.iapp.change_stamp()
-            with paused(), self.iapp.db.reading() as session:  # SQL text only; see collector.paused
-                if first_page:
-                    self.from_worker(self._loaded, year, prepare(ratings_for_year(session, centre_id, year, PAGE)),
-                                     True)
-                    if get_current_worker().is_cancelled:
-                        return  # another year asked for meanwhile
-                rows = ratings_for_year(session, centre_id, year)
-                prepared = prepare(rows)
-            self.data_stamp = stamp
-        except UserError as err:
-            self.from_worker(self.notify, str(err), severity="error", timeout=10)
+        centre_id, year = self.iapp.centre_id, self.year
+        if centre_id is None or not year:
             return
-        self.from_worker(self._loaded, year, prepared)
+        first_page = self._complete_year != year
+
+        def read(reads) -> tuple[int, Prepared]:  # noqa: ANN001 - services.access.Reads
+            if first_page:
+                self.from_worker(self._loaded, year, prepare(reads(ratings_for_year, centre_id, year, PAGE)), True)
+                if get_current_worker().is_cancelled:
+                    raise LoadCancelled  # another year asked for meanwhile
+            return year, prepare(reads(ratings_for_year, centre_id, year))
+
+        self.load(read, lambda data: self._loaded(*data), failed=self._failed)
+
+    def _failed(self, _message: str) -> None:
+        self.query_one("#review-table", DataTable).loading = False
 
     def _loaded(self, year: int, prepared: Prepared, first_page: bool = False) -> None:
         if year != self.year or (first_page and self._complete_year == year):
@@ -261,15 +249,15 @@ class ReviewScreen(PagedTable, BaseScreen):
         if self.rows:
             table.move_cursor(row=keep)
         rated = [r for r in self.rows if r.stars is not None]
-        summary = t(
+        summary = message(
             "review.ui.summary", year=self.year, n=len(self.rows), rated=len(rated),
             unrated=len(self.rows) - len(rated), finalised=sum(1 for r in self.rows if r.finalised),
             five=sum(1 for r in rated if r.stars == 5), low=sum(1 for r in rated if r.stars <= 3),
         )
         if self.partial and self.rows:
-            summary = t("review.ui.first_rows", year=self.year, n=len(self.rows))
+            summary = message("review.ui.first_rows", year=self.year, n=len(self.rows))
         elif not self.rows:
-            summary = t("review.ui.empty", year=self.year)
+            summary = message("review.ui.empty", year=self.year)
         self.query_one("#review-summary", Static).update(summary)
         self.title = t("review.ui.title_year", year=self.year)
         self._filled_year = self.year
