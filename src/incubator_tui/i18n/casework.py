@@ -16,6 +16,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "casework.deadline_not_after": ("新的整改期限（{date}）须晚于决定日期（{other}）", "The new deadline ({date}) must be after the decision ({other})"),
     "casework.exit_before_order": ("退出日期（{date}）早于责令退出通知日期（{other}）", "The exit ({date}) is before the exit order ({other})"),
     "casework.no_objection": ("没有待决定的申诉", "There is no objection waiting for a decision"),
+    "casework.objection_pending": ("申诉尚未决定，请先记录申诉决定", "An objection awaits its decision: record the decision first"),
     "casework.bad_time": ("时间“{text}”不存在", "The time “{text}” does not exist"),
     "casework.unknown_item": ("没有这个整改事项", "No such rectification item"),
     "casework.items_locked": ("只有整改中的案件才能修改整改事项", "Items can be changed only while the case is rectifying"),

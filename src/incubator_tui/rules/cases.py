@@ -336,6 +336,12 @@ def validate_decision_pending(pending: bool) -> None:
         raise DomainError("casework.no_objection")
 
 
+def validate_no_pending_objection(pending: bool) -> None:
+    """The exit is recorded once a pending objection has been decided."""
+    if pending:
+        raise DomainError("casework.objection_pending")
+
+
 def items_editable(state: CaseState | str) -> bool:
     """Items are ticked off (done / open) and extended while the case is rectifying."""
     return _state(state) is CaseState.RECTIFYING

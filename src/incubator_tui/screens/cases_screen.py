@@ -174,9 +174,12 @@ class CasesScreen(PagedTable, BaseScreen):
         self.action_events()
 
     def action_events(self) -> None:
+        """Enter: the case's page (its reason, items, timeline and the keys that move it on)."""
+        from incubator_tui.screens.case_page import open_case_page
+
         row = self.current_row()
         if row is not None:
-            self.app.push_screen(CaseEventsModal(row))
+            open_case_page(self.app, row.id)
 
 
 class CaseEventsModal(BaseModal):

@@ -295,6 +295,7 @@ def decide_objection(
 def record_exit(session: Session, case_id: str, operator: str, *, on: date) -> OrgCase:
     case = _case(session, case_id)
     rules.next_state(case.state, Action.RECORD_EXIT)
+    rules.validate_no_pending_objection(rules.pending_objection(e.action for e in _actions(session, case.id)))
     rules.refuse(rules.check_exit(on, case.notice_date, today_in_tz()))
     _move(session, case, Action.RECORD_EXIT, operator, "", {"date": on.isoformat()})
     case.exit_date = case.closed_on = on
@@ -563,6 +564,13 @@ class CasePage:
                 tuple(years_without_calendar(notice, handover, listed)))
 
     listed_years: tuple[int, ...] = ()
+    deadline_days: int = 30
+    deadline_months: int = 3
+
+    def default_deadline_on(self, day: date) -> date:
+        """The default rectification deadline of an interview held ``day`` (settings read with the page)."""
+        return rules.default_rectification_deadline(self.kind, day, days=self.deadline_days,
+                                                    months=self.deadline_months)
 
     @property
     def next(self) -> tuple[str, date] | None:
@@ -580,8 +588,8 @@ class CasePage:
         out = [a.value for a in rules.allowed_actions(self.state)]
         if not self.pending_objection:
             out = [a for a in out if a not in (Action.OBJECT_UPHELD.value, Action.OBJECT_ACCEPTED.value)]
-        elif Action.OBJECT.value in out:
-            out.remove(Action.OBJECT.value)  # one objection at a time: decide it first
+        else:  # one objection at a time, and no exit before it is decided
+            out = [a for a in out if a not in (Action.OBJECT.value, Action.RECORD_EXIT.value)]
         if self.state == CaseState.EXIT_ORDERED.value and self.objection_deadline is not None \
                 and self.today > self.objection_deadline:
             out = [a for a in out if a != Action.OBJECT.value]
@@ -674,6 +682,8 @@ def load_case_page(session, case_id: str, today: date | None = None) -> CasePage
         makeup_days=tuple(d for days in (value_in_force(entries, "makeup_days", month) or {}).values() for d in days),
         handover_days=value_in_force(entries, "handover_working_days", month),
         objection_days=value_in_force(entries, "objection_days", month),
+        deadline_days=value_in_force(entries, "deadline_days", month),
+        deadline_months=value_in_force(entries, "deadline_months_annual", month),
         listed_years=tuple(int(y) for y in set((value_in_force(entries, "holidays", month) or {}).keys())
                            | set((value_in_force(entries, "makeup_days", month) or {}).keys())),
     )
@@ -736,14 +746,15 @@ def _rating_reason(session, rating_id: str) -> RatingReason | None:  # noqa: ANN
     return RatingReason(r.year, r.stars, r.composite, components, weak)
 
 
-def suggested_items(page: CasePage) -> list[ItemSpec]:
+def suggested_items(page: CasePage, on: date | None = None) -> list[ItemSpec]:
     """The interview form's first rectification items (DOMAIN 5): one per checklist item that
     lost points in the flagged months, or the rating's weak components, or the violation;
     each owned by the organisation's contact and due on the default deadline."""
     from incubator_tui.i18n import t
     from incubator_tui.rules.scoring import format_total as fmt
 
-    owner, deadline = page.org_contact, page.default_deadline
+    owner = page.org_contact
+    deadline = page.default_deadline if on is None else page.default_deadline_on(on)
     if page.kind == "monthly":
         by_code: dict[str, list[LostPoints]] = {}
         for month in page.months:
