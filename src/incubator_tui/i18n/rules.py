@@ -4,6 +4,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # months and dates
     "rules.month_format": ("“{text}”不是有效的月份（应为 2024-03、2024/3 或 2024年3月）", "“{text}” is not a month (use 2024-03, 2024/3 or 2024年3月)"),
     "rules.date_format": ("“{text}”不是有效的日期（应为 2024-03-01、2024/3/1 或 2024年3月1日）", "“{text}” is not a date (use 2024-03-01, 2024/3/1 or 2024年3月1日)"),
+    "rules.month_future": ("{month}尚未到来（本月为{current}），不能录入分数", "{month} has not come yet (this month is {current}): it cannot be scored"),
+    "rules.date_future": ("日期{date}晚于今天（{today}）", "The date {date} is after today ({today})"),
+    # names
+    "rules.name_control": ("名称中含有不可见字符或控制字符 {code}（第{position}个字符），请删除后再保存", "The name holds an invisible or control character {code} (character {position}); remove it"),
     # unified social credit code
     "rules.credit_code_length": ("统一社会信用代码“{code}”应为18位，实际为{length}位", "The unified social credit code “{code}” must have 18 characters, not {length}"),
     "rules.credit_code_char": ("统一社会信用代码“{code}”第{position}位的“{char}”不是允许的字符", "The unified social credit code “{code}” has a character not allowed at position {position}: “{char}”"),

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
-from incubator_tui.rules.errors import DateFormatError, MonthFormatError
+from incubator_tui.rules.errors import DateFormatError, DomainError, MonthFormatError
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -128,3 +128,21 @@ def today(tz: str = DEFAULT_TZ) -> date:
 
 def current_month(tz: str = DEFAULT_TZ) -> str:
     return month_of(today(tz))
+
+
+class FutureValueError(DomainError):
+    """A month or a date after the current one (DOMAIN 7: a future month cannot be scored)."""
+
+
+def check_not_future_month(month: str, current: str) -> str:
+    """``month`` if it is not after ``current`` (both canonical), else FutureValueError."""
+    if month > current:
+        raise FutureValueError("rules.month_future", month=month, current=current)
+    return month
+
+
+def check_not_future_date(day: date, today: date) -> date:
+    """``day`` if it is not after ``today``, else FutureValueError."""
+    if day > today:
+        raise FutureValueError("rules.date_future", date=day.isoformat(), today=today.isoformat())
+    return day

@@ -50,6 +50,7 @@ from incubator_tui.rules.months import (
     first_day, month_from_index, month_index, month_of, months_between, next_month, parse_month, previous_month,
 )
 from incubator_tui.services import audit
+from incubator_tui.services.bulk import BulkInsert, uuid4_hex
 
 # ---------------------------------------------------------------- the report
 
@@ -239,72 +240,40 @@ _ROLES: dict[str, tuple[int, dict[int, int]]] = {
 _ROLE_ORDER = ("red", "amber", "rectifying", "exit_ordered", "recovered", "withdrawn", "exited")
 _RUN_END = {"red": -1, "rectifying": -3, "exit_ordered": -6, "withdrawn": -9, "recovered": -13, "exited": -19}
 
-_V4_CLEAR = ((1 << 128) - 1) ^ ((0xF000 << 64) | (0xC000 << 48))
-_V4_SET = (0x4000 << 64) | (0x8000 << 48)
 _BEIJING = timezone(timedelta(hours=8))
 
 
 def _uid(rng: random.Random) -> str:
     """A UUID4 hex from the seeded generator (same as uuid.UUID(int=..., version=4).hex)."""
-    return f"{(rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+    return uuid4_hex(rng.getrandbits(128))
 
 
 SCORE_COLUMNS = ("id", "org_id", "month", "item_id", "value_cent", "na", "reason", "batch_id", "created_at",
                  "updated_at")
+_ENCODED = ("na", "created_at", "updated_at")  # converted once per distinct value by _month_rows' callers
 
 
 class _ScoreWriter:
-    """Bulk inserts of score rows given as tuples in SCORE_COLUMNS order.
-
-    The statement is compiled once for the session's dialect and run as one
-    executemany; values that need the dialect's conversion (the ``na`` flag,
-    the timestamps) are converted once per distinct value with the column
-    type's own bind processor (``encode``) instead of once per row.  If any
-    other column needed a conversion on this dialect, rows go through the
-    ordinary ``session.execute(insert(...), dicts)``.
-    """
+    """Bulk inserts of score rows given as tuples in SCORE_COLUMNS order (services.bulk),
+    with the month results kept in step.  ``encode`` converts the ``na`` flag and the
+    timestamps once per distinct value, as the driver receives them."""
 
     def __init__(self, session: Session) -> None:
-        table = Score.__table__
-        self.session, self.conn = session, session.connection()
-        dialect = self.conn.dialect
-        self.procs = {c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in SCORE_COLUMNS}
-        self.fast = all(self.procs[c] is None for c in SCORE_COLUMNS if c not in ("na", "created_at", "updated_at"))
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(SCORE_COLUMNS))
-        self.sql, self.positional = compiled.string, compiled.positional
-        order = list(compiled.positiontup or ()) if compiled.positional else list(SCORE_COLUMNS)
-        self.fast = self.fast and sorted(order) == sorted(SCORE_COLUMNS)
-        self.index = [SCORE_COLUMNS.index(c) for c in order]
-        self._memo: dict[tuple[str, Any], Any] = {}
+        self.session = session
+        self.bulk = BulkInsert(session, Score.__table__, SCORE_COLUMNS)
 
     def encode(self, column: str, value: Any) -> Any:
-        """The value as the driver receives it (fast path), else as it is."""
-        if not self.fast or self.procs[column] is None:
-            return value
-        key = (column, value)
-        got = self._memo.get(key)
-        if got is None:
-            got = self._memo[key] = self.procs[column](value)
-        return got
+        return self.bulk.encode(column, value)
 
     def write(self, rows: list[tuple]) -> int:
         if not rows:
             return 0
-        self._write(rows)
+        self.bulk.insert(rows, encoded=_ENCODED)
         # Keep the month results (the cache behind streaks and totals) in step.
         from incubator_tui.services.monthly import refresh_results
 
         refresh_results(self.session, {r[1] for r in rows}, {r[2] for r in rows})
         return len(rows)
-
-    def _write(self, rows: list[tuple]) -> None:
-        if not self.fast:
-            self.session.execute(insert(Score.__table__), [dict(zip(SCORE_COLUMNS, r)) for r in rows])
-        elif self.positional:
-            identity = self.index == list(range(len(SCORE_COLUMNS)))
-            self.conn.exec_driver_sql(self.sql, rows if identity else [tuple(r[i] for i in self.index) for r in rows])
-        else:
-            self.conn.exec_driver_sql(self.sql, [dict(zip(SCORE_COLUMNS, r)) for r in rows])
 
 
 class _ScoreIds:
@@ -317,7 +286,7 @@ class _ScoreIds:
     """
 
     def __init__(self, rng: random.Random) -> None:
-        full = f"{(rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+        full = uuid4_hex(rng.getrandbits(128))
         self.prefix, self.next = full[:20], rng.getrandbits(44)
 
     def __call__(self) -> str:

@@ -49,6 +49,16 @@ def latest_scored_month(session: Session, centre_id: str | None = None) -> str |
     ).scalar()
 
 
+def default_as_of(session: Session, centre_id: str) -> str | None:
+    """The month ``flags`` reports as of without ``--as-of``: the latest month with any score,
+    but never after the current month (in the centre's time zone), whatever a score dated
+    in the future says."""
+    from incubator_tui.services.dates import centre_month
+
+    latest = latest_scored_month(session, centre_id)
+    return None if latest is None else min(latest, centre_month(session, centre_id))
+
+
 def streaks_as_of(
     session: Session, centre_id: str, as_of: str, infos: dict[str, OrgInfo] | None = None
 ) -> dict[str, tuple[Streak, str | None]]:
@@ -81,4 +91,4 @@ def compute_flags(session: Session, centre_id: str, as_of: str, *, include_amber
     return flags
 
 
-__all__ = ["Flag", "compute_flags", "latest_scored_month", "streaks_as_of"]
+__all__ = ["Flag", "compute_flags", "default_as_of", "latest_scored_month", "streaks_as_of"]

@@ -17,9 +17,6 @@ old values, new ones are recorded by the batch alone.
 
 from __future__ import annotations
 
-import hashlib
-import operator
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -29,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from incubator_tui.errors import UsageError, UserError
@@ -37,10 +34,13 @@ from incubator_tui.models import Centre, ImportBatch, Organisation, PeerRating, 
 from incubator_tui.models.base import utcnow
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.membership import member_in_year
-from incubator_tui.rules.months import month_of, parse_date, parse_month
+from incubator_tui.rules.months import check_not_future_date, month_of, parse_date, parse_month
+from incubator_tui.rules.names import check_name, normalise_name
 from incubator_tui.rules.scoring import NA, cents_to_text, exact_number, parse_score
 from incubator_tui.services import audit
-from incubator_tui.services.tabular import Table, column_letter, header_key, is_blank, read_table
+from incubator_tui.services.bulk import BulkInsert, random_ids
+from incubator_tui.services.dates import as_date, centre_month, centre_today
+from incubator_tui.services.tabular import Row, Table, column_letter, header_key, is_blank, read_table
 
 MAX_LISTED = 20
 
@@ -188,6 +188,19 @@ def cell_text(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+def _row_name(row: Row, col: int, problems: _Problems) -> str | None:
+    """The row's organisation name, normalised (rules.names); None once a problem is recorded."""
+    try:
+        name = check_name(cell_text(row.get(col)))
+    except DomainError as err:
+        problems.add_error(row.line, err, col)
+        return None
+    if not name:
+        problems.add(row.line, "import.name_missing", col)
+        return None
+    return name
+
+
 def _columns(table: Table, spec: dict[str, Sequence[str]], problems: _Problems,
              required: Iterable[str]) -> dict[str, int]:
     cols: dict[str, int] = {}
@@ -202,71 +215,6 @@ def _columns(table: Table, spec: dict[str, Sequence[str]], problems: _Problems,
         if name not in cols:
             problems.add(table.header_line, "import.missing_column", None, column=f"{spec[name][1]}/{spec[name][0]}")
     return cols
-
-
-def _uuid4_hex(n: int) -> list[str]:
-    """``n`` UUID4 ids as hex (as models.base.new_id), from one urandom call: uuid.uuid4()
-    costs ~4 µs each, which is 0.3 s of a 72,000-cell import."""
-    raw = os.urandom(16 * n)
-    out = []
-    for i in range(0, 16 * n, 16):
-        x = int.from_bytes(raw[i:i + 16], "big")
-        x = (x & _UUID_CLEAR) | _UUID_SET  # version 4, RFC 4122 variant
-        out.append(f"{x:032x}")
-    return out
-
-
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-def _bulk_insert(session: Session, table: Any, columns: Sequence[str], rows: list[tuple],
-                 constants: dict[str, Any]) -> None:
-    """A Core ``insert()`` run as one executemany of processed tuples.
-
-    ``session.execute(insert(Score), rows)`` spends most of its time building
-    and type-processing a parameter dict per row (~1 s for 72,000 cells).
-    Here the dialect compiles the statement once and each column's bind
-    processor is looked up once: ``constants`` (batch, timestamps) are
-    processed once for all rows, the other values that need a processor
-    (flags) go through a cache, so what is left is the database's own work.
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    keys = [*columns, *constants]
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    order = compiled.positiontup
-    if order is None:  # a named paramstyle: let SQLAlchemy process each row
-        conn.execute(insert(table), [dict(zip(keys, (*r, *constants.values()))) for r in rows])
-        return
-
-    def processor(key: str):
-        return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-
-    tail = tuple(p(v) if (p := processor(k)) else v for k, v in constants.items())
-    varying = [(i, p, {}) for i, k in enumerate(columns) if (p := processor(k)) is not None]
-    params = []
-    for row in rows:
-        if varying:
-            row = list(row)
-            for i, proc, cache in varying:
-                v = row[i]
-                try:
-                    row[i] = cache[v]
-                except KeyError:
-                    row[i] = cache[v] = proc(v)
-            row = tuple(row)
-        params.append(row + tail)
-    if list(order) != keys:  # the compiler lists columns in table order
-        pick = operator.itemgetter(*(keys.index(k) for k in order))
-        params = [pick(r) for r in params]
-    conn.exec_driver_sql(str(compiled), params)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _centre(session: Session, centre_name: str | None, operator: str, *, may_create: bool) -> tuple[Centre, str | None]:
@@ -291,9 +239,10 @@ def _centre(session: Session, centre_name: str | None, operator: str, *, may_cre
     raise UserError("import.no_centre")
 
 
-def _new_batch(session: Session, centre_id: str, kind: str, path: Path, operator: str,
+def _new_batch(session: Session, centre_id: str, kind: str, table: Table, operator: str,
                added: int, changed: int) -> ImportBatch:
-    batch = ImportBatch(centre_id=centre_id, kind=kind, filename=path.name, sha256=_sha256(path),
+    """The batch record: the checksum is of the bytes that were read, so it names what was imported."""
+    batch = ImportBatch(centre_id=centre_id, kind=kind, filename=table.path.name, sha256=table.sha256,
                         operator=operator, added=added, changed=changed)
     session.add(batch)
     session.flush()
@@ -324,12 +273,6 @@ class _OrgRef:
         return self.entry_month <= month <= self.end_month
 
 
-def _as_date(v: Any) -> date | None:
-    if v is None or isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v)[:10])
-
-
 class _OrgIndex:
     """A centre's orgs by name (all statuses: a name may return as a new record)."""
 
@@ -340,13 +283,16 @@ class _OrgIndex:
             text("SELECT id, name, entry_date, end_date, status FROM organisation WHERE centre_id = :c"),
             {"c": centre_id},
         ):
-            entry, end = _as_date(r.entry_date), _as_date(r.end_date)
+            entry, end = as_date(r.entry_date), as_date(r.end_date)
             ref = _OrgRef(r.id, r.name, entry, end, r.status, month_of(entry), month_of(end) if end else "9999-12")
             self.by_id[ref.id] = ref
-            for key in {ref.name, unicodedata.normalize("NFKC", ref.name)}:
+            clean = normalise_name(ref.name)  # a name stored before names were normalised
+            for key in {ref.name, clean, unicodedata.normalize("NFKC", clean)}:
                 self.by_name.setdefault(key, []).append(ref)
 
     def named(self, name: str) -> list[_OrgRef]:
+        """The orgs called ``name`` (normalised: rules.names), else those equal once NFKC-folded."""
+        name = normalise_name(name)
         return self.by_name.get(name) or self.by_name.get(unicodedata.normalize("NFKC", name), [])
 
     def in_month(self, name: str, month: str) -> tuple[_OrgRef | None, str | None]:
@@ -403,16 +349,16 @@ def import_orgs(db: Any, path: Path | str, centre_name: str | None, operator: st
         if not table.rows:
             raise UserError("import.empty", file=path.name)
         active = {
-            o.name: o for o in session.execute(
+            normalise_name(o.name): o for o in session.execute(
                 select(Organisation).where(Organisation.centre_id == centre.id, Organisation.status == "incubating")
             ).scalars()
         }
         seen: dict[str, int] = {}
         plans: list[tuple[int, str, Organisation | None, dict[str, Any]]] = []
+        today = centre_today(session, centre.id)
         for row in table.rows:
-            name = cell_text(row.get(cols["name"]))
-            if not name:
-                problems.add(row.line, "import.name_missing", cols["name"])
+            name = _row_name(row, cols["name"], problems)
+            if name is None:
                 continue
             if name in seen:
                 problems.add(row.line, "import.duplicate_row", cols["name"], name=name, first=seen[name])
@@ -433,7 +379,8 @@ def import_orgs(db: Any, path: Path | str, centre_name: str | None, operator: st
             raw = row.get(cols.get("entry_date"))
             if not is_blank(raw):
                 try:
-                    fields["entry_date"] = parse_date(raw if isinstance(raw, (date, str)) else cell_text(raw))
+                    entry = parse_date(raw if isinstance(raw, (date, str)) else cell_text(raw))
+                    fields["entry_date"] = check_not_future_date(entry, today)
                 except DomainError as err:
                     problems.add_error(row.line, err, cols["entry_date"])
                     ok = False
@@ -485,13 +432,13 @@ def import_orgs(db: Any, path: Path | str, centre_name: str | None, operator: st
             return report  # the same file again: nothing to write
         report.added = sum(1 for _, _, org, _ in plans if org is None)
         report.changed = len(plans) - report.added
-        batch = _new_batch(session, centre.id, "orgs", path, operator, report.added, report.changed)
+        batch = _new_batch(session, centre.id, "orgs", table, operator, report.added, report.changed)
         left = {}
         for o in session.execute(
             select(Organisation).where(Organisation.centre_id == centre.id, Organisation.status != "incubating")
             .order_by(Organisation.end_date)
         ).scalars():
-            left[o.name] = o  # the latest record that left, for a returning org
+            left[normalise_name(o.name)] = o  # the latest record that left, for a returning org
         for line, name, org, changes in plans:
             try:
                 if org is None:
@@ -527,189 +474,232 @@ def _note_targets(cells: list[tuple[Any, int, Any]]) -> list[Any]:
 
 
 def import_scores(db: Any, path: Path | str, centre_name: str | None, operator: str) -> ImportReport:
-    """Monthly item scores; counts are in cells.  Bulk Core writes, one batch."""
-    from incubator_tui.i18n import t
-    from incubator_tui.rules.settings import in_force
-    from incubator_tui.services.cases import open_monthly_cases
-    from incubator_tui.services.monthly import refresh_results
-    from incubator_tui.services.centres import Checklists, setting_entries
-    from incubator_tui.services.monthly import closed_months, exemptions, paused_months
-
+    """Monthly item scores; counts are in cells.  Plan (read and check every row), diff
+    (against what is stored), write (bulk Core writes, one batch): nothing is written
+    unless the whole file passed and something differs."""
     path = Path(path)
     with db.bulk_session() as session:
         centre, _ = _centre(session, centre_name, operator, may_create=False)
         table = read_table(path)
         report = ImportReport("scores", path.name, centre.name, rows=len(table.rows))
-        problems = _Problems(table)
-        cols = _columns(table, SCORE_COLUMNS, problems, required=("name", "month"))
-        checklists = Checklists(session, centre.id)
-        all_items = list(checklists.item_by_id.values())
-        item_keys = {header_key(it.code) for it in all_items} | {header_key(it.name) for it in all_items}
-        field_cols = set(cols.values())
-        item_cols = [i for i, k in enumerate(table.keys) if i not in field_cols and k in item_keys]
-        for i in range(len(table.keys)):
-            if i not in field_cols and i not in item_cols and any(not is_blank(r.get(i)) for r in table.rows):
-                report.warnings.append(t("import.column_ignored", column=table.label(i), letter=column_letter(i)))
-        if not item_cols:
-            problems.add(table.header_line, "import.no_item_columns")
-        problems.check()
-        if not table.rows:
-            raise UserError("import.empty", file=path.name)
-
-        orgs = _OrgIndex(session, centre.id)
-        closed, paused = closed_months(session, centre.id), paused_months(session, centre.id)
-        exempt = exemptions(session, centre.id)
-        step_of = in_force(setting_entries(session, centre.id), "score_step_cent")
-        columns_of_version: dict[str | None, list[tuple[int, Any]]] = {}
-        parsed: dict[tuple, Any] = {}  # (type, raw, max, step) → cents | NA | DomainError: values repeat a lot
-
-        def columns_for(month: str) -> list[tuple[int, Any]]:
-            """(column, item of the version in force for ``month`` or None), by code or by name."""
-            vid = checklists.version_for(month)
-            found = columns_of_version.get(vid)
-            if found is None:
-                by_key = {}
-                for it in checklists.items_for(month):
-                    by_key.setdefault(header_key(it.code), it)
-                    by_key.setdefault(header_key(it.name), it)
-                found, first_col = [], {}
-                for c in item_cols:
-                    item = by_key.get(table.keys[c])
-                    if item is not None and item.id in first_col:  # e.g. both `plan` and `工作计划`
-                        problems.add(table.header_line, "import.duplicate_column", None, column=item.name,
-                                     first=column_letter(first_col[item.id]), second=column_letter(c))
-                        continue
-                    if item is not None:
-                        first_col[item.id] = c
-                    found.append((c, item))
-                columns_of_version[vid] = found
-            return found
-
-        seen: dict[tuple[str, str], int] = {}
-        months_seen: dict[Any, str] = {}  # raw cell → month: a file has few distinct months
-        planned: list[tuple[str, str, str, list[tuple[Any, int, Any]]]] = []  # org, month, note, cells
-        name_col, month_col, note_col = cols["name"], cols["month"], cols.get("note")
-        for row in table.rows:
-            name = cell_text(row.cells[name_col])
-            if not name:
-                problems.add(row.line, "import.name_missing", name_col)
-                continue
-            raw_month = row.cells[month_col]
-            month = months_seen.get(raw_month)
-            if month is None:
-                try:
-                    month = parse_month(raw_month if isinstance(raw_month, (date, str)) else cell_text(raw_month))
-                except DomainError as err:
-                    problems.add_error(row.line, err, month_col)
-                    continue
-                months_seen[raw_month] = month
-            ref, err_key = orgs.in_month(name, month)
-            if ref is None:
-                problems.add(row.line, err_key, name_col, name=name, month=month)
-                continue
-            key = (ref.id, month)
-            if key in seen:
-                problems.add(row.line, "import.duplicate_month_row", name_col, name=name, month=month, first=seen[key])
-                continue
-            seen[key] = row.line
-            if month in closed:
-                problems.add(row.line, "import.month_closed", month_col, month=month)
-                continue
-            if month in paused:
-                problems.add(row.line, "import.month_paused", month_col, month=month)
-                continue
-            if key in exempt:
-                problems.add(row.line, "import.org_exempt", name_col, name=name, month=month)
-                continue
-            step = step_of(month)
-            cells = []
-            for col, item in columns_for(month):
-                raw = row.cells[col]
-                if raw is None or (isinstance(raw, str) and not raw.strip()):
-                    continue  # an empty cell never overwrites
-                if item is None:
-                    problems.add(row.line, "import.item_not_in_version", col, month=month)
-                    continue
-                pkey = (type(raw), raw, item.max_cent, step)
-                value = parsed.get(pkey)
-                if value is None:
-                    try:
-                        value = parse_score(raw, item.max_cent, step)
-                    except DomainError as err:
-                        value = err
-                    parsed[pkey] = value
-                if isinstance(value, DomainError):
-                    problems.add_error(row.line, value, col)
-                    continue
-                cells.append((item, col, value))
-            note = cell_text(row.cells[note_col]) if note_col is not None else ""
-            if cells:
-                planned.append((ref.id, month, note, cells))
-        problems.check()
-
-        # Compare with what is stored: one query for the file's months.
-        months = sorted({m for _, m, _, _ in planned})
-        existing: dict[tuple[str, str, str], tuple] = {}
-        if months:
-            marks = ",".join(f":m{i}" for i in range(len(months)))
-            for r in session.execute(
-                text("SELECT s.id, s.org_id, s.month, s.item_id, s.value_cent, s.na, s.reason FROM score s "
-                     f"JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month IN ({marks})"),
-                {"c": centre.id, **{f"m{i}": m for i, m in enumerate(months)}},
-            ):
-                existing[(r[1], r[2], r[3])] = (r[0], r[4], bool(r[5]), r[6] or "")
-        new_ids = iter(_uuid4_hex(sum(len(c) for _, _, _, c in planned)))
-        inserts: list[tuple] = []  # INSERT_COLUMNS, + batch and timestamps
-        updates: list[dict] = []
-        overwritten: list[tuple[str, str, Any, Any]] = []  # (row id, field, old, new)
-        touched: dict[str, None] = {}
-        for org_id, month, note, cells in planned:
-            targets = set(map(id, _note_targets(cells))) if note else ()
-            for item, _col, value in cells:
-                na = value is NA
-                cent = None if na else value
-                reason = note if id(item) in targets else None  # None: leave the stored reason
-                old = existing.get((org_id, month, item.id))
-                if old is None:
-                    inserts.append((next(new_ids), org_id, month, item.id, cent, na, reason or ""))
-                    touched[org_id] = None
-                    continue
-                row_id, old_cent, old_na, old_reason = old
-                new_reason = old_reason if reason is None else reason
-                if (old_cent, old_na, old_reason) == (cent, na, new_reason):
-                    report.unchanged += 1
-                    continue
-                updates.append({"id": row_id, "value_cent": cent, "na": na, "reason": new_reason})
-                if old_cent is None and not old_na:
-                    report.added += 1  # a cleared cell filled again: nothing overwritten
-                else:
-                    report.changed += 1
-                    if (old_cent, old_na) != (cent, na):
-                        overwritten.append((row_id, "value", _cell(old_cent, old_na), _cell(cent, na)))
-                if old_reason != new_reason and old_reason:
-                    overwritten.append((row_id, "reason", old_reason, new_reason))
-                if (old_cent, old_na) != (cent, na):
-                    touched[org_id] = None
-        report.added += len(inserts)
-        if not inserts and not updates:
-            return report  # the same file again: nothing to write, no case to open
-        batch = _new_batch(session, centre.id, "scores", path, operator, report.added, report.changed)
-        now = utcnow()
-        _bulk_insert(session, Score.__table__, INSERT_COLUMNS, inserts,
-                     {"batch_id": batch.id, "created_at": now, "updated_at": now})
-        if updates:
-            for r in updates:
-                r["batch_id"], r["updated_at"] = batch.id, now
-            session.execute(update(Score), updates)  # ORM bulk UPDATE by primary key
-        audit.record_many(session, (audit.audit_row(operator, "score", rid, fld, old, new, batch.id)
-                                    for rid, fld, old, new in overwritten))
-        refresh_results(session, list(touched), {month for _org, month, _n, _c in planned})
-        opened = open_monthly_cases(session, centre.id, list(touched), operator)
-        report.cases_opened = [(orgs.by_id[c.org_id].name, list(c.months)) for c in opened]
-        _finish_batch(batch, report)
+        plan = _plan_scores(session, centre.id, table, report)
+        diff = _diff_scores(session, centre.id, plan.rows, report)
+        if diff.inserts or diff.updates:  # else the same file again: nothing to write, no case to open
+            _write_scores(session, centre.id, table, operator, plan, diff, report)
         return report
 
 
+@dataclass
+class _ScorePlan:
+    """What a checked score file asks for: per org-month, the row's note and its filled cells."""
+
+    rows: list[tuple[str, str, str, list[tuple[Any, int, Any]]]]  # org id, month, note, (item, column, value)
+    orgs: _OrgIndex
+
+
+@dataclass
+class _ScoreDiff:
+    inserts: list[tuple] = field(default_factory=list)  # INSERT_COLUMNS
+    updates: list[dict] = field(default_factory=list)  # by primary key
+    overwritten: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (row id, field, old, new)
+    touched: dict[str, None] = field(default_factory=dict)  # orgs whose values changed, in order
+
+
+def _score_item_columns(table: Table, cols: dict[str, int], all_items: list[Any],
+                        report: ImportReport) -> list[int]:
+    """The columns headed by an item's code or name (of any checklist version); other
+    filled columns are warned about and ignored."""
+    from incubator_tui.i18n import t
+
+    item_keys = {header_key(it.code) for it in all_items} | {header_key(it.name) for it in all_items}
+    field_cols = set(cols.values())
+    item_cols = [i for i, k in enumerate(table.keys) if i not in field_cols and k in item_keys]
+    for i in range(len(table.keys)):
+        if i not in field_cols and i not in item_cols and any(not is_blank(r.get(i)) for r in table.rows):
+            report.warnings.append(t("import.column_ignored", column=table.label(i), letter=column_letter(i)))
+    return item_cols
+
+
+def _plan_scores(session: Session, centre_id: str, table: Table, report: ImportReport) -> _ScorePlan:
+    """Check every row against the centre's orgs, months and checklists; raise
+    ImportFileError listing the problems, else return what the file asks for."""
+    from incubator_tui.rules.settings import in_force
+    from incubator_tui.services.centres import Checklists, setting_entries
+    from incubator_tui.services.monthly import closed_months, exemptions, paused_months
+
+    problems = _Problems(table)
+    cols = _columns(table, SCORE_COLUMNS, problems, required=("name", "month"))
+    checklists = Checklists(session, centre_id)
+    item_cols = _score_item_columns(table, cols, list(checklists.item_by_id.values()), report)
+    if not item_cols:
+        problems.add(table.header_line, "import.no_item_columns")
+    problems.check()
+    if not table.rows:
+        raise UserError("import.empty", file=table.file)
+
+    orgs = _OrgIndex(session, centre_id)
+    current = centre_month(session, centre_id)  # DOMAIN 7: a future month cannot be scored
+    closed, paused = closed_months(session, centre_id), paused_months(session, centre_id)
+    exempt = exemptions(session, centre_id)
+    step_of = in_force(setting_entries(session, centre_id), "score_step_cent")
+    columns_of_version: dict[str | None, list[tuple[int, Any]]] = {}
+    parsed: dict[tuple, Any] = {}  # (type, raw, max, step) → cents | NA | DomainError: values repeat a lot
+
+    def columns_for(month: str) -> list[tuple[int, Any]]:
+        """(column, item of the version in force for ``month`` or None), by code or by name."""
+        vid = checklists.version_for(month)
+        found = columns_of_version.get(vid)
+        if found is None:
+            by_key = {}
+            for it in checklists.items_for(month):
+                by_key.setdefault(header_key(it.code), it)
+                by_key.setdefault(header_key(it.name), it)
+            found, first_col = [], {}
+            for c in item_cols:
+                item = by_key.get(table.keys[c])
+                if item is not None and item.id in first_col:  # e.g. both `plan` and `工作计划`
+                    problems.add(table.header_line, "import.duplicate_column", None, column=item.name,
+                                 first=column_letter(first_col[item.id]), second=column_letter(c))
+                    continue
+                if item is not None:
+                    first_col[item.id] = c
+                found.append((c, item))
+            columns_of_version[vid] = found
+        return found
+
+    seen: dict[tuple[str, str], int] = {}
+    months_seen: dict[Any, str] = {}  # raw cell → month: a file has few distinct months
+    planned: list[tuple[str, str, str, list[tuple[Any, int, Any]]]] = []
+    name_col, month_col, note_col = cols["name"], cols["month"], cols.get("note")
+    for row in table.rows:
+        name = _row_name(row, name_col, problems)
+        if name is None:
+            continue
+        raw_month = row.cells[month_col]
+        month = months_seen.get(raw_month)
+        if month is None:
+            try:
+                month = parse_month(raw_month if isinstance(raw_month, (date, str)) else cell_text(raw_month))
+            except DomainError as err:
+                problems.add_error(row.line, err, month_col)
+                continue
+            months_seen[raw_month] = month
+        if month > current:
+            problems.add(row.line, "rules.month_future", month_col, month=month, current=current)
+            continue
+        ref, err_key = orgs.in_month(name, month)
+        if ref is None:
+            problems.add(row.line, err_key, name_col, name=name, month=month)
+            continue
+        key = (ref.id, month)
+        if key in seen:
+            problems.add(row.line, "import.duplicate_month_row", name_col, name=name, month=month, first=seen[key])
+            continue
+        seen[key] = row.line
+        if month in closed:
+            problems.add(row.line, "import.month_closed", month_col, month=month)
+            continue
+        if month in paused:
+            problems.add(row.line, "import.month_paused", month_col, month=month)
+            continue
+        if key in exempt:
+            problems.add(row.line, "import.org_exempt", name_col, name=name, month=month)
+            continue
+        step = step_of(month)
+        cells = []
+        for col, item in columns_for(month):
+            raw = row.cells[col]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue  # an empty cell never overwrites
+            if item is None:
+                problems.add(row.line, "import.item_not_in_version", col, month=month)
+                continue
+            pkey = (type(raw), raw, item.max_cent, step)
+            value = parsed.get(pkey)
+            if value is None:
+                try:
+                    value = parse_score(raw, item.max_cent, step)
+                except DomainError as err:
+                    value = err
+                parsed[pkey] = value
+            if isinstance(value, DomainError):
+                problems.add_error(row.line, value, col)
+                continue
+            cells.append((item, col, value))
+        note = cell_text(row.cells[note_col]) if note_col is not None else ""
+        if cells:
+            planned.append((ref.id, month, note, cells))
+    problems.check()
+    return _ScorePlan(planned, orgs)
+
+
+def _diff_scores(session: Session, centre_id: str, planned: list, report: ImportReport) -> _ScoreDiff:
+    """Compare the plan with what is stored (one query for the file's months); counts go to ``report``."""
+    months = sorted({m for _, m, _, _ in planned})
+    existing: dict[tuple[str, str, str], tuple] = {}
+    if months:
+        marks = ",".join(f":m{i}" for i in range(len(months)))
+        for r in session.execute(
+            text("SELECT s.id, s.org_id, s.month, s.item_id, s.value_cent, s.na, s.reason FROM score s "
+                 f"JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month IN ({marks})"),
+            {"c": centre_id, **{f"m{i}": m for i, m in enumerate(months)}},
+        ):
+            existing[(r[1], r[2], r[3])] = (r[0], r[4], bool(r[5]), r[6] or "")
+    new_ids = iter(random_ids(sum(len(c) for _, _, _, c in planned)))
+    diff = _ScoreDiff()
+    for org_id, month, note, cells in planned:
+        targets = set(map(id, _note_targets(cells))) if note else ()
+        for item, _col, value in cells:
+            na = value is NA
+            cent = None if na else value
+            reason = note if id(item) in targets else None  # None: leave the stored reason
+            old = existing.get((org_id, month, item.id))
+            if old is None:
+                diff.inserts.append((next(new_ids), org_id, month, item.id, cent, na, reason or ""))
+                diff.touched[org_id] = None
+                continue
+            row_id, old_cent, old_na, old_reason = old
+            new_reason = old_reason if reason is None else reason
+            if (old_cent, old_na, old_reason) == (cent, na, new_reason):
+                report.unchanged += 1
+                continue
+            diff.updates.append({"id": row_id, "value_cent": cent, "na": na, "reason": new_reason})
+            if old_cent is None and not old_na:
+                report.added += 1  # a cleared cell filled again: nothing overwritten
+            else:
+                report.changed += 1
+                if (old_cent, old_na) != (cent, na):
+                    diff.overwritten.append((row_id, "value", _cell(old_cent, old_na), _cell(cent, na)))
+            if old_reason != new_reason and old_reason:
+                diff.overwritten.append((row_id, "reason", old_reason, new_reason))
+            if (old_cent, old_na) != (cent, na):
+                diff.touched[org_id] = None
+    report.added += len(diff.inserts)
+    return diff
+
+
+def _write_scores(session: Session, centre_id: str, table: Table, operator: str, plan: _ScorePlan,
+                  diff: _ScoreDiff, report: ImportReport) -> None:
+    """One batch: bulk inserts, updates by primary key, the overwritten values audited,
+    the month results refreshed and the cases the new months call for opened."""
+    from incubator_tui.services.cases import open_monthly_cases
+    from incubator_tui.services.monthly import refresh_results
+
+    batch = _new_batch(session, centre_id, "scores", table, operator, report.added, report.changed)
+    now = utcnow()
+    constants = (batch.id, now, now)
+    BulkInsert(session, Score.__table__, (*INSERT_COLUMNS, "batch_id", "created_at", "updated_at")).insert(
+        [(*r, *constants) for r in diff.inserts])
+    if diff.updates:
+        for r in diff.updates:
+            r["batch_id"], r["updated_at"] = batch.id, now
+        session.execute(update(Score), diff.updates)  # ORM bulk UPDATE by primary key
+    audit.record_many(session, (audit.audit_row(operator, "score", rid, fld, old, new, batch.id)
+                                for rid, fld, old, new in diff.overwritten))
+    refresh_results(session, list(diff.touched), {month for _org, month, _n, _c in plan.rows})
+    opened = open_monthly_cases(session, centre_id, list(diff.touched), operator)
+    report.cases_opened = [(plan.orgs.by_id[c.org_id].name, list(c.months)) for c in opened]
+    _finish_batch(batch, report)
 INSERT_COLUMNS = ("id", "org_id", "month", "item_id", "value_cent", "na", "reason")
 
 
@@ -775,9 +765,8 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
         seen: dict[tuple[str, int], int] = {}
         plans: list[tuple[int, _OrgRef, int, dict[str, Any], list[tuple[str | None, int]] | None]] = []
         for row in table.rows:
-            name = cell_text(row.get(cols["name"]))
-            if not name:
-                problems.add(row.line, "import.name_missing", cols["name"])
+            name = _row_name(row, cols["name"], problems)
+            if name is None:
                 continue
             raw_year = row.get(cols["year"])
             year = None if is_blank(raw_year) else _year(raw_year)
@@ -842,7 +831,7 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
             work.append((ref, year, input_diff, peers if peer_diff else None))
         if not work:
             return report
-        batch = _new_batch(session, centre.id, "reviews", path, operator, report.added, report.changed)
+        batch = _new_batch(session, centre.id, "reviews", table, operator, report.added, report.changed)
         for ref, year, input_diff, peers in work:
             if input_diff:
                 res = reviews.set_review_input(session, ref.id, year, operator, batch_id=batch.id, **input_diff)
@@ -866,7 +855,13 @@ def _peer_ratings(raw: Any, ref: _OrgRef, year: int, line: int, col: int, orgs: 
         rater_id = None
         number: Any = part
         if isinstance(part, str) and (m := _RATER_RE.match(part)):
-            rater_name, number = m.group(1).strip(), m.group(2)
+            rater_name, number = m.group(1), m.group(2)
+            try:
+                rater_name = check_name(rater_name)
+            except DomainError as err:
+                problems.add_error(line, err, col)
+                ok = False
+                continue
             refs = orgs.named(rater_name)
             if not refs:
                 problems.add(line, "import.rater_unknown", col, rater=rater_name)

@@ -12,6 +12,8 @@ from sqlalchemy import select, text
 from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.rules.credit_code import check_credit_code
+from incubator_tui.rules.errors import DomainError
+from incubator_tui.rules.names import check_name
 from incubator_tui.services.centres import CATEGORIES
 
 if TYPE_CHECKING:
@@ -44,8 +46,14 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 
 def validate(fields: dict[str, Any]) -> list[str]:
-    """Raise on what blocks a save; return the warnings (e.g. the credit code's check character)."""
-    name = (fields.get("name") or "").strip()
+    """Raise on what blocks a save; return the warnings (e.g. the credit code's check character).
+
+    The name is normalised in ``fields`` (rules.names: NFC, invisible characters and spaces at
+    its ends removed) and refused if it holds a control or format character."""
+    try:
+        name = fields["name"] = check_name(fields.get("name"))
+    except DomainError as err:
+        raise UserError(err.key, **err.params) from err
     if not name:
         raise UserError("org.name_required")
     if fields.get("category") not in CATEGORIES:
@@ -84,7 +92,6 @@ def add_org(session: Session, centre_id: str, fields: dict[str, Any], operator: 
     from incubator_tui.services import audit
 
     fields = {k: v for k, v in fields.items() if k in EDITABLE}
-    fields["name"] = (fields.get("name") or "").strip()
     warnings = validate(fields)
     if find_active_by_name(session, centre_id, fields["name"]):
         raise UserError("org.duplicate_name", name=fields["name"])
@@ -108,7 +115,6 @@ def update_org(session: Session, org_id: str, changes: dict[str, Any], operator:
         raise UserError("org.unknown", name=org_id)
     current = {k: getattr(org, k) for k in EDITABLE}
     merged = {**current, **{k: v for k, v in changes.items() if k in EDITABLE}}
-    merged["name"] = (merged.get("name") or "").strip()
     warnings = validate(merged)
     if merged["name"] != org.name and org.status == "incubating":
         other = find_active_by_name(session, org.centre_id, merged["name"])

@@ -260,6 +260,18 @@ def check_writable(session: Session, centre_id: str, month: str) -> None:
         raise UserError("month.paused", month=month)
 
 
+def check_not_future(session: Session, centre_id: str, month: str) -> None:
+    """DOMAIN 7: a month after the current one (in the centre's time zone) cannot be scored."""
+    from incubator_tui.rules.errors import DomainError
+    from incubator_tui.rules.months import check_not_future_month
+    from incubator_tui.services.dates import centre_month
+
+    try:
+        check_not_future_month(month, centre_month(session, centre_id))
+    except DomainError as err:
+        raise UserError(err.key, **err.params) from err
+
+
 def _check_org(session: Session, centre_id: str, org_id: str, month: str) -> None:
     row = session.execute(
         text("SELECT name, entry_date, end_date, centre_id FROM organisation WHERE id = :o"), {"o": org_id}
@@ -299,6 +311,7 @@ def save_cells(
     from incubator_tui.services.monthly import refresh_results
 
     check_writable(session, centre_id, month)
+    check_not_future(session, centre_id, month)
     _check_org(session, centre_id, org_id, month)
     checklists = Checklists(session, centre_id)
     items = {it.id: it for it in checklists.items_for(month)}
