@@ -229,14 +229,14 @@ def _centres(session, name: str | None):
 
 def cmd_flags(args: argparse.Namespace) -> int:
     from incubator_tui.rules.scoring import format_total
-    from incubator_tui.services.flags import compute_flags, latest_scored_month
+    from incubator_tui.services.flags import compute_flags, default_as_of
 
     db = _open(args, create=False, read_only=True)
     result = []
     with db.reading() as s:  # SQL text only: the ORM is not imported
         centres = _centres(s, args.centre)
         for centre in centres:
-            as_of = args.as_of or latest_scored_month(s, centre.id)
+            as_of = args.as_of or default_as_of(s, centre.id)
             if as_of is None:
                 continue
             for f in compute_flags(s, centre.id, as_of, include_amber=False):
