@@ -1,0 +1,104 @@
+"""What the scoring grid asks of the database, and how each request is carried out.
+
+Plain data (:class:`LoadJob`, :class:`SaveJob`, :class:`OpJob`) made on the UI
+thread, and :func:`execute`, run by the ordered queue's worker thread: every
+request goes through the services, one transaction each, in the order made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from incubator_tui.services.scoring import Cell, Grid
+
+
+@dataclass
+class LoadJob:
+    centre_id: str
+    month: str
+    seq: int  # which load of the screen this is: only the latest one is shown
+
+
+@dataclass
+class SaveJob:
+    centre_id: str
+    org_id: str
+    org_name: str
+    month: str
+    values: dict[str, Cell]  # item id -> the new cell
+    gens: dict[str, int]  # item id -> the edit generation this save carries
+    reason_only: bool = False
+    retry: bool = False  # a save that failed, tried again (its success is announced)
+
+
+@dataclass
+class OpJob:
+    """A month or exemption action: exempt, lift, close, reopen, pause, resume."""
+
+    kind: str
+    centre_id: str
+    month: str
+    org_id: str | None = None
+    org_name: str = ""
+    reason: str = ""
+
+
+@dataclass
+class OpenedCase:
+    org_id: str
+    months: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """A month read for the grid, with what the UI thread would otherwise work out itself."""
+
+    grid: Grid
+    progress: list[int]  # each row's progress (see grid_model.row_progress)
+    current_month: str  # in the centre's time zone, when the month was read
+
+
+def execute(db, operator: str, job: Any) -> Any:
+    """Carry out one job (on the queue's worker thread); raises what the service raises."""
+    from incubator_tui.services import scoring
+
+    if isinstance(job, LoadJob):
+        return _load(db, job)
+    if isinstance(job, SaveJob):
+        with db.session() as s:
+            res = scoring.save_cells(
+                s, job.centre_id, job.org_id, job.month, job.values, operator, reason_only=job.reason_only
+            )
+            return [OpenedCase(c.org_id, list(c.months or [])) for c in res.opened_cases]
+    with db.session() as s:
+        if job.kind == "exempt":
+            scoring.set_exempt(s, job.centre_id, job.org_id, job.month, job.reason, operator)
+        elif job.kind == "lift":
+            res = scoring.lift_exempt(s, job.centre_id, job.org_id, job.month, operator)
+            return [OpenedCase(c.org_id, list(c.months or [])) for c in res.opened_cases]
+        elif job.kind == "close":
+            scoring.close_month(s, job.centre_id, job.month, operator)
+        elif job.kind == "reopen":
+            scoring.reopen_month(s, job.centre_id, job.month, job.reason, operator)
+        elif job.kind in ("pause", "resume"):
+            scoring.set_paused(s, job.centre_id, job.month, job.kind == "pause", operator)
+        else:
+            raise ValueError(job.kind)
+    return None
+
+
+def _load(db, job: LoadJob) -> Loaded:
+    from incubator_tui.collector import paused
+    from incubator_tui.editing.grid_layout import name_cells
+    from incubator_tui.editing.grid_model import row_progress
+    from incubator_tui.services import scoring
+    from incubator_tui.services.clock import current_month
+
+    with paused():  # see collector.paused: tens of thousands of objects live on in the Grid
+        with db.reading() as s:  # SQL text only
+            grid = scoring.load_grid(s, job.centre_id, job.month)
+        # Worked out here, off the UI thread (thousands of rows); then kept row by row.
+        progress = [row_progress(grid, row) for row in grid.rows]
+        name_cells(grid)  # measured here too, for the column plan
+    return Loaded(grid, progress, current_month())

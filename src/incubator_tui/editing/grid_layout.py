@@ -1,0 +1,122 @@
+"""The scoring grid's columns: which fit a width, and how wide each is (no Textual).
+
+Widths are display cells (``rich.cells.cell_len``), so Chinese names line up.
+Planned once per load or resize; the widget draws what the plan says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+
+from incubator_tui.i18n import get_language, t
+from incubator_tui.rules.scoring import cents_to_text
+from incubator_tui.services.scoring import Grid
+
+EDIT_MARK = "_"  # shown after the text being typed (ASCII: no ambiguous-width glyph)
+PADDING = 1  # blank cells on each side of every column
+NAME_MIN = 12  # the name column never gets narrower than this (6 CJK characters)
+NOTE_MIN = 10
+
+
+def item_label(item) -> str:
+    """The item's column name: its own name, or a short English one for the default checklist."""
+    if get_language() == "en":
+        from incubator_tui.services.centres import DEFAULT_CHECKLIST
+
+        for code, name_zh, *_rest in DEFAULT_CHECKLIST:
+            if code == item.code and name_zh == item.name:
+                return t(f"scoring.item.{code}")
+    return item.name
+
+
+def split_even(text: str, lines: int) -> list[str]:
+    """Split ``text`` into ``lines`` pieces of about equal display width."""
+    if lines <= 1:
+        return [text]
+    target = cell_len(text) / lines
+    out, cur = [], ""
+    for ch in text:
+        if cur and cell_len(cur + ch) > target + 0.5 and len(out) < lines - 1:
+            out.append(cur)
+            cur = ""
+        cur += ch
+    out.append(cur)
+    return out
+
+
+def name_cells(grid: Grid) -> int:
+    """The widest organisation name of ``grid``, in display cells.
+
+    Measured once per Grid (the loading worker asks, off the UI thread):
+    thousands of CJK names take ~10 ms, and every resize replans.
+    """
+    cached = grid.__dict__.get("name_cells")
+    if cached is None:
+        # A name is at most two cells a character: measure the longest names first
+        # and stop once no shorter one could be wider than the widest so far.
+        widest = None
+        for name in sorted({row.name for row in grid.rows}, key=len, reverse=True):
+            if widest is not None and 2 * len(name) <= widest:
+                break
+            widest = max(cell_len(name), widest or 0)
+        cached = grid.__dict__["name_cells"] = NAME_MIN if widest is None else widest
+    return cached
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Column widths (content, without padding) and the header height for one width."""
+
+    header_lines: int  # 1: "工作计划 2"; 2: name / max; 3: name in two lines / max
+    name_width: int
+    item_widths: tuple[int, ...]
+    total_width: int
+    streak_width: int
+    note_width: int  # 0: no note column
+    headers: tuple[tuple[str, str], ...] = ()  # each item's (label, max) as shown
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Every column's content width, left to right (the name first)."""
+        note = (self.note_width,) if self.note_width else ()
+        return (self.name_width, *self.item_widths, self.total_width, self.streak_width, *note)
+
+
+def plan_layout(grid: Grid, width: int) -> Layout:
+    """Fit the columns into ``width`` cells: one-line headers when there is room,
+    else two or three lines, and a note column only with room to spare."""
+    labels = [item_label(it) for it in grid.items]
+    maxes = [cents_to_text(it.max_cent) for it in grid.items]
+    value_w = max(cell_len(t("scoring.na_short")), 4 + len(EDIT_MARK))  # "不适用", "1.5*", "10_"
+    total_w = max(cell_len(t("scoring.col.total")), 4, cell_len(t("scoring.exempt_short")))
+    streak_w = max(cell_len(t("scoring.col.streak")), 2)
+    names = max(name_cells(grid), cell_len(t("scoring.col.org")))
+    fixed = (total_w + 2 * PADDING) + (streak_w + 2 * PADDING)
+
+    def widths(mode: int) -> tuple[int, ...]:
+        out = []
+        for label, mx in zip(labels, maxes):
+            if mode == 1:
+                w = cell_len(f"{label} {mx}")
+            elif mode == 2:
+                w = max(cell_len(label), cell_len(mx))
+            else:
+                w = max(max(cell_len(p) for p in split_even(label, 2)), cell_len(mx))
+            out.append(max(w, value_w))
+        return tuple(out)
+
+    chosen = None
+    for mode in (1, 2, 3):
+        items = widths(mode)
+        room = width - fixed - sum(w + 2 * PADDING for w in items) - 2 * PADDING
+        if room >= min(NAME_MIN, names) or mode == 3:
+            chosen = (mode, items, room)
+            break
+    mode, items, room = chosen
+    name_w = max(min(names, room), min(NAME_MIN, names))
+    note_w = room - name_w - 2 * PADDING
+    if note_w < NOTE_MIN:
+        note_w = 0
+    return Layout(mode, name_w, items, total_w, streak_w, note_w, tuple(zip(labels, maxes)))
