@@ -25,6 +25,7 @@ from incubator_tui.services import clock
 from incubator_tui.services.centres import Checklists, setting_entries
 from incubator_tui.services.flags import streaks_as_of
 from incubator_tui.services.monthly import OrgInfo, paused_months
+from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -113,12 +114,6 @@ def list_centres(session: Session) -> list[CentreRef]:
     """Every centre, by name (code points): the app opens the first."""
     rows = session.execute(text("SELECT id, name FROM centre ORDER BY name, id")).all()
     return [CentreRef(r.id, r.name) for r in rows]
-
-
-def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, PostgreSQL dates
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def complete_month_filter(
@@ -289,13 +284,13 @@ def open_cases(session: Session, centre_id: str, today: date) -> list[CaseLine]:
         months = r.months
         if isinstance(months, str):
             months = json.loads(months)
-        deadline = _as_date(r.deadline)
+        deadline = as_date(r.deadline)
         if r.state == case_rules.CaseState.EXIT_ORDERED.value and r.handover_deadline is not None:
-            deadline = _as_date(r.handover_deadline)
+            deadline = as_date(r.handover_deadline)
         elif r.state == case_rules.CaseState.TO_INTERVIEW.value:
             deadline = None  # no deadline until the interview sets the rectification items
         overdue = deadline is not None and case_rules.is_overdue([deadline], today)
-        out.append(CaseLine(r.id, r.org_id, r.org, r.kind, r.state, _as_date(r.opened_on),
+        out.append(CaseLine(r.id, r.org_id, r.org, r.kind, r.state, as_date(r.opened_on),
                             tuple(months or ()), deadline, overdue))
     out.sort(key=lambda c: (not c.overdue, c.deadline is None, c.deadline or date.max, c.org, c.opened_on))
     return out
@@ -349,4 +344,4 @@ def handover_deadlines(session: Session, centre_id: str) -> dict[str, date]:
         text("SELECT id, handover_deadline FROM org_case WHERE centre_id = :c AND handover_deadline IS NOT NULL"),
         {"c": centre_id},
     )
-    return {r[0]: _as_date(r[1]) for r in rows}
+    return {r[0]: as_date(r[1]) for r in rows}

@@ -24,6 +24,7 @@ from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, flag_level, streak_as_of
 from incubator_tui.services.clock import current_month
 from incubator_tui.services.scoring import Cell as ScoreCell  # one cell type for the grid and the page
+from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -117,12 +118,6 @@ class OrgPage:
         return [(m.month, m.total) for m in self.months]
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 @reads_orm
 def org_fields(session: Session, org_id: str) -> dict[str, Any]:
     """The editable fields of one org as they are stored (for the edit form)."""
@@ -152,14 +147,14 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
         raise UserError("org.unknown", name=org_id)
     as_of = as_of or current_month()
     centre_id = org.centre_id
-    entry, end = _as_date(org.entry_date), _as_date(org.end_date)
+    entry, end = as_date(org.entry_date), as_date(org.end_date)
 
     all_cases = [c for c in list_cases(session, centre_id) if c.org_id == org_id]
     status = org_status(org.status, [c.state for c in all_cases if c.state in OPEN_CASE_STATES])
     details = OrgDetails(
         org.id, org.name, org.category, org.legal_form, org.credit_code, bool(org.credit_code_warning),
         org.filing_no, org.contact, org.phone, org.party_form, entry, org.agreement_no,
-        _as_date(org.agreement_start), _as_date(org.agreement_end), org.deposit_cent or 0, org.room,
+        as_date(org.agreement_start), as_date(org.agreement_end), org.deposit_cent or 0, org.room,
         org.fee_relief, org.status, status, end, org.note or "",
     )
 
@@ -277,7 +272,7 @@ def quick_overview(session: Session, centre_id: str, limit: int | None = None) -
     ).all())
     return [
         ListRow(r.id, r.name, r.pinyin, r.initials, r.category, org_status(r.status, open_states.get(r.id, [])),
-                None, None, 0, None, stars.get(r.id), _as_date(r.entry_date))
+                None, None, 0, None, stars.get(r.id), as_date(r.entry_date))
         for r in session.execute(
             text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
                  "WHERE centre_id = :c ORDER BY pinyin, name" + (" LIMIT :n" if limit is not None else "")),

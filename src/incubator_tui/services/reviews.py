@@ -27,6 +27,7 @@ from incubator_tui.rules.membership import member_in_year
 from incubator_tui.rules.rating import COMPONENTS, peer_component, rate, sum_by_denominator
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
+from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -289,16 +290,10 @@ class _Org(NamedTuple):
     end_date: date | None
 
 
-def _as_date(value) -> date | None:  # noqa: ANN001 - SQLite hands back text, PostgreSQL dates
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
     out = {}
     for org_id, name, entry, end in session.execute(text(_ORGS), {"c": centre_id}).all():
-        out[org_id] = _Org(org_id, name, _as_date(entry), _as_date(end))
+        out[org_id] = _Org(org_id, name, as_date(entry), as_date(end))
     return out
 
 

@@ -27,6 +27,7 @@ from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_level, streak_as_of
 from incubator_tui.services.centres import Checklists, Item, setting_entries
 from incubator_tui.services.monthly import OrgInfo, streak_states
+from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -126,15 +127,7 @@ def members_in_month(session: Session, centre_id: str, month: str) -> list:
         ),
         {"c": centre_id},
     ).all()
-    return [r for r in rows if member_in(month, _as_date(r.entry_date), _as_date(r.end_date))]
-
-
-def _as_date(value):
-    from datetime import date
-
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return [r for r in rows if member_in(month, as_date(r.entry_date), as_date(r.end_date))]
 
 
 def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo, str]]:
@@ -155,7 +148,7 @@ def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo
     for org_id, name, pinyin, entry_value, end_value, status in rows:
         months = judged.get((entry_value, end_value), False)
         if months is False:
-            entry, end = _as_date(entry_value), _as_date(end_value)
+            entry, end = as_date(entry_value), as_date(end_value)
             months = judged[(entry_value, end_value)] = (
                 (month_of(entry), month_of(end) if end else None) if member_in(month, entry, end) else None
             )
@@ -278,7 +271,7 @@ def _check_org(session: Session, centre_id: str, org_id: str, month: str) -> Non
     ).first()
     if row is None or row.centre_id != centre_id:
         raise UserError("org.unknown", name=org_id)
-    if not member_in(month, _as_date(row.entry_date), _as_date(row.end_date)):
+    if not member_in(month, as_date(row.entry_date), as_date(row.end_date)):
         raise UserError("org.not_member", name=row.name, month=month)
     exempt = session.execute(
         text("SELECT 1 FROM exemption WHERE org_id = :o AND month = :m AND active = :t"),
