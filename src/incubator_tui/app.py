@@ -98,6 +98,7 @@ class IncubatorApp(App):
         # Export and quit stay out of the footer (room for each screen's own keys);
         # the help (?) and the command palette list them.
         Binding("ctrl+e", "export", "key.export", id="app.export", show=False),
+        Binding("comma", "settings", "app.binding.settings", id="settings", key_display=",", show=False),
         Binding("question_mark", "help", "key.help", id="app.help", key_display="?"),
         Binding("ctrl+p", "command_palette", "key.palette", id="app.palette", priority=True, show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True, show=False),
@@ -259,7 +260,7 @@ class IncubatorApp(App):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("goto", "export") and self.centre_id is None:
+        if action in ("goto", "export", "settings") and self.centre_id is None:
             return False  # first run: nothing to go to yet
         if action == "goto" and parameters and parameters[0] == self.current_mode:
             return None  # shown dimmed: the screen you are on
@@ -276,6 +277,13 @@ class IncubatorApp(App):
         if self.centre_id is None or isinstance(self.screen, ExportModal):
             return
         self.push_screen(ExportModal())
+
+    def action_settings(self) -> None:
+        from incubator_tui.screens.settings_screen import SettingsScreen
+
+        if self.centre_id is None or isinstance(self.screen, SettingsScreen):
+            return
+        self.push_screen(SettingsScreen())
 
     def action_help(self) -> None:
         from incubator_tui.screens.help_screen import HelpScreen, key_entries

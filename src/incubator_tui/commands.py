@@ -74,6 +74,8 @@ class IncubatorCommands(Provider):
                                               partial(app.switch_centre, centre)))
             out.append(PaletteCommand(t("app.cmd.export"), self._help("app.cmd.export_help", "export", keys),
                                       app.action_export))
+            out.append(PaletteCommand(t("app.command.settings"),
+                                      self._help("app.command.settings_help", "settings", keys), app.action_settings))
         out.append(PaletteCommand(t("app.cmd.help"), self._help("app.cmd.help_help", "help", keys), app.action_help))
         out.append(PaletteCommand(t("app.cmd.theme"), t("app.cmd.theme_help"), app.action_change_theme))
         out.append(PaletteCommand(t("app.cmd.quit"), self._help("app.cmd.quit_help", "quit", keys), app.exit))

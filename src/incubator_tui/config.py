@@ -4,6 +4,7 @@ The file is TOML at ``paths.config_file()``::
 
     operator = "王主任"
     language = "zh"          # or "en"
+    output_dir = "D:/通知书"  # notices and exports
     [keys]                   # binding id = keys, to remap the app's keys
     "scoring.fill" = "F"
 """
@@ -22,6 +23,7 @@ class Config:
     operator: str
     language: str = "zh"
     keys: dict[str, str] = field(default_factory=dict)
+    output_dir: str = ""  # notices and exports (blank: the Documents folder); the settings screen sets it
 
 
 def _os_user() -> str:
@@ -43,4 +45,5 @@ def load_config() -> Config:
     if language not in ("zh", "en"):
         language = "zh"
     keys = {str(k): str(v) for k, v in (data.get("keys") or {}).items()}
-    return Config(operator=str(data.get("operator") or _os_user()), language=language, keys=keys)
+    return Config(operator=str(data.get("operator") or _os_user()), language=language, keys=keys,
+                  output_dir=str(data.get("output_dir") or ""))

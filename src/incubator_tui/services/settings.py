@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -27,6 +28,7 @@ from incubator_tui.errors import UserError
 from incubator_tui.rules import settings as rules
 from incubator_tui.rules.errors import SettingError
 from incubator_tui.rules.settings import ChecklistItemValue, SettingEntry
+from incubator_tui.services.access import reads_sql
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -88,6 +90,7 @@ class SettingsView:
     checklist: ChecklistVersionView | None
 
 
+@reads_sql
 def centre_details(conn: Connection | Session, centre_id: str) -> CentreDetails:
     row = conn.execute(
         text("SELECT id, name, category, address, contact, phone, rules_title, notice_prefix "
@@ -113,6 +116,7 @@ def _since(entries: list[SettingEntry], month: str) -> dict[str, str | None]:
     return out
 
 
+@reads_sql
 def checklist_versions(conn: Connection | Session, centre_id: str) -> list[ChecklistVersionView]:
     """The centre's checklist versions, oldest first, each with its items in order."""
     versions = conn.execute(
@@ -148,6 +152,7 @@ def version_in_force(versions: list[ChecklistVersionView], month: str) -> Checkl
     return best
 
 
+@reads_sql
 def read_settings(conn: Connection | Session, centre_id: str, as_of: str) -> SettingsView:
     entries = setting_entries(conn, centre_id)
     return SettingsView(
@@ -159,6 +164,7 @@ def read_settings(conn: Connection | Session, centre_id: str, as_of: str) -> Set
     )
 
 
+@reads_sql
 def current_month(conn: Connection | Session, centre_id: str) -> str:
     """The current month in the centre's time zone (DOMAIN 7)."""
     from incubator_tui.services import clock
@@ -168,6 +174,90 @@ def current_month(conn: Connection | Session, centre_id: str) -> str:
         return clock.current_month(tz)
     except Exception:  # noqa: BLE001 - an unknown zone name on this machine: the default zone
         return clock.current_month()
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    """What the settings screen shows: the settings in force this month, the versions of
+    the checklist, every year's holidays, the history, the years without holidays."""
+
+    view: SettingsView
+    versions: list[ChecklistVersionView]
+    history: list[HistoryRow]
+    missing_years: list[int]
+
+
+@reads_sql
+def settings_page(conn: Connection | Session, centre_id: str) -> SettingsPage:
+    from incubator_tui.services import clock
+
+    month = current_month(conn, centre_id)
+    view = read_settings(conn, centre_id, month)
+    # holidays and the time zone are stored from the first month: the lists of every year
+    view.values["holidays"] = rules.value_in_force(setting_entries(conn, centre_id), "holidays", "9999-12")
+    view.values["makeup_days"] = rules.value_in_force(setting_entries(conn, centre_id), "makeup_days", "9999-12")
+    today = clock.today(view.values["timezone"]) if _zone_ok(view.values["timezone"]) else clock.today()
+    return SettingsPage(view, checklist_versions(conn, centre_id), history(conn, centre_id),
+                        years_without_holidays(conn, centre_id, today))
+
+
+# ---------------------------------------------------------------- this installation (the config file)
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def check_installation(operator: str, language: str, output_dir: str) -> dict[str, SettingError]:
+    errors: dict[str, SettingError] = {}
+    if not operator.strip():
+        errors["operator"] = SettingError("settings.bad.operator")
+    elif len(operator.strip()) > 100:
+        errors["operator"] = SettingError("settings.bad.too_long", max=100)
+    if language not in ("zh", "en"):
+        errors["language"] = SettingError("settings.bad.language")
+    return errors
+
+
+def save_installation(operator: str, language: str, output_dir: str) -> Path:
+    """Write the operator, language and folder to the config file, keeping what else it holds
+    (the [keys] table, keys this version does not know).  Not in the database: they belong
+    to this computer, not to the centre's data handed over to the district."""
+    import tomllib
+
+    from incubator_tui import paths
+
+    errors = check_installation(operator, language, output_dir)
+    if errors:
+        raise SettingsRefused(errors)
+    path = paths.config_file()
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}  # a broken file is replaced: load_config ignored it anyway
+    data.update(operator=operator.strip(), language=language, output_dir=output_dir.strip())
+    lines = []
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    for k, v in data.items():
+        if k in tables:
+            continue
+        if isinstance(v, bool):
+            lines.append(f"{_toml_string(k)} = {'true' if v else 'false'}")
+        elif isinstance(v, (int, float)):
+            lines.append(f"{_toml_string(k)} = {v}")
+        else:
+            lines.append(f"{_toml_string(k)} = {_toml_string(str(v))}")
+    for name, table in tables.items():
+        lines.append(f"\n[{_toml_string(name)}]")
+        lines.extend(f"{_toml_string(str(k))} = {_toml_string(str(v))}" for k, v in table.items()
+                     if not isinstance(v, dict))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)  # never a half-written config
+    return path
 
 
 # ---------------------------------------------------------------- presenting (CLI)
@@ -409,6 +499,7 @@ def save_centre(db: Any, centre_id: str, fields: dict[str, str], operator: str) 
 # ---------------------------------------------------------------- holidays
 
 
+@reads_sql
 def year_calendar(conn: Connection | Session, centre_id: str, year: int) -> tuple[list[date], list[date]]:
     """The public holidays and make-up working days recorded for ``year``."""
     entries = setting_entries(conn, centre_id)
@@ -417,6 +508,7 @@ def year_calendar(conn: Connection | Session, centre_id: str, year: int) -> tupl
     return list(hol), list(mk)
 
 
+@reads_sql
 def years_without_holidays(conn: Connection | Session, centre_id: str, today: date) -> list[int]:
     """Of the current and next year, those with no list of public holidays (the dashboard warns)."""
     entries = setting_entries(conn, centre_id)
@@ -581,6 +673,7 @@ class HistoryRow:
     new: str | None
 
 
+@reads_sql
 def history(conn: Connection | Session, centre_id: str) -> list[HistoryRow]:
     """Every audited change of the centre's settings, details and checklist, newest first."""
     rows: list[HistoryRow] = []
