@@ -11,8 +11,9 @@ as text, never as markup.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -42,9 +43,18 @@ ACTION_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def local_time_text(at: Any) -> str:
-    from incubator_tui.screens.cases_screen import local_time
+def local_time(at: datetime) -> datetime:
+    """Event times are stored in UTC (naive from SQLite): shown in the centre's time zone."""
+    try:
+        from zoneinfo import ZoneInfo
 
+        tz = ZoneInfo("Asia/Shanghai")
+    except (KeyError, ValueError):  # no tzdata on this machine
+        tz = timezone(timedelta(hours=8))
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
+
+
+def local_time_text(at: datetime) -> str:
     return local_time(at).strftime("%Y-%m-%d %H:%M")
 
 
