@@ -411,3 +411,24 @@ def test_upgrade_to_0004_names_the_default_items_in_english(tmp_path: Path) -> N
             ("plan", "Work plan"), ("hygiene", "")]  # a renamed item is not the default one
         assert c.execute(text("SELECT name_en FROM checklist_item ORDER BY position")).scalars().all() == ["Work plan", ""]
     db.dispose()
+
+
+def test_preview_of_weights_counts_live_ratings_only(db, centre) -> None:
+    from incubator_tui.services.reviews import finalise_year, set_review_input
+
+    orgs = [make_org(db, centre, n, date(2024, 1, 1)) for n in ("晨光公益服务社", "稷下青年书画社")]
+    for org in orgs:
+        for m in range(1, 7):
+            score_month(db, centre, org, f"2025-{m:02d}", "8")
+    with db.session() as s:
+        # party 95, monthly 80, self 95, public 95, peer weight 0: composite 87.5 (4 stars), 90.5 with monthly 0
+        for org in orgs:
+            set_review_input(s, org, 2025, "王主任", party_cent=9500, self_cent=9500, public_cent=9500)
+    weights = {"party": 30, "monthly": 30, "self": 10, "peer": 0, "public": 15}
+    service.save_settings(db, centre.id, {"weights": weights}, "2025-01", "王主任")
+    lines = service.preview_settings(db, centre.id, {"weights": {**weights, "monthly": 0}}, "2025-01").lines
+    assert "2025 年度（未定级）：2 个组织的星级将改变" in lines
+    with db.session() as s:
+        finalise_year(s, centre.id, 2025, "王主任")
+    lines = service.preview_settings(db, centre.id, {"weights": {**weights, "monthly": 0}}, "2025-01").lines
+    assert not any("未定级" in line for line in lines) and lines[-1] == "已定级的年度评星不变"

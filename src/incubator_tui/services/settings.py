@@ -795,7 +795,7 @@ def preview_settings(db: Any, centre_id: str, changes: dict[str, Any], month: st
             for k, stars in after_stars.items():
                 if before_stars.get(k) != stars:
                     changed[k[0]] = changed.get(k[0], 0) + 1
-            for y in years:
+            for y in sorted({y for y, _org in before_stars}):  # years with live (not finalised) ratings
                 preview.lines.append(t("settings.preview.ratings", year=y, count=changed.get(y, 0)))
             preview.lines.append(t("settings.preview.finalised_kept"))
         if "score_step_cent" in diff:
