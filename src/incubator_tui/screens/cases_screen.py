@@ -1,8 +1,8 @@
 """案件 (c): every case of the centre, open and closed, read-only for now.
 
 One row per case from ``services.cases.list_cases``; overdue open cases stand
-out in the theme's error colour.  Enter shows the case's history (its events)
-in a box.  Recording interviews, reviews and exits comes in a later version.
+out in the theme's error colour.  Enter opens the case's page (``case_page``:
+its reason, items, timeline and the keys that move it on).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Static
 
 from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
-from incubator_tui.screens.base import BaseModal, BaseScreen
+from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PagedTable, cursor_bindings
 from incubator_tui.widgets.format import fit, name_width, span_text
 from incubator_tui.widgets.key_bar import KeyBar
@@ -181,55 +181,3 @@ class CasesScreen(PagedTable, BaseScreen):
         if row is not None:
             open_case_page(self.app, row.id)
 
-
-class CaseEventsModal(BaseModal):
-    """A case's history: every event with its time, operator and text."""
-
-    BINDINGS = [
-        Binding("escape", "close", "key.close", id="case_events.close"),
-        Binding("q", "close", "key.close", id="case_events.close_q", show=False),
-    ]
-
-    def __init__(self, case) -> None:  # noqa: ANN001 - a CaseRow
-        super().__init__()
-        self.case = case
-
-    def compose(self) -> ComposeResult:
-        c = self.case
-        with Vertical(id="case-events", classes="dialog"):
-            yield Static(message("cases.events.title", org=c.org, kind=t(f"case_kind.{c.kind}"),
-                                 state=t(f"case_state.{c.state}")), classes="dialog-title", markup=False)
-            yield Static(message("cases.events.reason", reason=c.reason or "—"), classes="dialog-text",
-                         markup=False)
-            yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
-            yield Static(message("help.footer"), classes="dialog-hint", markup=False)
-
-    def on_mount(self) -> None:
-        table = self.query_one("#events-table", DataTable)
-        for col in ("at", "operator", "action", "change", "text"):
-            table.add_column(t(f"cases.events.col.{col}"), key=col)
-        table.loading = True
-        table.focus()
-        self._load(self.case.id)
-
-    def _load(self, case_id: str) -> None:
-        from incubator_tui.services.cases import case_events
-
-        self.load(lambda reads: reads(case_events, case_id), self._fill, failed=self._failed)
-
-    def _failed(self, _message: str) -> None:
-        self.query_one("#events-table", DataTable).loading = False
-
-    def _fill(self, events: list) -> None:
-        table = self.query_one("#events-table", DataTable)
-        for e in events:
-            old, new = e.from_state, e.to_state
-            change = ""
-            if new and old != new:
-                change = f"{t(f'case_state.{old}') if old else '—'} → {t(f'case_state.{new}')}"
-            table.add_row(Text(local_time(e.at).strftime("%Y-%m-%d %H:%M")), Text(e.operator),
-                          Text(t(f"cases.action.{e.action}")), Text(change), Text(e.text.replace("\n", " ")))
-        table.loading = False
-
-    def action_close(self) -> None:
-        self.dismiss()

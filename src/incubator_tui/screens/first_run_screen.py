@@ -38,16 +38,16 @@ class FirstRunScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         with Center(id="first-run-box"):
             with Vertical(id="first-run"):
-                yield Static(t("firstrun.title"), id="first-run-title")
-                yield Static(t("firstrun.intro"), id="first-run-intro")
-                yield Label(t("firstrun.name"), classes="field-label")
+                yield Static(t("firstrun.title"), id="first-run-title", markup=False)
+                yield Static(t("firstrun.intro"), id="first-run-intro", markup=False)
+                yield Label(t("firstrun.name"), classes="field-label", markup=False)
                 yield Input(placeholder=t("firstrun.name_placeholder"), id="centre-name", max_length=200)
-                yield Label(t("firstrun.category"), classes="field-label")
+                yield Label(t("firstrun.category"), classes="field-label", markup=False)
                 yield Select(
                     [(t(f"category.{c}"), c) for c in CATEGORIES], value="community", allow_blank=False,
                     id="centre-category",
                 )
-                yield Static("", id="first-run-message")
+                yield Static("", id="first-run-message", markup=False)
                 with Horizontal(id="first-run-buttons"):
                     yield Button(t("firstrun.create"), id="create", variant="primary")
                     yield Button(t("firstrun.demo"), id="demo")
@@ -107,10 +107,11 @@ class FirstRunScreen(BaseScreen):
         from incubator_tui.services.centres import create_centre
         from incubator_tui.services.dashboard import CentreRef
 
+        from incubator_tui.services.access import write
+
         try:
-            with self.iapp.db.session() as session:
-                centre = create_centre(session, name, self.iapp.operator, category=category)
-                ref = CentreRef(centre.id, centre.name)
+            centre = write(self.iapp.db, create_centre, name, self.iapp.operator, category=category)
+            ref = CentreRef(centre.id, centre.name)
         except UserError as err:
             self.from_worker(self._failed, str(err))
             return
@@ -118,13 +119,13 @@ class FirstRunScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="first-run")
     def _demo(self) -> None:
+        from incubator_tui.services.access import read
         from incubator_tui.services.dashboard import list_centres
         from incubator_tui.services.demo import create_demo
 
         try:
             create_demo(self.iapp.db)
-            with self.iapp.db.session() as session:
-                centres = list_centres(session)
+            centres = read(self.iapp.db, list_centres)
         except UserError as err:
             self.from_worker(self._failed, str(err))
             return

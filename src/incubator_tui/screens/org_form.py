@@ -20,9 +20,10 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
-from incubator_tui.services.centres import CATEGORIES
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
+from incubator_tui.services.centres import CATEGORIES
+from incubator_tui.widgets.safe_text import message
 
 LEGAL_FORMS = ("social_group", "service_org", "foundation", "community_filed", "startup")
 PARTY_FORMS = ("independent", "joint", "instructor", "none")
@@ -174,17 +175,17 @@ class OrgFormModal(BaseModal):
     def compose(self) -> ComposeResult:
         with Vertical(id="org-form", classes="dialog"):
             yield Label(t("orgs.form.title_edit" if self.org_id else "orgs.form.title_add"), id="org-form-title",
-                        classes="dialog-title")
+                        classes="dialog-title", markup=False)
             with VerticalScroll(id="org-fields"):
                 with Grid(id="org-grid"):
                     for spec in FIELDS:
                         with Vertical(classes="orgf-field", id=f"field-{spec.name}"):
                             with Horizontal(classes="orgf-line"):
                                 label = t(f"orgs.field.{spec.name}") + ("*" if spec.required else "")
-                                yield Label(label, classes="orgf-label")
+                                yield Label(label, classes="orgf-label", markup=False)
                                 yield self._widget(spec)
-                            yield Static("", classes="orgf-msg", id=f"m-{spec.name}")
-            yield Static("", id="form-msg")
+                            yield Static("", classes="orgf-msg", id=f"m-{spec.name}", markup=False)
+            yield Static("", id="form-msg", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button(t("orgs.form.save"), id="form-save", variant="primary", compact=True)
                 yield Button(t("orgs.form.cancel"), id="form-cancel", compact=True)
@@ -209,18 +210,10 @@ class OrgFormModal(BaseModal):
             self._load(self.org_id)
         self.query_one("#f-name").focus()
 
-    @work(thread=True, exclusive=True, group="org-form-load")
     def _load(self, org_id: str) -> None:
-        from incubator_tui.errors import UserError
         from incubator_tui.services.org_page import org_fields
 
-        try:
-            with self.iapp.db.session() as s:
-                values = org_fields(s, org_id)
-        except UserError as err:
-            self.from_worker(self._show_form_error, str(err))
-            return
-        self.from_worker(self._fill, values)
+        self.load(lambda reads: reads(org_fields, org_id), self._fill, failed=self._show_form_error)
 
     def _fill(self, values: dict[str, Any]) -> None:
         for spec in FIELDS:
@@ -340,15 +333,16 @@ class OrgFormModal(BaseModal):
         from incubator_tui.errors import UserError
         from incubator_tui.services.orgs import add_org, update_org
 
+        from incubator_tui.services.access import write
+
         app = self.iapp
         try:
-            with app.db.session() as s:
-                if self.org_id is None:
-                    org, warnings = add_org(s, app.centre_id, values, app.operator)
-                    changed = len(values)
-                else:
-                    org, warnings, changed = update_org(s, self.org_id, values, app.operator)
-                result = SavedOrg(org.id, org.name, [], changed)
+            if self.org_id is None:
+                org, warnings = write(app.db, add_org, app.centre_id, values, app.operator)
+                changed = len(values)
+            else:
+                org, warnings, changed = write(app.db, update_org, self.org_id, values, app.operator)
+            result = SavedOrg(org.id, org.name, [], changed)
         except UserError as err:
             self.from_worker(self._save_failed, err.key, str(err))
             return
@@ -396,14 +390,14 @@ class LeaveModal(BaseModal):
         from incubator_tui.services.clock import today
 
         with Vertical(id="leave", classes=f"dialog -{self.status}"):
-            yield Label(t(f"orgs.leave.title.{self.status}"), id="leave-title", classes="dialog-title")
-            yield Static(t("orgs.leave.org", name=self.org_name), id="leave-org")
+            yield Label(t(f"orgs.leave.title.{self.status}"), id="leave-title", classes="dialog-title", markup=False)
+            yield Static(message("orgs.leave.org", name=self.org_name), id="leave-org", markup=False)
             with Horizontal(classes="orgf-line"):
-                yield Label(t("orgs.leave.date"), classes="orgf-label")
+                yield Label(t("orgs.leave.date"), classes="orgf-label", markup=False)
                 yield Input(today().isoformat(), placeholder=t("orgs.placeholder.date"), id="leave-date",
                             compact=True)
-            yield Static("", id="leave-msg", classes="orgf-msg -error")
-            yield Static("", id="leave-confirm")
+            yield Static("", id="leave-msg", classes="orgf-msg -error", markup=False)
+            yield Static("", id="leave-confirm", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button(t(f"orgs.leave.confirm.{self.status}"), id="leave-ok", variant="error", compact=True)
                 yield Button(t("orgs.form.cancel"), id="leave-cancel", compact=True)
@@ -451,7 +445,7 @@ class LeaveModal(BaseModal):
             return
         self.on_date = on
         confirm = self.query_one("#leave-confirm", Static)
-        confirm.update(t(f"orgs.leave.question.{self.status}", name=self.org_name, date=on.isoformat()))
+        confirm.update(message(f"orgs.leave.question.{self.status}", name=self.org_name, date=on.isoformat()))
         confirm.display = True
         self.query_one("#leave-ok", Button).focus()
 
@@ -474,10 +468,11 @@ class LeaveModal(BaseModal):
         from incubator_tui.errors import UserError
         from incubator_tui.services.orgs import mark_left
 
+        from incubator_tui.services.access import write
+
         app = self.iapp
         try:
-            with app.db.session() as s:
-                mark_left(s, self.org_id, self.status, on, app.operator)
+            write(app.db, mark_left, self.org_id, self.status, on, app.operator)
         except UserError as err:
             self.from_worker(self._failed, str(err))
             return

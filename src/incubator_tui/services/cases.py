@@ -365,28 +365,6 @@ def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class CaseEventLine:
-    """One event of a case's history, as the cases screen lists it."""
-
-    at: datetime  # UTC, naive (as stored)
-    operator: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    text: str
-
-
-@reads_sql
-def case_events(session: Session, case_id: str) -> list[CaseEventLine]:
-    """Every event of the case, oldest first (SQL text: a Session or a plain reading connection)."""
-    rows = session.execute(text(
-        "SELECT at, operator, action, from_state, to_state, text FROM case_event WHERE case_id = :id "
-        "ORDER BY at, id"), {"id": case_id})
-    return [CaseEventLine(r.at if isinstance(r.at, datetime) else datetime.fromisoformat(str(r.at)),
-                          r.operator or "", r.action, r.from_state, r.to_state, r.text or "") for r in rows]
-
-
 # ---------------------------------------------------------------- rectification items
 
 
