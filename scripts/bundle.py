@@ -330,7 +330,8 @@ def write_lock() -> None:
             if proc.returncode != 0:
                 raise BundleError(f"uv pip compile failed:\n{proc.stderr.strip()}")
             # The constraints' temporary path would change the file on every run: name what it was.
-            outputs[label] = out.read_text(encoding="utf-8").replace(str(constraints), "(pip freeze of the tests' venv)")
+            text = out.read_text(encoding="utf-8")
+            outputs[label] = text.replace(str(constraints), "(pip freeze of the tests' venv)")
     header, run_blocks = _blocks(outputs["run"])
     runtime = {name for name, _ in run_blocks}
     note = ["# The app's run-time dependencies, every platform, exactly as tested: the offline bundle",

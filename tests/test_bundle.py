@@ -90,7 +90,8 @@ def test_the_linux_bundle_installs_with_no_network_and_runs(tmp_path: Path) -> N
     assert set(installed) - {"pip", "setuptools"} == set(linux)
 
     app = str(target / "bin" / "incubator-tui")
-    where = subprocess.run([str(target / "bin" / "python"), "-c", "import incubator_tui; print(incubator_tui.__file__)"],
+    code = "import incubator_tui; print(incubator_tui.__file__)"
+    where = subprocess.run([str(target / "bin" / "python"), "-c", code],
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True).stdout
     assert where.startswith(str(target)), where  # the bundle's copy, not this checkout
     proc = subprocess.run([app, "--help"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
