@@ -146,7 +146,9 @@ class CaseForm(BaseModal):
                                     markup=False)
                         yield Input(value=f.initial, placeholder=f.placeholder, id=f"f-{f.name}", compact=True,
                                     max_length=f.max_length, select_on_focus=False)
-                    yield Static("", classes="cf-msg", id=f"m-{f.name}", markup=False)
+                    line = Static("", classes="cf-msg", id=f"m-{f.name}", markup=False)
+                    line.display = False  # shown with a problem only
+                    yield line
                 yield from self.compose_extra()
             yield Static("", id="form-error", markup=False)
             yield Static(t("caseform.hint"), classes="dialog-hint", markup=False)
@@ -167,7 +169,9 @@ class CaseForm(BaseModal):
     def _changed(self, event: Input.Changed) -> None:
         name = (event.input.id or "").removeprefix("f-")
         if any(f.name == name for f in self.fields):
-            self.query_one(f"#m-{name}", Static).update("")
+            line = self.query_one(f"#m-{name}", Static)
+            line.update("")
+            line.display = False
             event.input.remove_class("-invalid")
             self.changed(name)
 
@@ -180,7 +184,9 @@ class CaseForm(BaseModal):
         first = None
         for f in self.fields:
             message = problems.get(f.name, "")
-            self.query_one(f"#m-{f.name}", Static).update(message)
+            line = self.query_one(f"#m-{f.name}", Static)
+            line.update(message)
+            line.display = bool(message)
             widget = self.query_one(f"#f-{f.name}", Input)
             widget.set_class(bool(message), "-invalid")
             if message and first is None:
@@ -307,7 +313,7 @@ class InterviewForm(CaseForm):
 
     def on_mount(self) -> None:
         table = self.query_one(ItemsTable)
-        for col in ("description", "owner", "deadline"):
+        for col in ("deadline", "owner", "description"):  # the long text last: it may run off the edge
             table.add_column(t(f"casepage.items.{col}"), key=col)
         self.fill_items()
         super().on_mount()
@@ -317,8 +323,8 @@ class InterviewForm(CaseForm):
         keep = table.cursor_row
         table.clear()
         for item in self.items:
-            table.add_row(Text(item.description), Text(item.owner),
-                          Text(item.deadline.isoformat() if item.deadline else "—"))
+            table.add_row(Text(item.deadline.isoformat() if item.deadline else "—"), Text(item.owner),
+                          Text(item.description))
         if self.items:
             table.move_cursor(row=min(max(keep, 0), len(self.items) - 1))
 
