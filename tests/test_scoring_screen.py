@@ -637,3 +637,125 @@ def test_snapshot_grid_in_chinese(snap_compare, db, centre, orgs, items):
         await pilot.press("G", "1", ".")
 
     assert snap_compare(make_app(db), terminal_size=SIZE, run_before=run_before)
+
+
+# -- saves that fail, future months, text that is not markup (issue 7) ------------------------------------------
+def key_bar(screen: ScoringScreen) -> str:
+    from incubator_tui.widgets.key_bar import KeyBar
+
+    return screen.query_one(KeyBar).render().plain
+
+
+async def test_a_save_that_fails_while_another_program_holds_the_database_is_kept_and_retried(
+        db, db_path, centre, orgs, items):
+    """The database locked past the busy timeout (INCUBATOR_TUI_BUSY_MS=300 in the tests):
+    the value stays, marked not saved; ctrl+r saves it once the lock is gone, without retyping."""
+    import sqlite3
+
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        assert "重试保存" not in key_bar(screen)  # nothing to retry: the key is not offered
+        other = sqlite3.connect(db_path, isolation_level=None)  # another program writing
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            await type_values(pilot, "2")
+            await settle(pilot)
+            assert screen.cell_text(orgs[0], "plan") == "2!"  # kept, marked
+            assert screen.table.cell(0, 1).style == screen.table.cstyle("failed")
+            assert "未保存（爱心助老服务队 · 工作计划）" in message(screen) and message(screen).endswith("所填的值保留，按 ^r 重试")
+            assert "未保存 1" in screen.query_one("#scoring-header").plain
+            assert "^r 重试保存" in key_bar(screen)
+            await pilot.press("left")
+            assert "未保存：" in screen.query_one("#scoring-detail").plain
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert scores(db, orgs[0]) == {}
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.cell_text(orgs[0], "plan") == "2"
+        assert message(screen) == "已保存（爱心助老服务队 · 工作计划）"
+        assert "未保存" not in screen.query_one("#scoring-header").plain
+        assert "重试保存" not in key_bar(screen)
+    assert scores(db, orgs[0]) == {items["plan"]: (200, False, "")}
+    assert audits(db, score_id(db, orgs[0], items["plan"])) == [("value", None, "2", "tester")]
+
+
+async def test_a_future_month_is_shown_read_only(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("]")
+        await settle(pilot)
+        assert screen.month == "2025-04"
+        banner = screen.query_one("#scoring-banner")
+        assert banner.display and banner.plain == "2025-04 尚未到来，只读（本月为 2025-03）"
+        assert "2025-04 月度考评 · 未到" in screen.query_one("#scoring-header").plain
+        await pilot.press("1")
+        assert message(screen) == "2025-04 尚未到来（本月为 2025-03），不能评分"
+        assert screen.cell_text(orgs[0], "plan") == ""
+        await pilot.press("n", "f", "backspace", "m")
+        assert pilot.app.screen is screen and screen.model.buffer is None
+        await pilot.press("x")  # nothing to close yet
+        assert message(screen) == "2025-04 尚未到来，不能关账" and pilot.app.screen is screen
+        await pilot.press("[")  # the current month takes scores
+        await settle(pilot)
+        await type_values(pilot, "1")
+        await settle(pilot)
+    assert scores(db, orgs[0], "2025-04") == {}
+    assert scores(db, orgs[0]) == {items["plan"]: (100, False, "")}
+
+
+async def test_lifting_an_exemption_that_completes_a_run_announces_the_case(db, centre, orgs, items):
+    low = {items[c]: Cell(v) for c, v in zip(CODES, (100, 100, 100, 100, 0, 0))}
+    with db.session() as s:  # March scored low, then exempted; January and February low
+        save_cells(s, centre.id, orgs[0], MONTH, low, "tester")
+        set_exempt(s, centre.id, orgs[0], MONTH, "外出培训", "tester")
+        for month in ("2025-01", "2025-02"):
+            save_cells(s, centre.id, orgs[0], month, low, "tester")
+    with db.session() as s:
+        assert s.execute(select(OrgCase)).first() is None
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("e")
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert message(screen) == "爱心助老服务队 连续3个月低于6分，已立案待约谈"
+        assert screen.table.cell(0, len(CODES) + 3).plain == "已立案"
+        assert screen.summary_text(orgs[0]) == ("4.0", "3")
+    with db.session() as s:
+        case = s.execute(select(OrgCase).where(OrgCase.org_id == orgs[0])).scalar_one()
+        assert case.months == ["2025-01", "2025-02", "2025-03"]
+
+
+async def test_names_and_reasons_are_shown_as_typed_never_read_as_markup(db, centre, items):
+    names = ("闭合组织[/]", "[@click=app.quit]点我[/]", "[bold]粗体[/bold]组织")
+    ids = [make_org(db, centre, name, date(2024, 6, 1)) for name in names]
+    with db.session() as s:
+        save_cells(s, centre.id, ids[0], MONTH, {items["plan"]: Cell(100, reason="[red]原因[/]")}, "tester")
+        set_exempt(s, centre.id, ids[1], MONTH, "[/]外出", "tester")
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        rows = {org_id: screen.model.row_of[org_id] for org_id in ids}
+        for org_id, name in zip(ids, names):
+            assert screen.table.cell(rows[org_id], 0).plain == name
+        await pilot.press(*["down"] * rows[ids[0]])
+        detail = screen.query_one("#scoring-detail").plain
+        assert detail.startswith("闭合组织[/] · 工作计划") and "扣分原因：[red]原因[/]" in detail
+        await pilot.press("m")
+        modal = pilot.app.screen
+        assert isinstance(modal, ReasonModal) and modal.query_one(Input).value == "[red]原因[/]"
+        assert "闭合组织[/] · 工作计划（1）" in str(modal.query_one(".dialog-subject", Static).content)
+        await pilot.press("escape")
+        await pilot.press("g", *["down"] * rows[ids[1]])
+        assert "本月免考评：[/]外出" in screen.query_one("#scoring-detail").plain
+        await pilot.press("e")
+        body = str(pilot.app.screen.query_one("#confirm-body", Static).content)
+        assert "[@click=app.quit]点我[/]" in body and "[/]外出" in body
+        await pilot.press("n")
+        await pilot.press("x")
+        body = str(pilot.app.screen.query_one("#confirm-body", Static).content)
+        assert all(f"  {name}" in body for name in (names[0], names[2]))
+        await pilot.press("n")
+        await settle(pilot)
+        assert pilot.app.is_running and pilot.app.screen is screen
