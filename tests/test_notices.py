@@ -167,6 +167,7 @@ def test_a_notice_the_state_does_not_allow_is_refused(db, case_setup, tmp_path):
 def test_default_folder_is_under_the_home_override(tmp_path, monkeypatch):
     monkeypatch.setenv("INCUBATOR_TUI_HOME", str(tmp_path / "h"))
     assert default_folder() == tmp_path / "h" / "notices"
+    assert default_folder(str(tmp_path / "out")) == tmp_path / "out" / "notices"  # the settings' folder wins
 
 
 async def test_n_asks_for_missing_details_then_writes_the_notice(db, case_setup, monkeypatch, tmp_path):

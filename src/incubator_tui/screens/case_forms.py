@@ -811,7 +811,8 @@ class NoticeForm(CaseForm):
                 FormField("interviewers", required=True, initial=planned.get("interviewers", "")),
                 FormField("bring", initial=planned.get("bring", t("notice.default_bring")), max_length=1000),
             ]
-        fields.append(FormField("folder", required=True, initial=str(default_folder()), max_length=1000))
+        output_dir = getattr(self.iapp.config, "output_dir", "") or ""
+        fields.append(FormField("folder", required=True, initial=str(default_folder(output_dir)), max_length=1000))
         return fields
 
     def compose_extra(self) -> ComposeResult:

@@ -44,8 +44,11 @@ DETAIL_COLUMNS = {
 }
 
 
-def default_folder() -> Path:
-    """``notices/`` under ``INCUBATOR_TUI_HOME`` when set, else in the user's documents folder."""
+def default_folder(output_dir: str = "") -> Path:
+    """``notices/`` in the installation's folder for notices and exports when one is set (the
+    settings screen), else under ``INCUBATOR_TUI_HOME`` when set, else in the user's documents folder."""
+    if output_dir.strip():
+        return Path(output_dir.strip()).expanduser() / "notices"
     home = os.environ.get("INCUBATOR_TUI_HOME")
     if home:
         return Path(home) / "notices"
