@@ -293,3 +293,19 @@ async def test_first_run_with_such_a_centre_name(db):
         assert_shows(app, CENTRE)
         await click_on(pilot, CENTRE)
 
+
+
+async def test_scoring_grid(hostile, db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.current_mode == "scoring"
+        assert_shows(app, CLOSER, BOLD, CLICK)
+        await click_on(pilot, CLICK)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+
