@@ -160,6 +160,14 @@ RELEASED_DATA["0004"] = [
     "UPDATE checklist_item SET name_en = 'Work plan' WHERE id = 'i1'",
 ]
 
+# 0005 (#11): the exchange log (an export's sequence number; tests/test_export_sqlite.py checks it carries on).
+RELEASED_DATA["0005"] = [
+    *RELEASED_DATA["0004"],
+    "INSERT INTO exchange_log (id, centre_id, kind, sequence, exported_at, at, operator, file, checksum, redacted, "
+    "summary) VALUES ('x1', 'c1', 'export', 3, '2026-04-01 00:00:00', '2026-04-01 00:00:00', '', 'c1.sqlite', '', 0, "
+    "'{}')",
+]
+
 
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:

@@ -4,6 +4,7 @@ from incubator_tui.models.audit import AuditEntry, ImportBatch
 from incubator_tui.models.case import CaseEvent, OrgCase, RectificationItem
 from incubator_tui.models.centre import Centre
 from incubator_tui.models.checklist import ChecklistItem, ChecklistVersion
+from incubator_tui.models.exchange import ExchangeLog
 from incubator_tui.models.organisation import Organisation
 from incubator_tui.models.review import PeerRating, Rating, RatingAmendment, ReviewInput
 from incubator_tui.models.score import CentreMonth, Exemption, MonthResult, Score
@@ -16,6 +17,7 @@ __all__ = [
     "CentreMonth",
     "ChecklistItem",
     "ChecklistVersion",
+    "ExchangeLog",
     "Exemption",
     "ImportBatch",
     "MonthResult",
