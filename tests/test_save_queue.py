@@ -104,3 +104,19 @@ def test_a_report_that_fails_ends_the_consumer_but_not_the_queue():
         queue.put("boom")
     queue.put("next")
     assert reports == ["boom", "next"]
+
+
+def test_a_read_waits_for_the_jobs_put_before_it():
+    recorder = Recorder()
+    gate = threading.Event()
+    queue = OrderedQueue(lambda job: gate.wait(5) and job, recorder.report,
+                         lambda drain: threading.Thread(target=drain).start())
+    queue.put("save 1")
+    queue.put("save 2")
+    mark = queue.mark()
+    assert mark == 2
+    assert not queue.wait_reported(mark, timeout=0.05)  # both still to be done
+    gate.set()
+    assert queue.wait_reported(mark, timeout=5)
+    assert [r[0] for r in recorder.reports] == ["save 1", "save 2"]
+    assert queue.wait_reported(queue.mark(), timeout=0)  # nothing put since: no wait

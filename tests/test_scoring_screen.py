@@ -759,3 +759,13 @@ async def test_names_and_reasons_are_shown_as_typed_never_read_as_markup(db, cen
         await pilot.press("n")
         await settle(pilot)
         assert pilot.app.is_running and pilot.app.screen is screen
+
+
+async def test_a_month_read_right_after_typing_shows_what_was_typed(db, centre, orgs, items):
+    """Reads wait for the saves asked for before them (one ordered queue)."""
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        await pilot.press("2", "enter", "]", "[")
+        await settle(pilot)
+        assert screen.month == MONTH and screen.cell_text(orgs[0], "plan") == "2"
+        assert cursor(screen) == (0, 1)

@@ -1,8 +1,10 @@
 """What the scoring grid asks of the database, and how each request is carried out.
 
-Plain data (:class:`LoadJob`, :class:`SaveJob`, :class:`OpJob`) made on the UI
-thread, and :func:`execute`, run by the ordered queue's worker thread: every
-request goes through the services, one transaction each, in the order made.
+Writes are plain data (:class:`SaveJob`, :class:`OpJob`) made on the UI thread,
+and :func:`execute`, run by the ordered queue's worker thread: every write goes
+through the services, one transaction each, in the order made.  The month is
+read by :func:`read_month`, through the screens' one loading pattern
+(``BaseScreen.load``), once the writes asked for before it are done.
 """
 
 from __future__ import annotations
@@ -10,14 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from incubator_tui.services.access import reads_sql
 from incubator_tui.services.scoring import Cell, Grid
-
-
-@dataclass
-class LoadJob:
-    centre_id: str
-    month: str
-    seq: int  # which load of the screen this is: only the latest one is shown
 
 
 @dataclass
@@ -63,8 +59,6 @@ def execute(db, operator: str, job: Any) -> Any:
     """Carry out one job (on the queue's worker thread); raises what the service raises."""
     from incubator_tui.services import scoring
 
-    if isinstance(job, LoadJob):
-        return _load(db, job)
     if isinstance(job, SaveJob):
         with db.session() as s:
             res = scoring.save_cells(
@@ -88,17 +82,16 @@ def execute(db, operator: str, job: Any) -> Any:
     return None
 
 
-def _load(db, job: LoadJob) -> Loaded:
-    from incubator_tui.collector import paused
+@reads_sql
+def read_month(connection, centre_id: str, month: str) -> Loaded:
+    """The month as the grid shows it, read in SQL text only (no ORM import on the way)."""
     from incubator_tui.editing.grid_layout import name_cells
     from incubator_tui.editing.grid_model import row_progress
     from incubator_tui.services import scoring
     from incubator_tui.services.clock import current_month
 
-    with paused():  # see collector.paused: tens of thousands of objects live on in the Grid
-        with db.reading() as s:  # SQL text only
-            grid = scoring.load_grid(s, job.centre_id, job.month)
-        # Worked out here, off the UI thread (thousands of rows); then kept row by row.
-        progress = [row_progress(grid, row) for row in grid.rows]
-        name_cells(grid)  # measured here too, for the column plan
+    grid = scoring.load_grid(connection, centre_id, month)
+    # Worked out here, off the UI thread (thousands of rows); then kept row by row.
+    progress = [row_progress(grid, row) for row in grid.rows]
+    name_cells(grid)  # measured here too, for the column plan
     return Loaded(grid, progress, current_month())

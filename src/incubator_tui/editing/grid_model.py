@@ -731,10 +731,14 @@ class GridModel:
             for item_id, cell in job.values.items():
                 key = (job.org_id, item_id)
                 if r is not None:
-                    if self._gen.get(key) not in (None, job.gens[item_id]):
+                    gen = self._gen.get(key)
+                    if gen not in (None, job.gens[item_id]):
                         continue  # a newer edit of the cell is on its way: it carries the value
                     self.waiting.pop(key, None)
-                    cell = self.grid.rows[r].cells.get(item_id) or EMPTY
+                    row = self.grid.rows[r]
+                    if gen is None:  # the month was read again meanwhile: show the value given, again
+                        self._confirmed.setdefault(key, row.cells.get(item_id) or EMPTY)
+                        row.cells[item_id] = cell
                 self.failed.add(FailedSave(job.centre_id, job.org_id, job.org_name, job.month, item_id, cell, text))
             if r is not None:
                 self._touch(r)

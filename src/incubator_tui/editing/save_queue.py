@@ -34,13 +34,17 @@ class OrderedQueue(Generic[J]):
         self._spawn = spawn
         self._jobs: deque[J] = deque()
         self._lock = threading.Lock()
+        self._reported_cond = threading.Condition(self._lock)
         self._draining = False
         self._running = 0  # jobs taken off the queue and not yet reported
+        self._put = 0  # jobs put so far
+        self._reported = 0  # jobs reported so far (the queue keeps their order)
 
     def put(self, job: J) -> None:
         """Queue ``job``; start a consumer unless one is running (it will take this job too)."""
         with self._lock:
             self._jobs.append(job)
+            self._put += 1
             start = not self._draining
             self._draining = True
         if start:
@@ -50,6 +54,17 @@ class OrderedQueue(Generic[J]):
                 with self._lock:
                     self._draining = False
                 raise
+
+    def mark(self) -> int:
+        """How many jobs were put so far: :meth:`wait_reported` waits for them."""
+        with self._lock:
+            return self._put
+
+    def wait_reported(self, mark: int, timeout: float | None = None) -> bool:
+        """Wait (on another thread than the consumer's) until the first ``mark`` jobs are
+        reported, e.g. a read that must see every save asked for before it; False on timeout."""
+        with self._reported_cond:
+            return self._reported_cond.wait_for(lambda: self._reported >= mark, timeout)
 
     @property
     def waiting(self) -> int:
@@ -76,6 +91,8 @@ class OrderedQueue(Generic[J]):
                 finally:
                     with self._lock:
                         self._running = 0
+                        self._reported += 1
+                        self._reported_cond.notify_all()
         except BaseException:
             # A report that failed (or the thread stopped): a later put starts a new consumer.
             with self._lock:

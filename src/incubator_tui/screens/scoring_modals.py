@@ -1,7 +1,8 @@
 """Modals of the scoring grid: a reason (lost points, exemption, re-open) and a confirmation.
 
 Both return their value with ``dismiss``: :class:`ReasonModal` the text typed
-(``None`` when cancelled), :class:`ConfirmModal` ``True``/``False``.
+(``None`` when cancelled), :class:`ConfirmModal` ``True``/``False``.  Titles,
+subjects and bodies carry names and reasons: shown literally (``safe_text.plain``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
+from incubator_tui.widgets.safe_text import message, plain
 
 _CSS = Path(__file__).with_name("scoring_screen.tcss")
 
@@ -28,18 +30,18 @@ class ReasonModal(BaseModal):
     def __init__(self, title: str, subject: str, *, initial: str = "", placeholder: str = "",
                  required: bool = False) -> None:
         super().__init__(classes="scoring-modal")
-        self._title = title
-        self._subject = subject
-        self._initial = initial
-        self._placeholder = placeholder
-        self._required = required
+        self.dialog_title = title
+        self.subject = subject
+        self.initial = initial
+        self.placeholder = placeholder
+        self.required = required
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title", markup=False)
-            yield Static(self._subject, classes="dialog-subject", markup=False)
+            yield Label(plain(self.dialog_title), classes="dialog-title", markup=False)
+            yield Static(plain(self.subject), classes="dialog-subject", markup=False)
             # Prefilled to be edited: the cursor at the end, nothing selected (typing adds, not replaces).
-            yield Input(value=self._initial, placeholder=self._placeholder, id="reason-input", max_length=200,
+            yield Input(value=self.initial, placeholder=self.placeholder, id="reason-input", max_length=200,
                         select_on_focus=False)
             yield Static("", id="reason-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -49,21 +51,21 @@ class ReasonModal(BaseModal):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         value = self.query_one(Input).value.strip()
-        if self._required and not value:
-            self.query_one("#reason-error", Static).update(t("scoring.reason_required"))
+        if self.required and not value:
+            self.query_one("#reason-error", Static).update(message("scoring.reason_required"))
             return
         self.dismiss(value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._submit()
+        self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "reason-ok":
-            self._submit()
+            self.submit()
         else:
             self.dismiss(None)
 
@@ -82,17 +84,17 @@ class ConfirmModal(BaseModal):
 
     def __init__(self, title: str, lines: list[str], *, confirm_label: str | None = None) -> None:
         super().__init__(classes="scoring-modal")
-        self._title = title
-        self._lines = lines
-        self._confirm_label = confirm_label or t("scoring.button.ok")
+        self.dialog_title = title
+        self.body_lines = lines
+        self.confirm_label = confirm_label or t("scoring.button.ok")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Label(plain(self.dialog_title), classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
-                yield Static("\n".join(self._lines), id="confirm-body", markup=False)
+                yield Static(plain("\n".join(self.body_lines)), id="confirm-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self._confirm_label, variant="warning", id="confirm-yes")
+                yield Button(plain(self.confirm_label), variant="warning", id="confirm-yes")
                 yield Button(t("scoring.button.cancel"), id="confirm-no")
 
     def on_mount(self) -> None:

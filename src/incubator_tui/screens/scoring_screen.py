@@ -34,14 +34,13 @@ import unicodedata
 from functools import partial
 from typing import Any
 
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
-from textual.types import NoActiveAppError
 
-from incubator_tui.editing.grid_jobs import LoadJob, Loaded, OpJob, SaveJob, execute
+from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_month
 from incubator_tui.editing.grid_layout import item_label
 from incubator_tui.editing.grid_model import (
     DIGITS, EMPTY, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
@@ -52,6 +51,7 @@ from incubator_tui.rules.months import add_months
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.services.clock import current_month
 from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.safe_text import plain
 from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
@@ -117,24 +117,19 @@ class ScoringScreen(BaseScreen):
         self.failed_saves = FailedSaves()  # handed from each month's model to the next
         self.centre_name = ""
         self.reading = False  # a month is being read
-        self.load_seq = 0
         self.keep_at: tuple = (None, None, None, 0, 0)  # where the cursor goes in the month being read
         self.db_queue: OrderedQueue | None = None
         self.left_mode = False
         self.shown_once = False
         self.failed_shown = 0  # failed saves when the bindings were last refreshed
         self.last_notice: tuple[str, float] = ("", 0.0)
-        # Start reading the month now, on the database thread, while Textual parses
-        # the CSS and composes the screen (a district's month takes ~0.1 s to read).
-        try:
-            app = self.app
-        except NoActiveAppError:  # made outside a running app: on_mount loads it
-            app = None
-        if app is not None and app.centre_id is not None:
-            self.request_load(self.month)
 
     # -- composition ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # Start reading the month now, while Textual composes and lays out the screen
+        # (a district's month takes ~0.1 s to read); attached already, so the result lands.
+        if not self.loads_data:
+            self.request_load(self.month)
         yield StatusLine(id="scoring-header")
         yield StatusLine(id="scoring-banner")
         yield ScoreGrid(id="score-grid")
@@ -156,20 +151,22 @@ class ScoringScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.status("banner").display = False
-        if not self.load_seq:
-            self.request_load(self.month)
-        elif self.reading:
+        if self.reading:
             self.status("header").set(t("scoring.loading", month=self.month))
 
     def on_screen_resume(self) -> None:
-        # Back from another mode: the data may have changed (orgs added, an import): reload.
-        # Back from a modal over this screen (ours, help, the palette): nothing changed here.
-        if self.shown_once and self.left_mode and not self.reading and not self.unchanged_since_load():
-            self.request_load(self.month, keep=self.model.position() if self.model else None)
-        self.shown_once = True
-        self.left_mode = False
+        # Back from another mode: the data may have changed (orgs added, an import): the
+        # base reloads if anything was written since.  Back from a modal over this screen
+        # (ours, help, the palette): nothing changed here but our own saves.
+        came_back = self.shown_once and self.left_mode
+        self.shown_once, self.left_mode = True, False
+        if came_back and not self.reading:
+            super().on_screen_resume()
+        else:
+            self.showing.set()
 
     def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
         # A modal pushed over us stays in our mode's stack; another mode's screen does not.
         self.left_mode = self not in self.app.screen_stack
         if self.left_mode and self.model is not None:
@@ -371,10 +368,9 @@ class ScoringScreen(BaseScreen):
 
     def render_header(self) -> None:
         if self.model is not None:
-            text = Text(no_wrap=True, overflow="ellipsis")
-            for piece, bold in self.model.header(self.centre_name):
-                text.append(piece, style="bold" if bold else "")
-            self.status("header").set(text)
+            pieces = self.model.header(self.centre_name)  # the centre's name among them: literal
+            line = Content.assemble(*(plain(piece, "bold" if bold else "") for piece, bold in pieces))
+            self.status("header").set(line)
 
     def show_banner(self, text: str, cls: str) -> None:
         banner = self.status("banner")
@@ -410,50 +406,56 @@ class ScoringScreen(BaseScreen):
         drain()
 
     def on_scoring_screen_job_done(self, message: JobDone) -> None:
-        job = message.job
-        if isinstance(job, LoadJob):
-            self.load_done(job, message)
-        elif isinstance(job, SaveJob):
-            self.save_done(job, message)
+        if isinstance(message.job, SaveJob):
+            self.save_done(message.job, message)
         else:
-            self.op_done(job, message)
+            self.op_done(message.job, message)
+
+    def reload(self) -> None:
+        self.request_load(self.month, keep=self.model.position() if self.model is not None else None)
 
     def request_load(self, month: str, keep: tuple | None = None) -> None:
-        # Taken before the read is queued: older than the data read, so a change made
-        # meanwhile is never missed (at worst one reload too many).
-        self.data_stamp = self.iapp.change_stamp()
-        centre_id = self.app.centre_id
+        """Read ``month`` through the base's loading (change stamp, plain connection, reload
+        on return), once every write asked for before is done: a month read after a save sees it."""
+        centre_id = self.iapp.centre_id
         self.month = month
         if centre_id is None:
             return self.show_banner(t("scoring.banner.no_centre"), "-closed")
         if self.model is not None:
             self.model.discard_typing()
             self.model.busy = True
-        self.load_seq += 1
         self.reading = True
         if keep is not None:
             self.keep_at = keep
         if self.is_mounted:  # else on_mount says so
             self.status("header").set(t("scoring.loading", month=month))
-        self.enqueue(LoadJob(centre_id, month, self.load_seq))
+        queue = self.db_queue
+        mark = queue.mark() if queue is not None else 0
 
-    def load_done(self, job: LoadJob, message: JobDone) -> None:
-        if job.seq != self.load_seq:
-            return  # a later load is on its way
+        def read(reads) -> Loaded:
+            if queue is not None:
+                queue.wait_reported(mark)
+            return reads(read_month, centre_id, month)
+
+        self.load(read, self.load_done, failed=self.load_failed)
+
+    def load_failed(self, _message: str) -> None:
+        """The month could not be read (the base said why): stay on the month shown."""
         self.reading = False
-        if message.error is not None:
-            if self.model is not None:  # stay on the month shown
-                self.model.busy = False
-                self.month = self.model.grid.month
-                self.render_header()
-            return self.say(Notice(t("scoring.action_failed", error=error_text(message.error)), "error"))
-        loaded: Loaded = message.result
+        if self.model is not None:
+            self.model.busy = False
+            self.month = self.model.grid.month
+            self.render_header()
+
+    def load_done(self, loaded: Loaded) -> None:
+        if loaded.grid.month != self.month:
+            return  # another month was asked for meanwhile: its read is on its way
+        self.reading = False
         model = GridModel(loaded.grid, current_month=loaded.current_month, failed=self.failed_saves,
                           progress=loaded.progress)
         model.retry_key = self.retry_key()
         model.place(self.keep_at)
         self.model = model
-        self.month = loaded.grid.month
         self.centre_name = loaded.grid.centre_name
         self.table.show(model, self.table_width())
         self.show_banner(*self.model.banner())

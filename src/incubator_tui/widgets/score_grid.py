@@ -32,6 +32,7 @@ from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
 from textual.color import Color
+from textual.content import Content
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -41,6 +42,7 @@ from textual.widget import Widget
 from incubator_tui.editing.grid_layout import PADDING, Layout, item_label, plan_layout, split_even
 from incubator_tui.editing.grid_model import GridModel, RowView, Shown
 from incubator_tui.i18n import t
+from incubator_tui.widgets.safe_text import plain
 
 __all__ = ["ScoreGrid", "StatusLine", "item_label", "plan_layout"]
 
@@ -388,27 +390,28 @@ class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
 class StatusLine(Widget):
     """One line of text (header, banner, detail, message), repainted without a layout pass.
 
-    Takes plain strings (never read as markup) or ready :class:`~rich.text.Text`.
+    A plain string is shown literally (``widgets.safe_text.plain``: never read as
+    markup, as names and reasons in it must not be); styled lines come as ``Content``.
     """
 
     DEFAULT_CSS = """
-    StatusLine { height: 1; width: 1fr; }
+    StatusLine { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.shown = Text()
+        self.shown = Content("")
 
     @property
     def plain(self) -> str:
         return self.shown.plain
 
-    def set(self, text: Text | str) -> None:
-        text = Text(text, overflow="ellipsis", no_wrap=True) if isinstance(text, str) else text
-        if text == self.shown:
+    def set(self, text: Content | str) -> None:
+        content = plain(text) if isinstance(text, str) else text
+        if content.is_same(self.shown):
             return
-        self.shown = text
+        self.shown = content
         self.refresh()
 
-    def render(self) -> Text:
+    def render(self) -> Content:
         return self.shown
