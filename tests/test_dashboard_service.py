@@ -126,10 +126,11 @@ def test_open_cases_with_deadlines_overdue_first(db, centre, monkeypatch):
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-10-08")
     for m, total in (("2026-08", "5.5"), ("2026-09", "5.0"), ("2026-10", "4.5")):
         score_month(db, centre, late, m, total)
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")  # an interview is recorded once held
     with db.session() as s:
         case = list_cases(s, centre.id)[0]
-        record_interview(s, case.id, "tester", on=date(2026, 10, 9))  # default deadline: 30 days, 2026-11-08
-    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+        record_interview(s, case.id, "tester", on=date(2026, 10, 9), place="二楼",  # default deadline: 30 days,
+                         interviewers="王主任")  # 2026-11-08
     for m, total in (("2026-09", "5.0"), ("2026-10", "5.0"), ("2026-11", "5.0")):
         score_month(db, centre, fresh, m, total)
     with db.session() as s:
@@ -146,9 +147,10 @@ def test_deadline_day_itself_is_not_overdue_and_closed_cases_are_left_out(db, ce
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-10-08")
     for m, total in (("2026-08", "5.5"), ("2026-09", "5.0"), ("2026-10", "4.5")):
         score_month(db, centre, org, m, total)
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-20")  # events are recorded once they happened
     with db.session() as s:
         case = list_cases(s, centre.id)[0]
-        record_interview(s, case.id, "tester", on=date(2026, 10, 9))
+        record_interview(s, case.id, "tester", on=date(2026, 10, 9), place="二楼", interviewers="王主任")
     with db.session() as s:
         on_the_day = load_dashboard(s, centre.id, today=date(2026, 11, 8)).cases
         record_review(s, case.id, "tester", on=date(2026, 11, 8), passed=True)
@@ -162,9 +164,10 @@ def test_exit_ordered_case_counts_the_handover_deadline(db, centre, monkeypatch)
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-10-08")
     for m, total in (("2026-08", "5.5"), ("2026-09", "5.0"), ("2026-10", "4.5")):
         score_month(db, centre, org, m, total)
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-10")  # events are recorded once they happened
     with db.session() as s:
         case = list_cases(s, centre.id)[0]
-        record_interview(s, case.id, "tester", on=date(2026, 10, 9))
+        record_interview(s, case.id, "tester", on=date(2026, 10, 9), place="二楼", interviewers="王主任")
         record_review(s, case.id, "tester", on=date(2026, 11, 9), passed=False)
     with db.session() as s:
         line = load_dashboard(s, centre.id, today=date(2026, 11, 10)).cases[0]
