@@ -769,3 +769,22 @@ async def test_a_month_read_right_after_typing_shows_what_was_typed(db, centre, 
         await settle(pilot)
         assert screen.month == MONTH and screen.cell_text(orgs[0], "plan") == "2"
         assert cursor(screen) == (0, 1)
+
+
+async def test_a_click_moves_the_cursor_and_keeps_a_valid_value_being_typed(db, centre, orgs, items):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_grid(pilot, centre)
+        plan = screen.table.layout_plan
+        name_w = plan.name_width + 2
+        await pilot.press("1", ".", "5")
+        # the third row, the second item (clicks are in the grid's own cells)
+        await pilot.click("#score-grid", offset=(name_w + plan.item_widths[0] + 2 + 1, plan.header_lines + 2))
+        await settle(pilot)
+        assert cursor(screen) == (2, 1)
+        assert screen.cell_text(orgs[0], "plan") == "1.5"
+        await pilot.press("9")  # refused when committed: dropped by the next click
+        await pilot.click("#score-grid", offset=(1, plan.header_lines))  # the name column: its first item
+        await settle(pilot)
+        assert cursor(screen) == (0, 0) and screen.cell_text(orgs[2], "hygiene") == ""
+    assert scores(db, orgs[0]) == {items["plan"]: (150, False, "")}
+    assert scores(db, orgs[2]) == {}
