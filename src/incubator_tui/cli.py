@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_argument("--centre", metavar="NAME")
     cases.add_argument("--json", action="store_true")
 
+    from incubator_tui.cli_exchange import add_parsers  # export, merge, backup, restore
+
+    add_parsers(sub)
+
     settings = sub.add_parser("settings", help=t("cli.help_settings"))
     _common(settings, top=False)
     settings.add_argument("--centre", metavar="NAME")
@@ -337,6 +341,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
 COMMANDS = {None: cmd_app, "demo": cmd_demo, "import": cmd_import, "flags": cmd_flags, "ratings": cmd_ratings,
             "cases": cmd_cases,
             "settings": cmd_settings}
+
+from incubator_tui.cli_exchange import COMMANDS as _EXCHANGE_COMMANDS  # noqa: E402 (light: imports on use)
+
+COMMANDS.update(_EXCHANGE_COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:

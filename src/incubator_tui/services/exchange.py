@@ -1,0 +1,514 @@
+"""The district exchange file (DOMAIN 9): a centre's export, and the checks every such file passes.
+
+An export is a standalone SQLite file in the app's own schema holding one
+centre's whole data, plus one table found only in exports, ``export_meta``:
+the centre's id and name, the export's sequence number (increasing per
+centre, kept in the centre's own database in ``exchange_log``), the export
+time, schema and app versions, the row counts per table and a checksum of the
+content.  The format of the exchange *is* SQLite (DOMAIN 9), so this module
+and :mod:`incubator_tui.services.merge` are the two places besides ``db.py``
+that open SQLite files directly; everything they do is on exchange files and
+on copies, never on a database the app has open through ``db.py``.
+
+The checksum is SHA-256 over the metadata (as canonical JSON) and then, table
+by table in name order, the table's name and its rows as a JSON array ordered
+by the primary key: any tool can recompute it, and it changes when any value
+does.  It protects against accidental change (a file edited or damaged on the
+way), not against someone who recomputes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from incubator_tui.errors import UserError
+from incubator_tui.schema import HEAD, SCHEMA_REVISIONS
+
+if TYPE_CHECKING:
+    from incubator_tui.db import Database
+
+META_TABLE = "export_meta"
+FORMAT = 1  # the export_meta layout; a later layout gets a new number
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables every database of the app has (since 0001): how an app database is recognised.
+APP_TABLES = frozenset({"alembic_version", "centre", "organisation", "checklist_version", "checklist_item",
+                        "score", "audit", "import_batch"})
+
+Progress = Callable[[str], None]
+
+# --------------------------------------------------------------------------- scope
+# Which rows of each table belong to one centre (``:c``), as SQL over schema ``{s}``.
+# Listed dependents first: deleting in this order never removes a row that a later
+# predicate still needs.  A table added to the schema must be added here (a test
+# compares this list with a new database's tables).
+_ORGS = "SELECT id FROM {s}.organisation WHERE centre_id = :c"
+_CASES = "SELECT id FROM {s}.org_case WHERE centre_id = :c"
+_VERSIONS = "SELECT id FROM {s}.checklist_version WHERE centre_id = :c"
+_RATINGS = "SELECT id FROM {s}.rating WHERE org_id IN (" + _ORGS + ")"
+_BATCHES = "SELECT id FROM {s}.import_batch WHERE centre_id = :c"
+
+SCOPE: tuple[tuple[str, str], ...] = (
+    ("audit", ""),  # filled in below: rows about any of the centre's rows, or from its imports
+    ("rating_amendment", "rating_id IN (" + _RATINGS + ")"),
+    ("case_event", "case_id IN (" + _CASES + ")"),
+    ("rectification_item", "case_id IN (" + _CASES + ")"),
+    ("checklist_item", "version_id IN (" + _VERSIONS + ")"),
+    ("score", "org_id IN (" + _ORGS + ")"),
+    ("month_result", "org_id IN (" + _ORGS + ")"),
+    ("exemption", "org_id IN (" + _ORGS + ")"),
+    ("review_input", "org_id IN (" + _ORGS + ")"),
+    ("peer_rating", "org_id IN (" + _ORGS + ")"),
+    ("rating", "org_id IN (" + _ORGS + ")"),
+    ("org_case", "centre_id = :c"),
+    ("organisation", "centre_id = :c"),
+    ("centre_month", "centre_id = :c"),
+    ("checklist_version", "centre_id = :c"),
+    ("setting", "centre_id = :c"),
+    ("import_batch", "centre_id = :c"),
+    # The centre's exports travel with it; a district's merge rows stay in the district.
+    ("exchange_log", "centre_id = :c AND kind = 'export'"),
+    ("centre", "id = :c"),
+)
+# Tables that belong to no centre: the schema's version (every file has its own).
+GLOBAL_TABLES = frozenset({"alembic_version"})
+_ID_TABLES = tuple(name for name, _ in SCOPE if name not in ("audit", "month_result"))
+SCOPE = (
+    ("audit", "row_id IN (" + " UNION ALL ".join(
+        f"SELECT id FROM {{s}}.{name} WHERE {pred}" for name, pred in SCOPE if name in _ID_TABLES
+    ) + ") OR batch_id IN (" + _BATCHES + ")"),
+    *SCOPE[1:],
+)
+SCOPE_SQL = dict(SCOPE)
+
+
+def scope_predicate(table: str, schema: str = "main") -> str:
+    """The SQL condition selecting the centre ``:c``'s rows of ``table`` in ``schema``."""
+    return "COALESCE((" + SCOPE_SQL[table].format(s=schema) + "), 0)"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ExchangeError(UserError):
+    """A file refused by the exchange: ``path`` names it, nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What an export says about itself (its ``export_meta`` row), once checked."""
+
+    path: Path
+    centre_id: str
+    centre_name: str
+    sequence: int
+    exported_at: str
+    schema: str
+    app_version: str
+    redacted: bool
+    counts: dict[str, int]
+    checksum: str
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.schema != HEAD
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    centre: str
+    sequence: int
+    exported_at: str
+    redacted: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    size: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def now_text() -> str:
+    """The export time: UTC, ISO 8601 to the second (the same text in the file and the log)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def stored_time(iso: str) -> str:
+    """An ISO time as SQLAlchemy stores a DateTime in SQLite (so the ORM can read the log too)."""
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def private_new_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (exports hold personal data)."""
+    from incubator_tui import paths
+
+    maker = getattr(paths, "private_file", None)
+    if maker is not None:
+        maker(path, exclusive=True)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def remove_quietly(*files: Path) -> None:
+    for f in files:
+        for p in (f, Path(f"{f}-journal"), Path(f"{f}-wal"), Path(f"{f}-shm")):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                pass
+
+
+def connect_ro(path: Path, *, immutable: bool = True) -> sqlite3.Connection:
+    """A read-only connection to a file handed to us (an export): no lock, no -wal/-shm made.
+    A file in WAL mode (never an export, maybe an app database) is read through its WAL."""
+    uri = Path(path).absolute().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+
+def tables_of(con: sqlite3.Connection, schema: str = "main") -> list[str]:
+    return [r[0] for r in con.execute(
+        f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+
+def columns_of(con: sqlite3.Connection, table: str, schema: str = "main") -> tuple[list[str], list[str]]:
+    """(columns in declared order, primary-key columns in key order; all columns if none)."""
+    info = con.execute(f'PRAGMA {schema}.table_info("{table}")').fetchall()
+    cols = [r[1] for r in info]
+    pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+    return cols, pk or cols
+
+
+def _blob(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(type(value).__name__)
+
+
+def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") -> str:
+    """SHA-256 of ``meta`` (canonical JSON) and every table's rows but export_meta's (see module doc)."""
+    h = hashlib.sha256()
+    h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+    for table in tables_of(con, schema):
+        if table == META_TABLE:
+            continue
+        _cols, pk = columns_of(con, table, schema)
+        order = ", ".join(f'"{c}"' for c in pk)
+        rows = con.execute(f'SELECT * FROM {schema}."{table}" ORDER BY {order}').fetchall()
+        h.update(b"\x00" + table.encode() + b"\x00")
+        h.update(json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_blob).encode())
+    return h.hexdigest()
+
+
+def row_counts(con: sqlite3.Connection, schema: str = "main") -> dict[str, int]:
+    return {t: con.execute(f'SELECT COUNT(*) FROM {schema}."{t}"').fetchone()[0]
+            for t in tables_of(con, schema) if t != META_TABLE}
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _check_target(out: Path, db_path: Path) -> None:
+    if out.is_dir():
+        raise ExchangeError("exchange.out_is_folder", path=str(out))
+    if not out.parent.is_dir():
+        raise ExchangeError("exchange.out_no_folder", path=str(out), folder=str(out.parent))
+    if out.exists():
+        try:
+            same = out.resolve() == db_path.resolve() or out.samefile(db_path)
+        except OSError:
+            same = False
+        if same:
+            raise ExchangeError("exchange.out_is_database", path=str(out))
+        # Overwriting is fine for an earlier export (a monthly script writes the same name),
+        # never for anything else: an app database or a stranger's file stays as it is.
+        if not _is_export(out):
+            raise ExchangeError("exchange.out_exists", path=str(out))
+
+
+def _is_export(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != SQLITE_MAGIC:
+                return False
+        con = connect_ro(path)
+        try:
+            return META_TABLE in tables_of(con)
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False
+
+
+def export_sqlite(
+    db: Database, out: Path | str, *, centre: str | None = None, redact: bool = False, operator: str = "",
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write the centre's export to ``out`` (see the module doc); returns what was written.
+
+    The sequence number is taken in the centre's database in the same write
+    transaction as the snapshot is made, so writers wait a moment and the file
+    holds exactly the data as of that number.
+    """
+    from sqlalchemy import text
+
+    from incubator_tui import __version__
+    from incubator_tui.models.base import new_id
+    from incubator_tui.services.centres import resolve_centre
+
+    say = progress or (lambda _step: None)
+    out = Path(out).expanduser()
+    _check_target(out, db.path)
+    with db.reading() as conn:
+        ref = resolve_centre(conn, centre, required_if_many=True)
+        if ref is None:
+            raise ExchangeError("exchange.no_centre", path=str(db.path))
+        merged = conn.execute(text(
+            "SELECT 1 FROM exchange_log WHERE centre_id = :c AND kind = 'merge' LIMIT 1"), {"c": ref.id}).first()
+        if merged is not None:
+            raise ExchangeError("exchange.export_merged_centre", centre=ref.name)
+    part = out.with_name(f".{out.name}.part")
+    remove_quietly(part)
+    exported_at = now_text()
+    say("snapshot")
+    try:
+        with db.session() as s:
+            sequence = s.execute(text(
+                "SELECT COALESCE(MAX(sequence), 0) + 1 FROM exchange_log WHERE centre_id = :c AND kind = 'export'"
+            ), {"c": ref.id}).scalar_one()
+            log = {"id": new_id(), "centre_id": ref.id, "kind": "export", "sequence": sequence,
+                   "exported_at": stored_time(exported_at), "at": stored_time(exported_at), "operator": operator,
+                   "file": out.name, "checksum": "", "redacted": int(redact), "summary": "{}"}
+            s.execute(text(
+                "INSERT INTO exchange_log (id, centre_id, kind, sequence, exported_at, at, operator, file, checksum, "
+                "redacted, summary) VALUES (:id, :centre_id, :kind, :sequence, :exported_at, :at, :operator, :file, "
+                ":checksum, :redacted, :summary)"), log)
+            # The write lock is ours until this commits: the snapshot is the data as of this
+            # number, and writers wait only for the copy (~40 ms for 5 years of 100 orgs).
+            private_new_file(part)
+            src = sqlite3.connect(db.path, isolation_level=None)
+            try:
+                src.execute("VACUUM INTO ?", (str(part),))
+            finally:
+                src.close()
+        # From here on only the new file is worked on.  Should it fail, the number stays
+        # taken (numbers need only increase) and no file is left behind.
+        say("scope")
+        report = _finish_export(part, ref.id, ref.name, sequence, exported_at, redact, log, __version__)
+        say("write")
+        fsync_file(part)
+        os.replace(part, out)
+        fsync_dir(out.parent)
+    except OSError as exc:
+        raise ExchangeError("exchange.write_failed", path=str(out), detail=exc.strerror or str(exc)) from exc
+    finally:
+        remove_quietly(part)
+    report.path = out
+    report.size = out.stat().st_size
+    return report
+
+
+def _finish_export(part: Path, centre_id: str, centre_name: str, sequence: int, exported_at: str, redact: bool,
+                   log: dict, app_version: str) -> ExportReport:
+    """Reduce the snapshot to the centre, redact, add export_meta, compact; in place."""
+    con = sqlite3.connect(part, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("BEGIN")
+        before = con.total_changes
+        # Other centres' rows (a database may hold several) and the district's merge log go.
+        for table, _ in SCOPE:
+            con.execute(f"DELETE FROM main.{table} WHERE NOT {scope_predicate(table)}", {"c": centre_id})
+        con.execute(
+            "INSERT INTO exchange_log (id, centre_id, kind, sequence, exported_at, at, operator, file, checksum, "
+            "redacted, summary) VALUES (:id, :centre_id, :kind, :sequence, :exported_at, :at, :operator, :file, "
+            ":checksum, :redacted, :summary)", log)
+        removed = con.total_changes - before - 1
+        if redact:
+            # Contact persons and phones of the organisations, and their old values in the audit trail.
+            con.execute("UPDATE organisation SET contact = '', phone = ''")
+            con.execute("UPDATE audit SET old = NULL, new = NULL "
+                        "WHERE table_name = 'organisation' AND field IN ('contact', 'phone')")
+        schema = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        counts = row_counts(con)
+        meta = {"format": FORMAT, "centre_id": centre_id, "centre_name": centre_name, "sequence": sequence,
+                "exported_at": exported_at, "schema_version": schema, "app_version": app_version,
+                "redacted": bool(redact), "row_counts": counts}
+        checksum = content_checksum(con, meta)
+        con.execute(
+            f"CREATE TABLE {META_TABLE} (format INTEGER NOT NULL, centre_id VARCHAR(32) NOT NULL, "
+            "centre_name VARCHAR NOT NULL, sequence INTEGER NOT NULL, exported_at VARCHAR NOT NULL, "
+            "schema_version VARCHAR NOT NULL, app_version VARCHAR NOT NULL, redacted BOOLEAN NOT NULL, "
+            "row_counts VARCHAR NOT NULL, checksum VARCHAR(64) NOT NULL)")
+        con.execute(
+            f"INSERT INTO {META_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (FORMAT, centre_id, centre_name, sequence, exported_at, schema, app_version, int(redact),
+             json.dumps(counts, sort_keys=True), checksum))
+        con.execute("COMMIT")
+        if removed or redact:
+            # Deleted and blanked values would survive in free pages: rebuild the file without them.
+            con.execute("VACUUM")
+    finally:
+        con.close()
+    return ExportReport(path=part, centre=centre_name, sequence=sequence, exported_at=exported_at,
+                        redacted=redact, counts=counts)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_sqlite_file(path: Path) -> bool:
+    """The file is there, starts as SQLite does and is as long as its header says;
+    True when its header says WAL mode."""
+    if not path.exists():
+        raise ExchangeError("exchange.missing", path=str(path))
+    if not path.is_file():
+        raise ExchangeError("exchange.not_a_file", path=str(path))
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise ExchangeError("exchange.unreadable", path=str(path), detail=exc.strerror or str(exc)) from exc
+    if not header.startswith(SQLITE_MAGIC):
+        if SQLITE_MAGIC.startswith(header) and header:
+            raise ExchangeError("exchange.truncated", path=str(path))
+        raise ExchangeError("exchange.not_sqlite", path=str(path))
+    if len(header) < 100:
+        raise ExchangeError("exchange.truncated", path=str(path))
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid_count = header[24:28] == header[92:96] and pages > 0
+    if page_size < 512 or size % page_size or (valid_count and size < pages * page_size):
+        raise ExchangeError("exchange.truncated", path=str(path))
+    return header[18] == 2
+
+
+def _integrity(con: sqlite3.Connection, path: Path) -> None:
+    try:
+        result = con.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise ExchangeError("exchange.damaged", path=str(path)) from exc
+    if result != "ok":
+        raise ExchangeError("exchange.damaged", path=str(path))
+
+
+def check_export(path: Path | str) -> ExportInfo:
+    """Every check an export passes before it may touch a district database (or anything).
+
+    SQLite header and length, SQLite's own check, an export of this app,
+    a schema this app can read (older is fine: upgraded later in a copy),
+    exactly its one centre, and a checksum that matches.  Raises
+    :class:`ExchangeError` naming the file and the first thing wrong.
+    """
+    path = Path(path).expanduser()
+    wal = check_sqlite_file(path)
+    try:
+        con = connect_ro(path, immutable=not wal)
+    except sqlite3.Error as exc:
+        raise ExchangeError("exchange.damaged", path=str(path)) from exc
+    try:
+        _integrity(con, path)
+        try:
+            tables = set(tables_of(con))
+        except sqlite3.DatabaseError as exc:
+            raise ExchangeError("exchange.damaged", path=str(path)) from exc
+        if META_TABLE not in tables:
+            if APP_TABLES <= tables:
+                raise ExchangeError("exchange.app_database_not_export", path=str(path))
+            raise ExchangeError("exchange.foreign", path=str(path))
+        if not APP_TABLES <= tables:
+            raise ExchangeError("exchange.foreign", path=str(path))
+        try:
+            row = con.execute(
+                f"SELECT format, centre_id, centre_name, sequence, exported_at, schema_version, app_version, "
+                f"redacted, row_counts, checksum FROM {META_TABLE}").fetchall()
+            revision = con.execute("SELECT version_num FROM alembic_version").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ExchangeError("exchange.altered", path=str(path)) from exc
+        if len(row) != 1 or len(revision) != 1:
+            raise ExchangeError("exchange.altered", path=str(path))
+        (fmt, centre_id, centre_name, sequence, exported_at, schema, app_version, redacted, counts_text,
+         checksum) = row[0]
+        revision = revision[0][0]
+        if fmt != FORMAT and isinstance(fmt, int) and fmt > FORMAT or revision not in SCHEMA_REVISIONS:
+            raise ExchangeError("exchange.newer", path=str(path), revision=str(revision), version=str(app_version))
+        if fmt != FORMAT or schema != revision:
+            raise ExchangeError("exchange.altered", path=str(path))
+        try:
+            counts = json.loads(counts_text)
+        except (TypeError, ValueError) as exc:
+            raise ExchangeError("exchange.altered", path=str(path)) from exc
+        meta = {"format": fmt, "centre_id": centre_id, "centre_name": centre_name, "sequence": sequence,
+                "exported_at": exported_at, "schema_version": schema, "app_version": app_version,
+                "redacted": bool(redacted), "row_counts": counts}
+        try:
+            if content_checksum(con, meta) != checksum:
+                raise ExchangeError("exchange.altered", path=str(path))
+            centres = con.execute("SELECT id FROM centre").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ExchangeError("exchange.damaged", path=str(path)) from exc
+        if [r[0] for r in centres] != [centre_id]:
+            raise ExchangeError("exchange.altered", path=str(path))
+    finally:
+        con.close()
+    return ExportInfo(path=path, centre_id=centre_id, centre_name=centre_name, sequence=int(sequence),
+                      exported_at=exported_at, schema=schema, app_version=app_version, redacted=bool(redacted),
+                      counts=counts, checksum=checksum)
+
+
+def upgraded_copy(info: ExportInfo, folder: Path) -> Path:
+    """An export of an older schema, copied into ``folder`` and migrated there (the file
+    itself is never touched); returns the copy, in rollback-journal mode like an export."""
+    import shutil
+
+    from incubator_tui.db import open_database
+
+    copy = folder / f"upgrade-{info.centre_id}-{info.sequence}.sqlite"
+    shutil.copyfile(info.path, copy)
+    database = open_database(copy)  # migrates to HEAD (and keeps its own before-copy beside it, in folder)
+    database.dispose()
+    con = sqlite3.connect(copy, isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        con.close()
+    return copy

@@ -1,0 +1,392 @@
+"""The district merge (DOMAIN 9): many centres' exports into one district database, all or nothing.
+
+1. Every input is checked (:func:`exchange.check_export`) and so is the district
+   database (SQLite, intact, the app's, a schema we can read), and each export
+   is compared with what the district already holds of its centre: a newer
+   sequence replaces it, the same export changes nothing, an older one is
+   refused unless ``force``.  One failure and nothing is merged.
+2. The merge is made in a copy of the district database beside it (inputs
+   ATTACHed at most 9 at a time), keyed by the stable ids: a centre's rows are
+   replaced as a whole, other centres' rows are not touched.  The copy is
+   synced and renamed over the district database in one step (``os.replace``),
+   so a merge that fails or is killed half-way leaves it exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from incubator_tui.errors import UserError
+from incubator_tui.schema import HEAD, SCHEMA_REVISIONS
+from incubator_tui.services import exchange
+from incubator_tui.services.exchange import (
+    SCOPE, ExchangeError, ExportInfo, Progress, check_sqlite_file, columns_of, fsync_dir, fsync_file,
+    private_new_file, remove_quietly, scope_predicate, stored_time,
+)
+
+BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
+
+
+class MergeRefused(UserError):
+    """One or more inputs refused: ``lines`` holds one reason per file; nothing was merged."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("merge.refused", count=len(lines))
+        self.lines = lines
+
+
+@dataclass
+class CentreResult:
+    centre_id: str
+    centre: str
+    sequence: int
+    exported_at: str
+    file: str
+    action: str  # new | replaced | unchanged | superseded
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    previous: int | None = None
+
+
+@dataclass
+class MergeReport:
+    district: Path
+    created: bool
+    results: list[CentreResult] = field(default_factory=list)
+    check_seconds: float = 0.0
+    merge_seconds: float = 0.0
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(r.action in ("new", "replaced") for r in self.results)
+
+
+@dataclass(frozen=True)
+class _District:
+    path: Path
+    exists: bool
+    revision: str | None
+    merged: dict[str, tuple[int, str]]  # centre id -> (sequence, checksum) of the export now in
+
+
+def check_district(path: Path) -> _District:
+    """The district database can be written, and if it exists it is the app's, intact, not newer."""
+    if path.is_dir():
+        raise ExchangeError("merge.district_is_folder", path=str(path))
+    parent = path.parent
+    if not parent.is_dir():
+        raise ExchangeError("merge.district_no_folder", path=str(path), folder=str(parent))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExchangeError("merge.district_unwritable", path=str(path))
+    if not path.exists():
+        return _District(path, False, None, {})
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise ExchangeError("merge.district_unwritable", path=str(path))
+    if path.stat().st_size == 0:
+        return _District(path, False, None, {})
+    try:
+        check_sqlite_file(path)
+    except ExchangeError as exc:
+        raise ExchangeError(f"merge.district_{exc.key.split('.')[-1]}", path=str(path)) from exc
+    try:
+        con = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ExchangeError("merge.district_damaged", path=str(path)) from exc
+    try:
+        try:
+            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise ExchangeError("merge.district_damaged", path=str(path))
+            tables = set(exchange.tables_of(con))
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ExchangeError("merge.district_busy", path=str(path)) from exc
+            raise ExchangeError("merge.district_damaged", path=str(path)) from exc
+        except sqlite3.DatabaseError as exc:
+            raise ExchangeError("merge.district_damaged", path=str(path)) from exc
+        if exchange.META_TABLE in tables:
+            raise ExchangeError("merge.district_is_export", path=str(path))
+        if not exchange.APP_TABLES <= tables:
+            raise ExchangeError("merge.district_foreign", path=str(path))
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = revision[0] if revision else None
+        if revision not in SCHEMA_REVISIONS:
+            raise ExchangeError("merge.district_newer", path=str(path), revision=str(revision))
+        merged: dict[str, tuple[int, str]] = {}
+        if "exchange_log" in tables:
+            for centre_id, sequence, checksum in con.execute(
+                "SELECT centre_id, sequence, checksum FROM exchange_log WHERE kind = 'merge' ORDER BY rowid"
+            ):
+                merged[centre_id] = (sequence, checksum)
+    finally:
+        con.close()
+    return _District(path, True, revision, merged)
+
+
+def plan(district: _District, infos: Sequence[ExportInfo], force: bool) -> tuple[list[CentreResult], list[str]]:
+    """What each input will do, and the refusals (one line each)."""
+    from incubator_tui.i18n import t
+
+    results: list[CentreResult] = []
+    refusals: list[str] = []
+    by_centre: dict[str, list[ExportInfo]] = {}
+    for info in infos:
+        by_centre.setdefault(info.centre_id, []).append(info)
+    for centre_id, files in by_centre.items():
+        files.sort(key=lambda i: i.sequence)
+        newest = files[-1]
+        for info in files[:-1]:
+            if info.sequence == newest.sequence and info.checksum != newest.checksum:
+                refusals.append(t("merge.same_sequence_twice", path=str(info.path), other=str(newest.path),
+                                  sequence=info.sequence))
+            else:
+                results.append(_result(info, "superseded"))
+        current = district.merged.get(centre_id)
+        result = _result(newest, "new")
+        if current is not None:
+            seq, checksum = current
+            result.previous = seq
+            if newest.sequence == seq and newest.checksum == checksum:
+                result.action = "unchanged"
+            elif newest.sequence > seq or force:
+                result.action = "replaced"
+            elif newest.sequence == seq:
+                refusals.append(t("merge.same_sequence_differs", path=str(newest.path), sequence=seq))
+            else:
+                refusals.append(t("merge.older", path=str(newest.path), sequence=newest.sequence, merged=seq))
+        results.append(result)
+    return results, refusals
+
+
+def _result(info: ExportInfo, action: str) -> CentreResult:
+    return CentreResult(info.centre_id, info.centre_name, info.sequence, info.exported_at, str(info.path), action)
+
+
+def merge(
+    district_path: Path | str, inputs: Sequence[Path | str], *, force: bool = False, operator: str = "",
+    progress: Progress | None = None,
+) -> MergeReport:
+    """Merge ``inputs`` into the district database (created if missing); see the module doc."""
+    from incubator_tui.i18n import t
+
+    say = progress or (lambda _step: None)
+    started = time.perf_counter()
+    district_path = Path(district_path).expanduser()
+    district = check_district(district_path)
+    refusals: list[str] = []
+    infos: list[ExportInfo] = []
+    seen: set[Path] = set()
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        say(str(path))
+        try:
+            if path.exists() and district.exists and path.resolve() == district_path.resolve():
+                raise ExchangeError("merge.input_is_district", path=str(path))
+            info = exchange.check_export(path)
+        except ExchangeError as exc:
+            refusals.append(str(exc))
+            continue
+        if path.resolve() in seen:
+            continue  # the same file named twice merges once
+        seen.add(path.resolve())
+        infos.append(info)
+    results, more = plan(district, infos, force) if not refusals else ([], [])
+    refusals.extend(more)
+    if refusals:
+        raise MergeRefused(refusals)
+    report = MergeReport(district_path, not district.exists, results)
+    report.check_seconds = time.perf_counter() - started
+    todo = [r for r in results if r.action in ("new", "replaced")]
+    if not todo and district.exists:
+        return report  # nothing new: the district database is not even rewritten
+    info_by_file = {str(i.path): i for i in infos}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="incubator-merge-") as tmp:
+        sources: list[tuple[CentreResult, Path, ExportInfo]] = []
+        for r in todo:
+            info = info_by_file[r.file]
+            path = info.path
+            if info.needs_upgrade:
+                say(t("merge.progress_upgrade", path=r.file))
+                path = exchange.upgraded_copy(info, Path(tmp))
+            sources.append((r, path, info))
+        _merge_into_copy(district, sources, operator, say)
+    report.merge_seconds = time.perf_counter() - started
+    return report
+
+
+def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path, ExportInfo]], operator: str,
+                     say: Progress) -> None:
+    target = district.path
+    part = target.with_name(f".{target.name}.merge-{os.getpid()}.part")
+    _remove_leftovers(target)
+    remove_quietly(part)
+    lock = None
+    try:
+        try:
+            private_new_file(part)
+        except OSError as exc:
+            raise ExchangeError("merge.district_unwritable", path=str(target)) from exc
+        if district.exists:
+            lock = _lock_district(target)
+            # A consistent copy (the WAL's content included) through a second connection: a
+            # reader is let in beside the lock's holder, and the lock keeps writers out meanwhile.
+            reader = sqlite3.connect(target, isolation_level=None)
+            out = sqlite3.connect(part, isolation_level=None)
+            try:
+                reader.backup(out)
+            finally:
+                out.close()
+                reader.close()
+            if district.revision != HEAD:
+                from incubator_tui.db import open_database
+
+                open_database(part).dispose()  # the copy is migrated, never the district file itself
+        else:
+            _new_district(part, sources[0][1])
+        con = sqlite3.connect(part, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")  # a scratch copy: on any failure it is thrown away
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("PRAGMA foreign_keys = OFF")
+            con.execute("PRAGMA cache_size = -200000")
+            tables = [name for name, _ in SCOPE]
+            columns = {name: columns_of(con, name) for name in tables}
+            for start in range(0, len(sources), BATCH):
+                batch = sources[start:start + BATCH]
+                for n, (_r, path, _info) in enumerate(batch):
+                    con.execute(f"ATTACH DATABASE ? AS src{n}", (path.absolute().as_uri() + "?mode=ro&immutable=1",))
+                con.execute("BEGIN")
+                for n, (result, _path, info) in enumerate(batch):
+                    say(result.centre)
+                    _merge_one(con, f"src{n}", result, info, columns, operator)
+                con.execute("COMMIT")  # of the scratch copy only: nothing is in place before the rename
+                for n in range(len(batch)):
+                    con.execute(f"DETACH DATABASE src{n}")
+            con.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.IntegrityError as exc:
+            raise ExchangeError("merge.collision", path=str(target), detail=str(exc)) from exc
+        finally:
+            con.close()
+        fsync_file(part)
+        os.replace(part, target)
+        fsync_dir(target.parent)
+    except OSError as exc:
+        raise ExchangeError("merge.write_failed", path=str(target), detail=exc.strerror or str(exc)) from exc
+    finally:
+        if lock is not None:
+            lock.close()
+        remove_quietly(part)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Scratch copies left by merges that were killed (their process is gone)."""
+    for leftover in target.parent.glob(f".{target.name}.merge-*.part"):
+        pid = leftover.name.rsplit("-", 1)[-1].removesuffix(".part")
+        if pid.isdigit() and not _alive(int(pid)):
+            remove_quietly(leftover)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is not a probe: keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _lock_district(path: Path) -> sqlite3.Connection:
+    """Hold the district database's write lock for the merge (no write of the app is lost
+    under the rename), its WAL emptied first so that no stale log outlives the old file."""
+    con = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        if con.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                raise ExchangeError("merge.district_busy", path=str(path))
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        con.close()
+        raise ExchangeError("merge.district_busy", path=str(path)) from exc
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _new_district(part: Path, first: Path) -> None:
+    """An empty district database in the app's schema: the first export's schema (it is at
+    HEAD, the app made it) without its rows and without export_meta."""
+    src = exchange.connect_ro(first)
+    try:
+        app_id = src.execute("PRAGMA application_id").fetchone()[0]
+        schema = src.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY type = 'index', rowid").fetchall()
+        revision = src.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        src.close()
+    con = sqlite3.connect(part, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA application_id = {int(app_id)}")
+        con.execute("BEGIN")
+        for _type, name, sql in schema:
+            if name != exchange.META_TABLE:
+                con.execute(sql)
+        con.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: ExportInfo,
+               columns: dict[str, tuple[list[str], list[str]]], operator: str) -> None:
+    """Replace the centre's rows in main by the export's (attached as ``src``), counting what changed."""
+    import json
+    import uuid
+
+    params = {"c": info.centre_id}
+    added = changed = removed = 0
+    if result.action == "replaced":
+        for table, (cols, pk) in columns.items():
+            col_list = ", ".join(f'"{c}"' for c in cols)
+            scope = scope_predicate(table, "main")
+            same_key = " AND ".join(f'o."{c}" = n."{c}"' for c in pk)
+            new_rows = con.execute(
+                f"SELECT COUNT(*) FROM {src}.{table} n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM main.{table} o WHERE {same_key})").fetchone()[0]
+            differing = con.execute(
+                f"SELECT COUNT(*) FROM (SELECT {col_list} FROM {src}.{table} EXCEPT "
+                f"SELECT {col_list} FROM main.{table} WHERE {scope})", params).fetchone()[0]
+            old = con.execute(f"SELECT COUNT(*) FROM main.{table} WHERE {scope}", params).fetchone()[0]
+            total = info.counts.get(table, 0)
+            added += new_rows
+            changed += differing - new_rows
+            removed += old - (total - new_rows)
+        for table, _ in SCOPE:  # dependents first: each predicate still finds the rows it needs
+            con.execute(f"DELETE FROM main.{table} WHERE {scope_predicate(table, 'main')}", params)
+    else:
+        added = sum(n for t, n in info.counts.items() if t in columns)
+    for table, (cols, _pk) in columns.items():
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f"INSERT INTO main.{table} ({col_list}) SELECT {col_list} FROM {src}.{table}")
+    result.added, result.changed, result.removed = added, changed, removed
+    now = exchange.now_text()
+    con.execute(
+        "INSERT INTO exchange_log (id, centre_id, kind, sequence, exported_at, at, operator, file, checksum, "
+        "redacted, summary) VALUES (?, ?, 'merge', ?, ?, ?, ?, ?, ?, ?, ?)",
+        (uuid.uuid4().hex, info.centre_id, info.sequence, stored_time(info.exported_at), stored_time(now), operator,
+         Path(result.file).name, info.checksum, int(info.redacted),
+         json.dumps({"action": result.action, "added": added, "changed": changed, "removed": removed,
+                     "previous": result.previous, "app_version": info.app_version, "schema": info.schema},
+                    sort_keys=True)))

@@ -1,0 +1,282 @@
+"""`merge`: all or nothing, keyed by ids; every bad input refused with the district database untouched."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from incubator_tui.cli import main
+from incubator_tui.services.exchange import export_sqlite
+from incubator_tui.services.merge import MergeRefused, merge
+from tests.exchange_helpers import centre_db, dump, sha
+from tests.helpers import score_month
+
+
+@pytest.fixture
+def two_centres(tmp_path: Path):
+    a = centre_db(tmp_path / "a.sqlite", "雪宫中心")
+    b = centre_db(tmp_path / "b.sqlite", "稷下中心", orgs=2)
+    yield a, b
+    a[0].dispose()
+    b[0].dispose()
+
+
+def _count(path: Path, sql: str, *params) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql, params).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _merged(two_centres, tmp_path: Path) -> tuple[Path, Path, Path]:
+    (da, _ca, _), (dbb, _cb, _) = two_centres
+    ea, eb = tmp_path / "ea.sqlite", tmp_path / "eb.sqlite"
+    export_sqlite(da, ea)
+    export_sqlite(dbb, eb)
+    district = tmp_path / "district.sqlite"
+    merge(district, [ea, eb])
+    return district, ea, eb
+
+
+def test_two_centres_side_by_side_and_remerging_changes_nothing(two_centres, tmp_path: Path, capsys) -> None:
+    district, ea, eb = _merged(two_centres, tmp_path)
+    assert _count(district, "SELECT COUNT(*) FROM centre") == 2
+    assert _count(district, "SELECT COUNT(*) FROM organisation") == 5
+    assert _count(district, "SELECT COUNT(*) FROM score") == 5 * 12
+    assert _count(district, "PRAGMA quick_check") == "ok"
+    before = sha(district)
+    assert main(["merge", str(district), str(ea), str(eb)]) == 0
+    out = capsys.readouterr().out
+    assert "已合并过，无变化" in out
+    assert sha(district) == before  # not even rewritten
+    # The app opens the district database and sees both centres.
+    from incubator_tui.db import open_database
+    from incubator_tui.services.centres import list_centres
+
+    opened = open_database(district)
+    with opened.reading() as conn:
+        assert [c.name for c in list_centres(conn)] == ["稷下中心", "雪宫中心"]
+    opened.dispose()
+
+
+def test_a_newer_export_replaces_the_centres_rows_and_an_older_one_is_refused(two_centres, tmp_path: Path,
+                                                                            capsys) -> None:
+    district, ea, _eb = _merged(two_centres, tmp_path)
+    (da, ca, orgs_a), _b = two_centres
+    score_month(da, ca, orgs_a[0], "2026-02", "5")  # a changed month: 6 score rows, its total, audit rows
+    score_month(da, ca, orgs_a[1], "2026-03", "9")  # a new month
+    newer = tmp_path / "ea2.sqlite"
+    export_sqlite(da, newer)
+    assert main(["merge", str(district), str(newer)]) == 0
+    out = capsys.readouterr().out
+    assert "替换第 1 号" in out
+    assert _count(district, "SELECT COUNT(*) FROM organisation") == 5  # the other centre is untouched
+    assert _count(district, "SELECT SUM(value_cent) FROM score WHERE org_id = ? AND month = '2026-02'",
+                  orgs_a[0]) == 500
+    assert _count(district, "SELECT COUNT(*) FROM score WHERE month = '2026-03'") == 6
+    line = next(x for x in out.splitlines() if "雪宫中心" in x)
+    assert "修改 " in line and "新增 0 行" not in line
+    # The older export now: refused, district unchanged; with --force it goes back.
+    before = sha(district)
+    assert main(["merge", str(district), str(ea)]) == 1
+    assert "早于已合并的第 2 号" in capsys.readouterr().err
+    assert sha(district) == before
+    assert main(["merge", str(district), str(ea), "--force"]) == 0
+    assert _count(district, "SELECT COUNT(*) FROM score WHERE month = '2026-03'") == 0
+
+
+def _bad_files(tmp_path: Path, good: Path) -> dict[str, Path]:
+    bad: dict[str, Path] = {}
+    data = good.read_bytes()
+    bad["truncated"] = tmp_path / "truncated.sqlite"
+    bad["truncated"].write_bytes(data[: len(data) // 2])
+    bad["random"] = tmp_path / "random.sqlite"
+    bad["random"].write_bytes(os.urandom(8192))
+    bad["foreign"] = tmp_path / "foreign.sqlite"
+    con = sqlite3.connect(bad["foreign"])
+    con.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")
+    con.commit()
+    con.close()
+    bad["newer"] = tmp_path / "newer.sqlite"
+    shutil.copyfile(good, bad["newer"])
+    con = sqlite3.connect(bad["newer"])
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.execute("UPDATE export_meta SET schema_version = '9999', app_version = '9.0.0'")
+    con.commit()
+    con.close()
+    bad["altered"] = tmp_path / "altered.sqlite"
+    shutil.copyfile(good, bad["altered"])
+    con = sqlite3.connect(bad["altered"])
+    assert con.execute("UPDATE score SET value_cent = value_cent - 50 WHERE rowid = "
+                       "(SELECT MIN(rowid) FROM score WHERE value_cent >= 50)").rowcount == 1
+    con.commit()
+    con.close()
+    return bad
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("truncated", "被截断"), ("random", "不是 SQLite"), ("foreign", "其他程序"), ("newer", "更新版本"),
+    ("altered", "校验和不符"), ("app_database", "不是导出文件"),
+])
+def test_each_bad_input_is_refused_with_one_line_and_nothing_merged(two_centres, tmp_path: Path, capsys, kind,
+                                                                    words) -> None:
+    district, ea, _eb = _merged(two_centres, tmp_path)
+    (da, ca, orgs_a), (dbb, _cb, _) = two_centres
+    score_month(da, ca, orgs_a[0], "2026-03", "9")
+    good_newer = tmp_path / "good-newer.sqlite"
+    export_sqlite(da, good_newer)
+    bad = _bad_files(tmp_path, ea)
+    bad["app_database"] = dbb.path
+    before = dump(district), sha(district)
+    rc = main(["merge", str(district), str(good_newer), str(bad[kind])])
+    err = capsys.readouterr().err
+    assert rc == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and str(bad[kind]) in lines[0] and words in lines[0]
+    assert "Traceback" not in err
+    assert (dump(district), sha(district)) == before  # the good file was not merged either
+
+
+def test_refusals_in_english_name_the_file(two_centres, tmp_path: Path, capsys) -> None:
+    district, ea, _eb = _merged(two_centres, tmp_path)
+    bad = _bad_files(tmp_path, ea)
+    assert main(["--lang", "en", "merge", str(district), str(bad["altered"])]) == 1
+    assert f"{bad['altered']}: its content was altered after export" in capsys.readouterr().err
+
+
+def test_district_path_that_cannot_be_written(two_centres, tmp_path: Path, capsys) -> None:
+    (da, _ca, _), _b = two_centres
+    ea = tmp_path / "ea.sqlite"
+    export_sqlite(da, ea)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert main(["merge", str(blocker / "district.sqlite"), str(ea)]) == 1
+    assert "不存在" in capsys.readouterr().err
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert main(["merge", str(folder), str(ea)]) == 1
+    assert "是文件夹" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []
+    with pytest.raises(SystemExit) as usage:
+        main(["merge", str(tmp_path / "d.sqlite")])  # no input: a usage error
+    assert usage.value.code == 2
+
+
+def test_district_that_is_not_ours_is_refused_untouched(two_centres, tmp_path: Path, capsys) -> None:
+    (da, _ca, _), _b = two_centres
+    ea = tmp_path / "ea.sqlite"
+    export_sqlite(da, ea)
+    foreign = tmp_path / "foreign.sqlite"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    before = sha(foreign)
+    assert main(["merge", str(foreign), str(ea)]) == 1
+    assert "不是本软件的数据库" in capsys.readouterr().err
+    assert sha(foreign) == before
+
+
+def test_more_files_than_sqlite_attaches_at_once(tmp_path: Path) -> None:
+    exports = []
+    for n in range(12):
+        db, _centre, _orgs = centre_db(tmp_path / f"c{n}.sqlite", f"中心{n:02d}", orgs=1, months=("2026-01",))
+        exports.append(tmp_path / f"e{n}.sqlite")
+        export_sqlite(db, exports[-1])
+        db.dispose()
+    district = tmp_path / "district.sqlite"
+    report = merge(district, exports)
+    assert [r.action for r in report.results] == ["new"] * 12
+    assert _count(district, "SELECT COUNT(*) FROM centre") == 12
+    assert _count(district, "SELECT COUNT(*) FROM exchange_log WHERE kind = 'merge'") == 12
+
+
+def test_older_exports_are_upgraded_in_a_copy(two_centres, tmp_path: Path) -> None:
+    """An export whose schema is older than the app's is merged through a migrated copy; the file stays as it was."""
+    (da, _ca, _), _b = two_centres
+    ea = tmp_path / "ea.sqlite"
+    export_sqlite(da, ea)
+    # Make it look like an export of the previous schema: what 0005 added is not there yet.
+    con = sqlite3.connect(ea)
+    con.execute("DROP TABLE exchange_log")
+    con.execute("UPDATE alembic_version SET version_num = '0004'")
+    con.commit()
+    from incubator_tui.services.exchange import content_checksum, row_counts
+
+    meta = dict(zip(("format", "centre_id", "centre_name", "sequence", "exported_at", "schema_version",
+                     "app_version", "redacted"), con.execute(
+        "SELECT format, centre_id, centre_name, sequence, exported_at, '0004', app_version, redacted "
+        "FROM export_meta").fetchone()))
+    meta["redacted"] = bool(meta["redacted"])
+    meta["row_counts"] = row_counts(con)
+    import json
+
+    con.execute("UPDATE export_meta SET schema_version = '0004', row_counts = ?, checksum = ?",
+                (json.dumps(meta["row_counts"], sort_keys=True), content_checksum(con, meta)))
+    con.commit()
+    con.close()
+    before = sha(ea)
+    district = tmp_path / "district.sqlite"
+    report = merge(district, [ea])
+    assert report.results[0].action == "new"
+    assert sha(ea) == before
+    assert _count(district, "SELECT COUNT(*) FROM organisation") == 3
+    assert _count(district, "SELECT version_num FROM alembic_version") is not None
+
+
+KILLER = textwrap.dedent("""
+    import sys, time
+    from incubator_tui.services.merge import merge
+
+    def progress(step):
+        print("STEP", step, flush=True)
+        time.sleep(0.2)  # widen each step so the test's kill lands inside it
+
+    merge(sys.argv[1], sys.argv[2:], progress=progress)
+    print("DONE", flush=True)
+""")
+
+
+@pytest.mark.parametrize("kill_after", [1, 3, 4])  # checks: 1-2; merging: 3-4
+def test_a_merge_killed_half_way_leaves_the_district_as_it_was(two_centres, tmp_path: Path, kill_after) -> None:
+    district, ea, eb = _merged(two_centres, tmp_path)
+    (da, ca, orgs_a), (dbb, cb, orgs_b) = two_centres
+    score_month(da, ca, orgs_a[0], "2026-03", "9")
+    score_month(dbb, cb, orgs_b[0], "2026-03", "4")
+    na, nb = tmp_path / "na.sqlite", tmp_path / "nb.sqlite"
+    export_sqlite(da, na)
+    export_sqlite(dbb, nb)
+    before = sha(district)
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(district), str(na), str(nb)],
+                            stdout=subprocess.PIPE, text=True)
+    steps = 0
+    for line in proc.stdout:
+        if line.startswith("STEP"):
+            steps += 1
+            if steps == kill_after:
+                proc.send_signal(signal.SIGKILL)
+                break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert sha(district) == before
+    # The next merge cleans the scratch copy up and goes through.
+    report = merge(district, [na, nb])
+    assert [r.action for r in report.results] == ["replaced", "replaced"]
+    assert not list(tmp_path.glob(".district.sqlite.merge-*"))
+
+
+def test_refused_merge_reports_every_bad_file(two_centres, tmp_path: Path) -> None:
+    district, ea, _eb = _merged(two_centres, tmp_path)
+    bad = _bad_files(tmp_path, ea)
+    with pytest.raises(MergeRefused) as err:
+        merge(district, [bad["random"], ea, bad["altered"]])
+    assert len(err.value.lines) == 2
