@@ -88,10 +88,10 @@ def read_month(connection, centre_id: str, month: str) -> Loaded:
     from incubator_tui.editing.grid_layout import name_cells
     from incubator_tui.editing.grid_model import row_progress
     from incubator_tui.services import scoring
-    from incubator_tui.services.clock import current_month
+    from incubator_tui.services.dates import centre_month
 
     grid = scoring.load_grid(connection, centre_id, month)
     # Worked out here, off the UI thread (thousands of rows); then kept row by row.
     progress = [row_progress(grid, row) for row in grid.rows]
     name_cells(grid)  # measured here too, for the column plan
-    return Loaded(grid, progress, current_month())
+    return Loaded(grid, progress, centre_month(connection, centre_id))  # in the centre's time zone
