@@ -7,24 +7,18 @@ commit and move on; every committed cell is saved at once in its own
 transaction (``services.scoring.save_cells``), off the UI thread, in order.
 
 The screen binds keys and draws.  What is typed, committed, refused, waiting
-or failed is :class:`~incubator_tui.editing.grid_model.GridModel`'s; the
-database work goes through one :class:`~incubator_tui.editing.save_queue.OrderedQueue`
-(loads, saves, exemptions, closing, pausing: so a month loaded after a save
-always sees it); :class:`~incubator_tui.widgets.score_grid.ScoreGrid` draws.
+or failed is :class:`~incubator_tui.editing.grid_model.GridModel`'s; writes
+(saves, exemptions, closing, pausing) go through one ordered
+:class:`~incubator_tui.editing.save_queue.OrderedQueue`, and a month is read
+through ``BaseScreen.load`` once the writes asked for before it are done (so it
+sees them); :class:`~incubator_tui.widgets.score_grid.ScoreGrid` draws.
 
-Design notes (where the contract left the choice to us; see docs/decisions.md):
-
-- A refused value (above the maximum, off the step) **stays typed**, marked
-  invalid, with the rule's message on the message line and as an error toast.
-- ``n`` (N/A) behaves like typing a value and Enter; ``f`` fills the org's
-  blank items with their maximum and moves to the next organisation.
-- Moving on past an org's last item passes over exempt orgs; arrows go everywhere.
-- ``x`` on a month whose rows are all complete closes it without asking; with
-  incomplete rows it lists them and asks.
-- Saves are optimistic.  A save refused by the rules puts back the last value
-  known to be saved; a save that failed otherwise (the database busy, the
-  disk full) keeps the value, marked "not saved", and ``ctrl+r`` saves it again.
-- A month after the current one (in the centre's time zone) is read-only.
+Design notes (docs/decisions.md, "The app" and "The scoring grid"): a refused value
+stays typed, marked invalid, with the rule's message; ``n`` is N/A and Enter, ``f``
+fills the org's blank items with their maximum; moving on passes over exempt orgs;
+saves are optimistic, a save refused by the rules puts the saved value back, one
+that failed otherwise (the database busy, the disk full) keeps the value, marked
+"not saved", for ``ctrl+r``; a month after the current one is read-only.
 """
 
 from __future__ import annotations
@@ -56,6 +50,7 @@ from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
 _WRITES = frozenset({"type", "backspace", "na", "fill"})  # refused while nothing is loaded
+_OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
 
 
 def _edit(key: str, op: str, description: str, ident: str, **kw) -> Binding:
@@ -226,6 +221,8 @@ class ScoringScreen(BaseScreen):
     def action_edit(self, op: str, first: Any = None, second: Any = None) -> None:
         """Forward one editing operation to the model and draw what it says.  (Two named
         arguments, not ``*args``: Textual passes an action as many values as its signature names.)"""
+        if op not in _OPS:
+            raise ValueError(op)
         args = tuple(a for a in (first, second) if a is not None)
         if self.model is None:
             if op in _WRITES:
