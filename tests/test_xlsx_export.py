@@ -44,7 +44,7 @@ def test_report_sheets_hold_the_years_data(year_2025, tmp_path: Path) -> None:
 
     totals = wb["2025月度总分"]
     rows = _rows(totals)
-    assert rows[0][:3] == ["组织名称", "01月", "02月"] and rows[0][-1] == "平均分"
+    assert rows[0][:3] == ["组织名称", "1月", "2月"] and rows[0][-1] == "平均分"
     by_name = {r[0]: r for r in rows[1:]}
     assert sorted(by_name) == sorted(["晨光公益服务社", LONG_NAME, "爱心助学协会"])
     low = by_name["晨光公益服务社"]

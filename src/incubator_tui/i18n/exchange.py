@@ -97,7 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.sheet.cases": ("约谈整改", "Cases"),
     "xlsx.sheet.ratings": ("{year}评星", "Ratings {year}"),
     "xlsx.sheet.inspection": ("检查表 {month}", "Inspection {month}"),
-    "xlsx.month_suffix": ("月", ""),
+    "xlsx.col.month_n": ("{n}月", "Month {n}"),
     "xlsx.col.org": ("组织名称", "Organisation"),
     "xlsx.col.average": ("平均分", "Average"),
     "xlsx.col.month": ("月份", "Month"),

@@ -171,9 +171,8 @@ def write_workbook(db: Database, out: Path | str, *, year: int | None = None, ce
             return Fraction(10 * earned, max_cent)
 
         # 1. Monthly totals: organisations × months, low totals coloured.
-        totals = _Sheet(wb, t("xlsx.sheet.totals", year=year), [t("xlsx.col.org"), *[m[5:] + t("xlsx.month_suffix")
-                                                                                        for m in months],
-                                                                  t("xlsx.col.average")])
+        totals = _Sheet(wb, t("xlsx.sheet.totals", year=year), [
+            t("xlsx.col.org"), *[t("xlsx.col.month_n", n=int(m[5:])) for m in months], t("xlsx.col.average")])
         for org in orgs:
             values: list[Any] = [org.name]
             lows = []
