@@ -132,6 +132,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "Write each item's score (0 to its maximum in steps of 0.5, N/A if not applicable) and why points were lost. Inspector: ________  Date: ________"),
     # ---- backup and restore
     "backup.done": ("已备份到 {path}（{size}）", "backed up to {path} ({size})"),
+    "restore.is_export": ("{path}：这是交给区里的导出文件，不是备份；要从导出重建数据库请用 merge 新数据库.sqlite 导出文件",
+                          "{path}: an export for the district, not a backup: to rebuild a database from an export, merge it into a new file"),
+    "restore.foreign": ("{path}：不是本软件的数据库，未恢复", "{path}: not a database of this app: not restored"),
+    "restore.newer": ("{path}：由更新版本的软件创建（数据结构 {revision}），请先升级本软件",
+                      "{path}: made by a newer version of the app (schema {revision}): update this app first"),
+    "restore.same_file": ("{path} 就是当前数据库", "{path} is the database itself"),
+    "restore.busy": ("数据库 {path} 正被其他程序使用，请关闭后重试（未做任何改动）",
+                     "the database {path} is in use by another program: close it and try again (nothing changed)"),
+    "restore.no_database": ("{path} 处没有数据库：请先打开一次本软件，或直接把备份文件复制到那里",
+                            "there is no database at {path}: open the app once first, or copy the backup file there"),
     "restore.done": ("已用 {source} 恢复数据库 {path}", "restored the database {path} from {source}"),
     "restore.kept": ("原数据库已备份为 {path}", "the database as it was is kept as {path}"),
 }
