@@ -402,38 +402,6 @@ async def test_review_screen_lists_the_years_ratings(prepared, db, centre):
 # ---------------------------------------------------------------- export and exit
 
 
-async def test_export_writes_a_valid_sqlite_snapshot(prepared, db, tmp_path: Path):
-    target = tmp_path / "out" / "孵化中心-2026-11.sqlite"
-    target.parent.mkdir()
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+e")
-        assert isinstance(app.screen, ExportModal)
-        field = app.screen.query_one("#export-path", Input)
-        assert field.value.endswith("测试孵化中心-2026-11.sqlite")  # the default name
-        field.value = str(target)
-        await pilot.press("enter")
-        await settle(pilot)
-        message = text_of(app.screen.query_one("#export-message", Static))
-        assert "已导出" in message and str(target) in message
-        assert app.screen.focused is app.screen.query_one("#export-close")  # done: Enter closes
-        await pilot.press("shift+tab", "shift+tab")  # back to the path
-        assert app.screen.focused is field
-        await pilot.press("enter")  # the same name again: refused, not overwritten
-        await settle(pilot)
-        assert "文件已存在" in text_of(app.screen.query_one("#export-message", Static))
-    con = sqlite3.connect(target)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert con.execute("SELECT name FROM centre").fetchall() == [("测试孵化中心",)]
-        assert con.execute("SELECT COUNT(*) FROM org_case").fetchone()[0] == 1
-    finally:
-        con.close()
-    assert not list(target.parent.glob("*.part*"))  # nothing left behind
-    open_database(target).dispose()  # the app itself accepts the snapshot
-
-
 async def test_exit_when_ready_exits_once_the_dashboard_is_painted(prepared, db):
     class Recording(App):
         painted = None

@@ -74,6 +74,12 @@ class IncubatorCommands(Provider):
                                               partial(app.switch_centre, centre)))
             out.append(PaletteCommand(t("app.cmd.export"), self._help("app.cmd.export_help", "export", keys),
                                       app.action_export))
+            from incubator_tui.screens.export_modal import backup_from_palette, restore_from_palette
+
+            out.append(PaletteCommand(t("exchange.cmd.backup"), t("exchange.cmd.backup_help"),
+                                      partial(backup_from_palette, app)))
+            out.append(PaletteCommand(t("exchange.cmd.restore"), t("exchange.cmd.restore_help"),
+                                      partial(restore_from_palette, app)))
             out.append(PaletteCommand(t("app.command.settings"),
                                       self._help("app.command.settings_help", "settings", keys), app.action_settings))
         out.append(PaletteCommand(t("app.cmd.help"), self._help("app.cmd.help_help", "help", keys), app.action_help))
