@@ -187,6 +187,17 @@ async def test_each_global_key_switches_to_its_screen(prepared, db):
     assert app.return_code == 0
 
 
+async def test_the_app_keeps_the_contract_the_screens_rely_on(prepared, db):
+    """Screens reach the app through screens.contract.AppContract, not by importing it."""
+    from incubator_tui.screens.contract import AppContract
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app, AppContract)
+        assert app.screen.iapp is app and app.change_stamp() == app.change_stamp()
+
+
 def test_mode_factories_name_the_real_screens():
     """The orgs and scoring modes build the screens their owners write (once written)."""
     from incubator_tui import app as app_module

@@ -9,7 +9,7 @@ stand-in app in a test only needs these.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from incubator_tui.config import Config
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 SCREENS_IN_ORDER = ("dashboard", "orgs", "scoring", "cases", "review")
 
 
+@runtime_checkable
 class AppContract(Protocol):
     """The app as the screens see it."""
 
