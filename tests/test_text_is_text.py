@@ -309,3 +309,13 @@ async def test_scoring_grid(hostile, db):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
 
+
+async def test_export_dialog(hostile, db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert times_shown(app, CENTRE) >= 2  # the dialog's text names the centre; so does the file name
+        await click_on(pilot, CENTRE)
+        await pilot.press("escape")
