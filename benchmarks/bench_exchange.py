@@ -1,0 +1,202 @@
+"""The district exchange's rows of the benchmark table (called by ``bench.py``; also runs alone).
+
+    python benchmarks/bench_exchange.py [--quick]
+
+- ``export``: ``incubator-tui export sqlite`` of a centre with 100 organisations and
+  5 years of scores, the whole process; floor: a bare sqlite3 online-backup copy of
+  the same database in a Python process.
+- ``merge``: ``incubator-tui merge`` of 50 centres' exports (100 organisations ×
+  24 months each) into a new district database, the whole process, checks
+  included (their share is in the row's text); floor: a bare sqlite3 process
+  attaching the files 9 at a time and copying their rows (no check, no copy
+  renamed into place).
+
+The 50 centres are one demo centre copied with every id rewritten (so they merge
+side by side as 50 real centres would), each exported by the app.  Built once per
+schema revision in ``out/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "incubator-tui")
+PY = str(BIN / "python")
+
+FULL = {"export": (100, 60), "merge": (50, 100, 24), "repeat": 3}
+QUICK = {"export": (10, 6), "merge": (5, 5, 3), "repeat": 1}
+ID_COLUMNS = {"id", "centre_id", "org_id", "item_id", "version_id", "case_id", "rating_id", "batch_id", "row_id",
+              "previous_id", "rater_org_id"}
+
+BARE_MERGE = r"""
+import sqlite3, sys
+files, dist = sys.argv[2:], sys.argv[1]
+src = sqlite3.connect(files[0])
+schema = [r[0] for r in src.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'export_meta' "
+                                    "ORDER BY type = 'index', rowid")]
+tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                    "AND name NOT IN ('export_meta', 'alembic_version')")]
+src.close()
+d = sqlite3.connect(dist, isolation_level=None)
+d.execute("PRAGMA journal_mode = OFF"); d.execute("PRAGMA synchronous = OFF"); d.execute("PRAGMA cache_size = -200000")
+d.execute("BEGIN")
+for s in schema:
+    d.execute(s)
+d.execute("COMMIT")
+for b in range(0, len(files), 9):
+    batch = files[b:b + 9]
+    for j, f in enumerate(batch):
+        d.execute(f"ATTACH DATABASE ? AS s{j}", (f,))
+    d.execute("BEGIN")
+    for j in range(len(batch)):
+        for t in tables:
+            d.execute(f"INSERT INTO main.{t} SELECT * FROM s{j}.{t}")
+    d.execute("COMMIT")
+    for j in range(len(batch)):
+        d.execute(f"DETACH DATABASE s{j}")
+d.close()
+"""
+
+CHECKS_ONLY = r"""
+import sys
+from incubator_tui.services.exchange import check_export
+for f in sys.argv[1:]:
+    check_export(f)
+"""
+
+
+def _env(out: Path) -> dict:
+    env = {**os.environ, "INCUBATOR_TUI_HOME": str(out / "home"), "INCUBATOR_TUI_TODAY": "2026-11-15"}
+    env.pop("INCUBATOR_TUI_DB", None)
+    return env
+
+
+def _run(args: list[str], out: Path) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, env=_env(out), capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args[:4])}…\n{proc.stderr}")
+    return elapsed
+
+
+def _schema() -> str:
+    from incubator_tui.schema import HEAD
+
+    return HEAD
+
+
+def _demo(out: Path, orgs: int, months: int) -> Path:
+    path = out / f"exchange-demo-{orgs}x{months}-s{_schema()}.sqlite"
+    if not path.exists():
+        part = path.with_name(path.name + ".part")
+        for p in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+            p.unlink(missing_ok=True)
+        _run([CLI, "demo", "--db", str(part), "--orgs", str(orgs), "--months", str(months)], out)
+        con = sqlite3.connect(part)
+        con.execute("PRAGMA journal_mode = DELETE")
+        con.close()
+        part.rename(path)
+    return path
+
+
+def _exports(out: Path, centres: int, orgs: int, months: int) -> list[Path]:
+    """``centres`` exports of distinct centres (one demo centre, ids rewritten per copy)."""
+    from incubator_tui.db import open_database
+    from incubator_tui.services.exchange import export_sqlite
+
+    folder = out / f"exchange-{centres}x{orgs}x{months}-s{_schema()}"
+    files = [folder / f"centre-{i:02d}.sqlite" for i in range(centres)]
+    if folder.is_dir() and all(f.exists() for f in files):
+        return files
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    demo = _demo(out, orgs, months)
+    for i, target in enumerate(files):
+        copy = folder / f"db-{i:02d}.sqlite"
+        shutil.copyfile(demo, copy)
+        con = sqlite3.connect(copy, isolation_level=None)
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("BEGIN")
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                    "AND name != 'alembic_version'").fetchall():
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] in ID_COLUMNS]
+            if cols:
+                sets = ", ".join(f"{c} = printf('%02d', {i}) || substr({c}, 3)" for c in cols)
+                con.execute(f"UPDATE {table} SET {sets}")
+        con.execute("UPDATE centre SET name = name || ?", (f"{i:02d}",))
+        con.execute("COMMIT")
+        con.close()
+        db = open_database(copy)
+        export_sqlite(db, target)
+        db.dispose()
+        for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+            p.unlink(missing_ok=True)
+    return files
+
+
+def _fresh(path: Path) -> None:
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        p.unlink(missing_ok=True)
+
+
+def export_row(out: Path, quick: bool) -> dict:
+    sizes = QUICK if quick else FULL
+    orgs, months = sizes["export"]
+    demo = _demo(out, orgs, months)
+    db = out / f"exchange-export-{orgs}x{months}.sqlite"
+    shutil.copyfile(demo, db)
+    target, floor_target = out / "exchange-export-out.sqlite", out / "exchange-export-floor.sqlite"
+    ours, floor = [], []
+    for _ in range(sizes["repeat"]):
+        _fresh(target)
+        ours.append(_run([CLI, "export", "sqlite", str(target), "--db", str(db)], out))
+        _fresh(floor_target)
+        floor.append(_run([PY, "-c", "import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); "
+                           "o = sqlite3.connect(sys.argv[2]); s.backup(o); o.close()", str(db), str(floor_target)], out))
+    return {"id": "export", "what": f"district export (export sqlite), {orgs} orgs x {months} months, whole process",
+            "value": statistics.median(ours), "unit": "s", "floor_what": "python + sqlite3 backup API copy",
+            "floor": statistics.median(floor), "target": "<= 0.5 s"}
+
+
+def merge_row(out: Path, quick: bool) -> dict:
+    sizes = QUICK if quick else FULL
+    centres, orgs, months = sizes["merge"]
+    files = [str(f) for f in _exports(out, centres, orgs, months)]
+    district, bare = out / "exchange-district.sqlite", out / "exchange-district-floor.sqlite"
+    ours, floor, checks = [], [], []
+    for _ in range(sizes["repeat"]):
+        _fresh(district)
+        ours.append(_run([CLI, "merge", str(district), *files], out))
+        checks.append(_run([PY, "-c", CHECKS_ONLY, *files], out))
+        _fresh(bare)
+        floor.append(_run([PY, "-c", BARE_MERGE, str(bare), *files], out))
+    total, check = statistics.median(ours), statistics.median(checks)
+    mb = sum(Path(f).stat().st_size for f in files) / 1e6
+    return {"id": "merge",
+            "what": f"district merge of {centres} centres ({orgs} orgs x {months} months, {mb:.0f} MB of exports) "
+                    f"into a new database, whole process; checks alone {check:.2f} s ({100 * check / total:.0f}%)",
+            "value": total, "unit": "s", "floor_what": "python + bare sqlite3 ATTACH/INSERT, no checks",
+            "floor": statistics.median(floor), "target": "<= 1 s"}
+
+
+def rows(out: Path, quick: bool) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    return [export_row(out, quick), merge_row(out, quick)]
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    for row in rows(ROOT / "out", quick):
+        floor = row["floor"]
+        print(f"{row['id']}: {row['value']:.3f} {row['unit']} (floor {floor:.3f}, x{row['value'] / floor:.1f}) "
+              f"target {row['target']} — {row['what']}")
