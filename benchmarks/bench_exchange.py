@@ -68,9 +68,9 @@ d.close()
 
 CHECKS_ONLY = r"""
 import sys
-from incubator_tui.services.exchange import check_export
-for f in sys.argv[1:]:
-    check_export(f)
+from pathlib import Path
+from incubator_tui.services.merge import check_all
+assert all(outcome[0] == "ok" for _path, outcome in check_all([Path(f) for f in sys.argv[1:]], lambda step: None))
 """
 
 

@@ -198,6 +198,13 @@ def test_more_files_than_sqlite_attaches_at_once(tmp_path: Path) -> None:
     assert [r.action for r in report.results] == ["new"] * 12
     assert _count(district, "SELECT COUNT(*) FROM centre") == 12
     assert _count(district, "SELECT COUNT(*) FROM exchange_log WHERE kind = 'merge'") == 12
+    # Many files are checked in parallel: a bad one among them is still named, and nothing merged.
+    bad = _bad_files(tmp_path, exports[0])["altered"]
+    before = sha(district)
+    with pytest.raises(MergeRefused) as err:
+        merge(district, [*exports[1:], bad])
+    assert len(err.value.lines) == 1 and str(bad) in err.value.lines[0] and "校验和不符" in err.value.lines[0]
+    assert sha(district) == before
 
 
 def test_older_exports_are_upgraded_in_a_copy(two_centres, tmp_path: Path) -> None:

@@ -181,21 +181,23 @@ def merge(
     district = check_district(district_path)
     refusals: list[str] = []
     infos: list[ExportInfo] = []
+    paths: list[Path] = []
     seen: set[Path] = set()
     for raw in inputs:
         path = Path(raw).expanduser()
-        say(str(path))
-        try:
-            if path.exists() and district.exists and path.resolve() == district_path.resolve():
-                raise ExchangeError("merge.input_is_district", path=str(path))
-            info = exchange.check_export(path)
-        except ExchangeError as exc:
-            refusals.append(str(exc))
+        if path.exists() and district.exists and path.resolve() == district_path.resolve():
+            refusals.append(str(ExchangeError("merge.input_is_district", path=str(path))))
             continue
-        if path.resolve() in seen:
+        key = path.resolve() if path.exists() else path
+        if key in seen:
             continue  # the same file named twice merges once
-        seen.add(path.resolve())
-        infos.append(info)
+        seen.add(key)
+        paths.append(path)
+    for path, outcome in check_all(paths, say):
+        if outcome[0] == "ok":
+            infos.append(outcome[1])
+        else:
+            refusals.append(str(ExchangeError(outcome[1], **outcome[2])))
     results, more = plan(district, infos, force) if not refusals else ([], [])
     refusals.extend(more)
     if refusals:
@@ -219,6 +221,34 @@ def merge(
         _merge_into_copy(district, sources, operator, say)
     report.merge_seconds = time.perf_counter() - started
     return report
+
+
+def _check_one(path: str) -> tuple:
+    """One file's checks, as plain data (a process pool hands it back)."""
+    try:
+        return ("ok", exchange.check_export(path))
+    except ExchangeError as exc:
+        return ("refused", exc.key, exc.params)
+
+
+def check_all(paths: list[Path], say: Progress):
+    """(path, outcome) for each file, in order.  Many files are checked in parallel, one
+    process per core: reading every row for the checksum is most of a merge's time."""
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers < 2 or len(paths) < 4:
+        for path in paths:
+            say(str(path))
+            yield path, _check_one(str(path))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for path, outcome in zip(paths, pool.map(_check_one, [str(p) for p in paths])):
+            say(str(path))
+            yield path, outcome
 
 
 def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path, ExportInfo]], operator: str,
