@@ -58,11 +58,16 @@ async def type_into(pilot, screen: SettingsScreen, wid: str, value: str) -> None
     assert field.value == value
 
 
+def dialog_lines(app) -> list[str]:
+    """The lines the confirmation shows (what the change does)."""
+    return str(app.screen.query_one("#confirm-body", Static).render()).splitlines()
+
+
 async def save_and_confirm(pilot, screen: SettingsScreen) -> list[str]:
     app = pilot.app
     await pilot.press("ctrl+s")
     await wait_until(lambda: isinstance(app.screen, ConfirmModal), what="the confirmation")
-    lines = app.screen._lines
+    lines = dialog_lines(app)
     await pilot.press("y")
     await wait_until(lambda: app.screen is screen and not screen.busy and screen.page is not None
                      and "已保存" in str(screen.query_one("#settings-status", Static).render()), what="saved")
@@ -211,7 +216,7 @@ async def test_a_new_checklist_version_by_keys_with_the_running_total(capsys, db
         assert str(total.render()) == "合计 10 分 ✓"
         await pilot.press("ctrl+s")  # from March (the current month): February keeps its version
         await wait_until(lambda: isinstance(app.screen, ConfirmModal))
-        lines = app.screen._lines
+        lines = dialog_lines(app)
         await pilot.press("y")
         await wait_until(lambda: screen.page is not None and len(screen.page.versions) == 2, what="saved")
         assert "2026-03 以前各月仍按原版本计分，合计不变" in lines
