@@ -95,6 +95,16 @@ def _schema() -> str:
     return HEAD
 
 
+def _checksum_tag() -> str:
+    """Exports are rebuilt when the checksum's definition changes (they would be refused)."""
+    import hashlib
+    import inspect
+
+    from incubator_tui.services.exchange import content_checksum
+
+    return hashlib.sha256(inspect.getsource(content_checksum).encode()).hexdigest()[:8]
+
+
 def _demo(out: Path, orgs: int, months: int) -> Path:
     path = out / f"exchange-demo-{orgs}x{months}-s{_schema()}.sqlite"
     if not path.exists():
@@ -114,7 +124,7 @@ def _exports(out: Path, centres: int, orgs: int, months: int) -> list[Path]:
     from incubator_tui.db import open_database
     from incubator_tui.services.exchange import export_sqlite
 
-    folder = out / f"exchange-{centres}x{orgs}x{months}-s{_schema()}"
+    folder = out / f"exchange-{centres}x{orgs}x{months}-s{_schema()}-{_checksum_tag()}"
     files = [folder / f"centre-{i:02d}.sqlite" for i in range(centres)]
     if folder.is_dir() and all(f.exists() for f in files):
         return files

@@ -11,9 +11,9 @@ that open SQLite files directly; everything they do is on exchange files and
 on copies, never on a database the app has open through ``db.py``.
 
 The checksum is SHA-256 over the metadata (as canonical JSON) and then, table
-by table in name order, the table's name and its rows as a JSON array ordered
-by the primary key: any tool can recompute it, and it changes when any value
-does.  It protects against accidental change (a file edited or damaged on the
+by table in name order, the table's name and its rows in primary-key order,
+each row its values as text joined by U+001F (NULL as U+0001), rows joined by
+U+001E: any tool can recompute it, and it changes when any value does.  It protects against accidental change (a file edited or damaged on the
 way), not against someone who recomputes it.
 """
 
@@ -216,24 +216,23 @@ def columns_of(con: sqlite3.Connection, table: str, schema: str = "main") -> tup
     return cols, pk or cols
 
 
-def _blob(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.hex()
-    raise TypeError(type(value).__name__)
-
-
 def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") -> str:
-    """SHA-256 of ``meta`` (canonical JSON) and every table's rows but export_meta's (see module doc)."""
+    """SHA-256 of ``meta`` (canonical JSON) and every table's rows but export_meta's (see module doc).
+
+    Each row is its values as SQLite's text, joined by U+001F (NULL as U+0001), rows joined by
+    U+001E in primary-key order: SQLite builds the row strings, so Python handles one object per
+    row instead of one per value (a third faster than JSON arrays, on the merge's checks)."""
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
     for table in tables_of(con, schema):
         if table == META_TABLE:
             continue
-        _cols, pk = columns_of(con, table, schema)
+        cols, pk = columns_of(con, table, schema)
+        expr = " || char(31) || ".join(f'coalesce("{c}", char(1))' for c in cols)
         order = ", ".join(f'"{c}"' for c in pk)
-        rows = con.execute(f'SELECT * FROM {schema}."{table}" ORDER BY {order}').fetchall()
+        rows = con.execute(f'SELECT {expr} FROM {schema}."{table}" ORDER BY {order}').fetchall()
         h.update(b"\x00" + table.encode() + b"\x00")
-        h.update(json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_blob).encode())
+        h.update("\x1e".join([r[0] for r in rows]).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
