@@ -173,3 +173,18 @@ def _offers(app, text: str) -> bool:
 
     lists = app.screen.query(CommandList)
     return bool(lists) and any(text in str(getattr(o.prompt, "plain", o.prompt)) for o in lists.first().options)
+
+
+async def test_the_palettes_backup_now_opens_the_export_screen_and_backs_up(centre_with_data) -> None:
+    db, _folder = centre_with_data
+    app = _app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app.centre_id is not None)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"立即备份")
+        await wait_until(lambda: _offers(app, "立即备份数据库"), what="the palette's backup")
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ExportModal), what="the export screen")
+        text = await _done(pilot, app.screen)
+        made = list(paths.backup_dir().glob("*-manual.sqlite"))
+        assert len(made) == 1 and str(made[0]) in text
