@@ -53,6 +53,16 @@ def test_two_centres_side_by_side_and_remerging_changes_nothing(two_centres, tmp
     assert _count(district, "SELECT COUNT(*) FROM organisation") == 5
     assert _count(district, "SELECT COUNT(*) FROM score") == 5 * 12
     assert _count(district, "PRAGMA quick_check") == "ok"
+    # The schema is the app's own, indexes included (a new district builds them after its rows).
+    def schema(path: Path) -> set:
+        con = sqlite3.connect(path)
+        try:
+            return set(con.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+        finally:
+            con.close()
+
+    (da, _ca, _), _b = two_centres
+    assert schema(district) == schema(da.path)
     before = sha(district)
     assert main(["merge", str(district), str(ea), str(eb)]) == 0
     out = capsys.readouterr().out

@@ -258,6 +258,7 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
     _remove_leftovers(target)
     remove_quietly(part)
     lock = None
+    later: list[str] = []  # a new district's indexes: built once its rows are in (faster than row by row)
     try:
         try:
             private_new_file(part)
@@ -279,7 +280,7 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
 
                 open_database(part).dispose()  # the copy is migrated, never the district file itself
         else:
-            _new_district(part, sources[0][1])
+            later = _new_district(part, sources[0][1])
         con = sqlite3.connect(part, isolation_level=None)
         try:
             con.execute("PRAGMA journal_mode = OFF")  # a scratch copy: on any failure it is thrown away
@@ -299,6 +300,11 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
                 con.execute("COMMIT")  # of the scratch copy only: nothing is in place before the rename
                 for n in range(len(batch)):
                     con.execute(f"DETACH DATABASE src{n}")
+            if later:
+                con.execute("BEGIN")
+                for sql in later:
+                    con.execute(sql)
+                con.execute("COMMIT")
             con.execute("PRAGMA journal_mode = DELETE")
         except sqlite3.IntegrityError as exc:
             raise ExchangeError("merge.collision", path=str(target), detail=str(exc)) from exc
@@ -354,9 +360,10 @@ def _lock_district(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _new_district(part: Path, first: Path) -> None:
+def _new_district(part: Path, first: Path) -> list[str]:
     """An empty district database in the app's schema: the first export's schema (it is at
-    HEAD, the app made it) without its rows and without export_meta."""
+    HEAD, the app made it) without its rows and without export_meta.  Returns the indexes,
+    which the caller creates once the rows are in."""
     src = exchange.connect_ro(first)
     try:
         app_id = src.execute("PRAGMA application_id").fetchone()[0]
@@ -370,13 +377,14 @@ def _new_district(part: Path, first: Path) -> None:
     try:
         con.execute(f"PRAGMA application_id = {int(app_id)}")
         con.execute("BEGIN")
-        for _type, name, sql in schema:
-            if name != exchange.META_TABLE:
+        for kind, name, sql in schema:
+            if kind != "index" and name != exchange.META_TABLE:
                 con.execute(sql)
         con.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
         con.execute("COMMIT")
     finally:
         con.close()
+    return [sql for kind, _name, sql in schema if kind == "index"]
 
 
 def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: ExportInfo,
