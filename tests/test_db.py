@@ -219,7 +219,9 @@ def test_daily_backup_once_a_day_with_rotation(db, centre, tmp_path: Path) -> No
     for i in range(1, 5):
         daily_backup(db, folder, date(2026, 11, 1) + timedelta(days=i), keep=3)
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["test-2026-11-03.sqlite", "test-2026-11-04.sqlite", "test-2026-11-05.sqlite"]
+    # The newest 3 days, and 1 November kept as the month's first copy (the monthly: #11).
+    assert names == ["test-2026-11-01.sqlite", "test-2026-11-03.sqlite", "test-2026-11-04.sqlite",
+                     "test-2026-11-05.sqlite"]
     con = sqlite3.connect(folder / names[-1])
     assert con.execute("SELECT name FROM centre").fetchone() == ("测试孵化中心",)
     con.close()
