@@ -6,7 +6,8 @@ A service read by a screen is one of two kinds, declared where it is written:
   connection in a read transaction (no ORM, SQLModel or pydantic imported:
   start-up and the dashboard stay fast);
 - ``@reads_orm``: it uses the ORM (``session.get``, ``select(Model)``...); it runs in
-  ``Database.session()``.
+  ``Database.read_session()``, a deferred read transaction: a screen's read never takes
+  the write lock, so it never waits behind an import (writes begin IMMEDIATE).
 
 A plain connection also executes ``select(Model)``, handing back bare rows instead
 of model objects: a service that starts using the ORM must say so here, next to its
@@ -72,7 +73,7 @@ class Reads:
         kind = connection_kind(service)
         conn = self._open.get(kind)
         if conn is None:
-            opener = self.db.reading if kind == SQL else self.db.session
+            opener = self.db.reading if kind == SQL else self.db.read_session
             conn = self._open[kind] = self._stack.enter_context(opener())
         return service(conn, *args, **kwargs)
 
