@@ -126,3 +126,21 @@ async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db,
         await pilot.press("d", "r")  # back again, nothing changed: no first page this time
         await settle(pilot)
         assert calls == [PAGE, None] and not screen.partial
+
+
+async def test_the_summary_tells_the_truth_once_a_small_year_is_in(db, centre, monkeypatch):
+    """Fewer orgs than a page: the whole year equals its first page, and the summary must
+    still stop saying the rest is being worked out (it stayed on it for ever)."""
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    with db.session() as s:
+        for i in range(34):
+            org, _ = add_org(s, centre.id, {"name": f"组织{i:03d}", "category": "community",
+                                            "entry_date": date(2024, 1, 1)}, "tester")
+            set_review_input(s, org.id, 2025, "tester", party_cent=9000)
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        summary = text_of(app.screen.query_one("#review-summary", Static))
+        assert "其余正在计算" not in summary and "34 个组织" in summary

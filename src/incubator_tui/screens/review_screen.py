@@ -214,7 +214,8 @@ class ReviewScreen(PagedTable, BaseScreen):
         table = self.query_one("#review-table", DataTable)
         if (self.loaded and not table.loading and shown_year == year and before is not None
                 and before.rows == prepared.rows):
-            return  # shown again and nothing changed: the table stays as it is, where it was
+            self._show_summary()  # the rows stay as they are, where they were; the summary says the truth
+            return
         self.loaded = True
         self._fill()
 
@@ -248,6 +249,11 @@ class ReviewScreen(PagedTable, BaseScreen):
         table.loading = False
         if self.rows:
             table.move_cursor(row=keep)
+        self._show_summary()
+        self.title = t("review.ui.title_year", year=self.year)
+        self._filled_year = self.year
+
+    def _show_summary(self) -> None:
         rated = [r for r in self.rows if r.stars is not None]
         summary = message(
             "review.ui.summary", year=self.year, n=len(self.rows), rated=len(rated),
@@ -259,8 +265,6 @@ class ReviewScreen(PagedTable, BaseScreen):
         elif not self.rows:
             summary = message("review.ui.empty", year=self.year)
         self.query_one("#review-summary", Static).update(summary)
-        self.title = t("review.ui.title_year", year=self.year)
-        self._filled_year = self.year
 
     def paged_table(self) -> DataTable:
         return self.query_one("#review-table", DataTable)
