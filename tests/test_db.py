@@ -168,6 +168,17 @@ RELEASED_DATA["0005"] = [
     "'{}')",
 ]
 
+# 0006 (#10): a finalised rating's publicity period and requests for review (tests/test_finalise.py checks a
+# rating finalised before it keeps its stars and gets a publicity period counted from its date).
+RELEASED_DATA["0006"] = [
+    *RELEASED_DATA["0005"],
+    "INSERT INTO rating (id, org_id, year, composite, stars, original_stars, priority, inputs, finalised_at, "
+    "finalised_by, publicity_until) VALUES ('g1', 'o1', 2025, '87', 4, 4, 0, '{}', '2026-01-10 00:00:00', 'x', "
+    "'2026-01-16')",
+    "INSERT INTO rating_request (id, rating_id, received_on, text, recorded_at, recorded_by, decision, "
+    "decision_reason, decided_by) VALUES ('q1', 'g1', '2026-01-12', '申请复核', '2026-01-12 00:00:00', 'x', '', '', '')",
+]
+
 
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:

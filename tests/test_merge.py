@@ -225,6 +225,8 @@ def test_older_exports_are_upgraded_in_a_copy(two_centres, tmp_path: Path) -> No
     # Make it look like an export of the previous schema: what 0005 added is not there yet.
     con = sqlite3.connect(ea)
     con.execute("DROP TABLE exchange_log")
+    con.execute("DROP TABLE rating_request")  # and what 0006 added (#10)
+    con.execute("ALTER TABLE rating DROP COLUMN publicity_until")
     con.execute("UPDATE alembic_version SET version_num = '0004'")
     con.commit()
     from incubator_tui.services.exchange import content_checksum, row_counts

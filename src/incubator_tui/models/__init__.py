@@ -6,7 +6,7 @@ from incubator_tui.models.centre import Centre
 from incubator_tui.models.checklist import ChecklistItem, ChecklistVersion
 from incubator_tui.models.exchange import ExchangeLog
 from incubator_tui.models.organisation import Organisation
-from incubator_tui.models.review import PeerRating, Rating, RatingAmendment, ReviewInput
+from incubator_tui.models.review import PeerRating, Rating, RatingAmendment, RatingRequest, ReviewInput
 from incubator_tui.models.score import CentreMonth, Exemption, MonthResult, Score
 from incubator_tui.models.setting import Setting
 
@@ -26,6 +26,7 @@ __all__ = [
     "PeerRating",
     "Rating",
     "RatingAmendment",
+    "RatingRequest",
     "RectificationItem",
     "ReviewInput",
     "Score",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
@@ -58,6 +58,9 @@ class Rating(SQLModel, table=True):
     inputs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     finalised_at: datetime = created_field()
     finalised_by: str = Field(default="", max_length=100)
+    # The last day of its publicity period (公示, DOMAIN 6); None on ratings finalised
+    # before schema 0006 (the services then count it from the finalising date).
+    publicity_until: date | None = None
 
 
 class RatingAmendment(SQLModel, table=True):
@@ -70,3 +73,21 @@ class RatingAmendment(SQLModel, table=True):
     old_stars: int
     new_stars: int
     reason: str
+
+
+class RatingRequest(SQLModel, table=True):
+    """An organisation's request for review (复核申请) of a finalised rating during its
+    publicity period, and its decision: the rating amended, or confirmed with a reason."""
+
+    __tablename__ = "rating_request"
+
+    id: str = id_field()
+    rating_id: str = fk("rating.id")
+    received_on: date
+    text: str
+    recorded_at: datetime = created_field()
+    recorded_by: str = Field(default="", max_length=100)
+    decision: str = Field(default="", max_length=20)  # "" pending | amended | confirmed
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+    decided_by: str = Field(default="", max_length=100)

@@ -59,6 +59,7 @@ _BATCHES = "SELECT id FROM {s}.import_batch WHERE centre_id = :c"
 SCOPE: tuple[tuple[str, str], ...] = (
     ("audit", ""),  # filled in below: rows about any of the centre's rows, or from its imports
     ("rating_amendment", "rating_id IN (" + _RATINGS + ")"),
+    ("rating_request", "rating_id IN (" + _RATINGS + ")"),  # requests for review (#10, schema 0006)
     ("case_event", "case_id IN (" + _CASES + ")"),
     ("rectification_item", "case_id IN (" + _CASES + ")"),
     ("checklist_item", "version_id IN (" + _VERSIONS + ")"),
