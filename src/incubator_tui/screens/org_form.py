@@ -376,7 +376,11 @@ def checks_params(values: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 class LeaveModal(BaseModal):
-    """Mark an org graduated (出壳) or exited (退出): a date, then a confirmation."""
+    """Mark an org graduated (出壳) or exited (退出): a date, then a confirmation.
+
+    Its open cases agree (``services.orgs.mark_left``): leaving by exit records the exit on
+    an exit-ordered case; any other open case is withdrawn, so the dialog asks for the
+    reason (Enter in the date goes to the reason, Enter there to the question)."""
 
     CSS_PATH = "org_form.tcss"
     BINDINGS = [Binding("escape", "cancel", "orgs.key.cancel", id="orgs.leave.cancel")]
@@ -385,6 +389,7 @@ class LeaveModal(BaseModal):
         super().__init__()
         self.org_id, self.org_name, self.status, self.entry_date = org_id, name, status, entry_date
         self.on_date: date | None = None
+        self.cases: list | None = None  # the org's open cases (services.orgs.OpenCase), once read
 
     def compose(self) -> ComposeResult:
         from incubator_tui.services.clock import today
@@ -392,10 +397,15 @@ class LeaveModal(BaseModal):
         with Vertical(id="leave", classes=f"dialog -{self.status}"):
             yield Label(t(f"orgs.leave.title.{self.status}"), id="leave-title", classes="dialog-title", markup=False)
             yield Static(message("orgs.leave.org", name=self.org_name), id="leave-org", markup=False)
+            yield Static("", id="leave-cases", markup=False)
             with Horizontal(classes="orgf-line"):
                 yield Label(t("orgs.leave.date"), classes="orgf-label", markup=False)
                 yield Input(today().isoformat(), placeholder=t("orgs.placeholder.date"), id="leave-date",
                             compact=True)
+            with Horizontal(classes="orgf-line", id="leave-reason-line"):
+                yield Label(t("orgs.leave.reason"), classes="orgf-label", markup=False)
+                yield Input("", placeholder=t("orgs.leave.reason_placeholder"), id="leave-reason", compact=True,
+                            max_length=500)
             yield Static("", id="leave-msg", classes="orgf-msg -error", markup=False)
             yield Static("", id="leave-confirm", markup=False)
             with Horizontal(id="form-buttons"):
@@ -405,7 +415,45 @@ class LeaveModal(BaseModal):
     def on_mount(self) -> None:
         self.query_one("#leave-msg").display = False
         self.query_one("#leave-confirm").display = False
+        self.query_one("#leave-cases").display = False
+        self.query_one("#leave-reason-line").display = False
         self.query_one("#leave-date").focus()
+        from incubator_tui.services.orgs import open_cases_of
+
+        org_id = self.org_id
+        self.load(lambda reads: reads(open_cases_of, org_id), self._cases_loaded)
+
+    # ------------------------------------------------------------------ the org's open cases
+
+    @property
+    def exit_on_case(self) -> bool:
+        """Leaving by exit with an exit-ordered case: the exit is recorded on the case."""
+        return self.status == "exited" and any(c.state == "exit_ordered" for c in self.cases or ())
+
+    @property
+    def to_withdraw(self) -> list:
+        return [c for c in self.cases or () if c.state != "exit_ordered"]
+
+    def _cases_loaded(self, cases: list) -> None:
+        self.cases = cases
+        info = self.query_one("#leave-cases", Static)
+        lines = []
+        if any(c.state == "exit_ordered" for c in cases):
+            if self.status == "graduated":
+                self._failed(t("org.leave.exit_ordered_graduate", name=self.org_name))
+            else:
+                lines.append(t("orgs.leave.cases.exit_ordered", name=self.org_name))
+        if self.to_withdraw:
+            states = t("orgs.sep").join(t(f"case_state.{c.state}") for c in self.to_withdraw)
+            lines.append(t("orgs.leave.cases.open", name=self.org_name, states=states))
+            self.query_one("#leave-reason-line").display = True
+        info.update("\n".join(lines))
+        info.display = bool(lines)
+
+    def _reason(self) -> str:
+        return self.query_one("#leave-reason", Input).value.strip()
+
+    # ------------------------------------------------------------------ the steps
 
     def _check_date(self) -> date | None:
         from incubator_tui.rules.errors import DomainError
@@ -429,23 +477,38 @@ class LeaveModal(BaseModal):
         return on
 
     @on(Input.Changed, "#leave-date")
+    @on(Input.Changed, "#leave-reason")
     def _date_changed(self) -> None:
         self.on_date = None
         self.query_one("#leave-confirm").display = False
 
     @on(Input.Submitted, "#leave-date")
+    @on(Input.Submitted, "#leave-reason")
     def _date_entered(self, event: Input.Submitted) -> None:
         event.stop()
         self._accept_date()
 
     def _accept_date(self) -> None:
-        """Show the question and move to the confirm button (the second step)."""
+        """Show the question and move to the confirm button (the second step); with a case
+        to withdraw, its reason first."""
+        if self.cases is None:
+            return  # the open cases are being read (a few ms): Enter again
         on = self._check_date()
         if on is None:
             return
+        if self.to_withdraw and not self._reason():
+            reason = self.query_one("#leave-reason", Input)
+            if reason.has_focus:
+                self._failed(t("orgs.leave.reason_needed"))
+            reason.focus()
+            return
         self.on_date = on
         confirm = self.query_one("#leave-confirm", Static)
-        confirm.update(message(f"orgs.leave.question.{self.status}", name=self.org_name, date=on.isoformat()))
+        key = "orgs.leave.question.exit_on_case" if self.exit_on_case else f"orgs.leave.question.{self.status}"
+        question = t(key, name=self.org_name, date=on.isoformat())
+        if self.to_withdraw:
+            question = t("orgs.leave.question.withdraw", reason=self._reason()) + "\n" + question
+        confirm.update(question)  # markup=False: names and reasons are shown as typed
         confirm.display = True
         self.query_one("#leave-ok", Button).focus()
 
@@ -454,7 +517,7 @@ class LeaveModal(BaseModal):
         if self.on_date is None:  # pressed without Enter in the date: ask the question first
             self._accept_date()
             return
-        self._mark(self.on_date)
+        self._mark(self.on_date, self._reason())
 
     @on(Button.Pressed, "#leave-cancel")
     def _cancel(self) -> None:
@@ -464,15 +527,14 @@ class LeaveModal(BaseModal):
         self.dismiss(False)
 
     @work(thread=True, exclusive=True, group="org-leave")
-    def _mark(self, on: date) -> None:
+    def _mark(self, on: date, reason: str) -> None:
         from incubator_tui.errors import UserError
-        from incubator_tui.services.orgs import mark_left
-
         from incubator_tui.services.access import write
+        from incubator_tui.services.orgs import mark_left
 
         app = self.iapp
         try:
-            write(app.db, mark_left, self.org_id, self.status, on, app.operator)
+            write(app.db, mark_left, self.org_id, self.status, on, app.operator, reason)
         except UserError as err:
             self.from_worker(self._failed, str(err))
             return

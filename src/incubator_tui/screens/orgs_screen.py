@@ -97,8 +97,8 @@ def longest_name(rows: list[OrgOverview]) -> int:
 def status_matches(status: str, wanted: str) -> bool:
     if wanted == "all":
         return True
-    if wanted == "current":
-        return status not in LEFT_STATUSES
+    if wanted == "current":  # 在孵（含约谈、整改）: an org ordered to leave is not counted as current
+        return status not in LEFT_STATUSES and status != "exit_ordered"
     if wanted == "case":
         return status in CASE_STATUSES
     return status == wanted

@@ -133,10 +133,40 @@ def update_org(session: Session, org_id: str, changes: dict[str, Any], operator:
     return org, warnings, n
 
 
-def mark_left(session: Session, org_id: str, status: str, on: date, operator: str) -> Organisation:
-    """Mark an org graduated (出壳) or exited (退出); its history is kept."""
+@dataclass(frozen=True)
+class OpenCase:
+    """An open case of an organisation, as leaving the centre must settle it."""
+
+    id: str
+    kind: str
+    state: str
+    notice_date: date | None
+
+
+@reads_sql
+def open_cases_of(session: Session, org_id: str) -> list[OpenCase]:
+    """The org's open cases, oldest first (the leave dialog asks about them)."""
+    from incubator_tui.services.dates import as_date
+
+    return [
+        OpenCase(r.id, r.kind, r.state, as_date(r.notice_date))
+        for r in session.execute(
+            text("SELECT id, kind, state, notice_date FROM org_case WHERE org_id = :o AND state IN "
+                 "('to_interview','rectifying','exit_ordered') ORDER BY opened_at, id"), {"o": org_id}
+        )
+    ]
+
+
+def mark_left(session: Session, org_id: str, status: str, on: date, operator: str, reason: str = "") -> Organisation:
+    """Mark an org graduated (出壳) or exited (退出); its history is kept.
+
+    Its open cases agree afterwards (issue #9): leaving by exit records the exit on an
+    exit-ordered case (the case's own transition, with its checks); any other open case
+    is withdrawn with ``reason`` (required then), dated ``on``.  An exit-ordered org
+    cannot graduate.  All in the caller's transaction: refused, nothing changes."""
     from incubator_tui.models import Organisation
     from incubator_tui.services import audit
+    from incubator_tui.services import cases as case_service
 
     if status not in ("graduated", "exited"):
         raise UserError("org.bad_status", value=status)
@@ -147,6 +177,22 @@ def mark_left(session: Session, org_id: str, status: str, on: date, operator: st
         raise UserError("org.already_left", name=org.name)
     if on < org.entry_date:
         raise UserError("org.end_before_entry")
+    cases = open_cases_of(session, org_id)
+    ordered = [c for c in cases if c.state == "exit_ordered"]
+    others = [c for c in cases if c.state != "exit_ordered"]
+    if ordered and status == "graduated":
+        raise UserError("org.leave.exit_ordered_graduate", name=org.name)
+    if others and not (reason or "").strip():
+        raise UserError("org.leave.reason_required", name=org.name)
+    try:
+        for c in others:
+            case_service.withdraw(session, c.id, operator, reason=reason, on=on)
+        for c in ordered:  # the exit is the case's last step: it marks the org exited
+            case_service.record_exit(session, c.id, operator, on=on)
+    except DomainError as err:
+        raise UserError(err.key, **err.params) from err
+    if ordered:
+        return org
     audit.record_changes(session, operator, "organisation", org.id,
                          {"status": org.status, "end_date": org.end_date}, {"status": status, "end_date": on})
     org.status, org.end_date = status, on
