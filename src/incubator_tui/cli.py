@@ -21,12 +21,82 @@ from incubator_tui.schema import HEAD as SCHEMA_HEAD
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
+# argparse's own words come from gettext message ids; each one a user can meet is mapped to a key
+# of the catalogue, so that help and usage errors speak the language in force (#13).
+_ARGPARSE_WORDS = {
+    "usage: ": "cli.argparse.usage",
+    "positional arguments": "cli.argparse.positionals",
+    "options": "cli.argparse.options",
+}
+_ARGPARSE_MESSAGES = (
+    ("argument %(argument_name)s: %(message)s", "cli.argparse.argument"),
+    ("invalid choice: %(value)r (choose from %(choices)s)", "cli.argparse.invalid_choice"),
+    ("the following arguments are required: %s", "cli.argparse.required"),
+    ("one of the arguments %s is required", "cli.argparse.one_of_required"),
+    ("unrecognized arguments: %s", "cli.argparse.unrecognized"),
+    ("expected one argument", "cli.argparse.expected_one"),
+    ("expected at least one argument", "cli.argparse.expected_at_least_one"),
+    ("expected at most one argument", "cli.argparse.expected_at_most_one"),
+    ("ambiguous option: %(option)s could match %(matches)s", "cli.argparse.ambiguous"),
+    ("invalid %(type)s value: %(value)r", "cli.argparse.invalid_value"),
+    ("not allowed with argument %s", "cli.argparse.not_allowed_with"),
+    ("ignored explicit argument %r", "cli.argparse.ignored_explicit"),
+)
+_message_patterns: list | None = None
+
+
+def _patterns() -> list:
+    """Each argparse message id as a pattern that reads its parameters back out of the message."""
+    global _message_patterns
+    if _message_patterns is None:
+        import re
+
+        _message_patterns = []
+        for msgid, key in _ARGPARSE_MESSAGES:
+            pattern = re.escape(msgid)
+            pattern = re.sub(r"%\\\(([a-z_]+)\\\)[rsd]", r"(?P<\1>.*?)", pattern)
+            pattern = re.sub(r"%[rsd]", r"(?P<arg>.*?)", pattern)
+            _message_patterns.append((re.compile(pattern, re.DOTALL), key))
+    return _message_patterns
+
+
+def argparse_message(message: str) -> str:
+    """An argparse error message in the language in force; one it does not know stays as it is
+    (our own argument types already raise translated messages)."""
+    for pattern, key in _patterns():
+        match = pattern.fullmatch(message)
+        if match:
+            params = match.groupdict()
+            if "message" in params:  # "argument X: <a message of its own>"
+                params["message"] = argparse_message(params["message"])
+            return t(key, **params)
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help with its own words (``usage:``, section titles) from the catalogue."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 - argparse's signature
+        super().add_usage(usage, actions, groups, t("cli.argparse.usage") if prefix is None else prefix)
+
+    def start_section(self, heading):  # noqa: ANN001 - argparse's signature
+        key = _ARGPARSE_WORDS.get(heading) if heading else None
+        super().start_section(t(key) if key else heading)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with usage errors in the catalogue's language and exit code 2."""
+    """argparse in the catalogue's language (help, usage, errors) with usage errors on exit code 2."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's signature
+        kwargs.setdefault("formatter_class", _Formatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=t("cli.help_help"))
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, t("cli.usage_error", prog=self.prog, message=message) + "\n")
+        self.exit(EXIT_USAGE, t("cli.usage_error", prog=self.prog, message=argparse_message(message)) + "\n")
 
 
 def _month_arg(text: str) -> str:
@@ -43,6 +113,13 @@ def _year_arg(text: str) -> int:
     if not (text.isdigit() and len(text) == 4):
         raise argparse.ArgumentTypeError(t("cli.bad_year", value=text))
     return int(text)
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("cli.bad_int", value=text)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -70,46 +147,48 @@ def build_parser() -> argparse.ArgumentParser:
                         version=t("release.version", version=__version__, schema=SCHEMA_HEAD))
     parser.add_argument("--demo", action="store_true", help=t("cli.help_app_demo"))
     parser.add_argument("--exit-when-ready", action="store_true", help=t("cli.help_exit_when_ready"))
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+                                title=t("cli.commands_title"))
 
-    demo = sub.add_parser("demo", help=t("cli.help_demo"))
+    demo = sub.add_parser("demo", help=t("cli.help_demo"), description=t("cli.help_demo"))
     _common(demo, top=False)
-    demo.add_argument("--orgs", type=_positive_int, default=40)
-    demo.add_argument("--months", type=_positive_int, default=24)
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--orgs", type=_positive_int, default=40, help=t("cli.help_demo_orgs"))
+    demo.add_argument("--months", type=_positive_int, default=24, help=t("cli.help_demo_months"))
+    demo.add_argument("--seed", type=_int_arg, default=2026, help=t("cli.help_demo_seed"))
 
-    imp = sub.add_parser("import", help=t("cli.help_import"))
+    imp = sub.add_parser("import", help=t("cli.help_import"), description=t("cli.help_import"))
     _common(imp, top=False)
-    imp.add_argument("kind", choices=("orgs", "scores", "reviews", "checklist", "holidays"))
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--centre", metavar="NAME")
+    imp.add_argument("kind", choices=("orgs", "scores", "reviews", "checklist", "holidays"), metavar="KIND",
+                     help=t("cli.help_import_kind"))
+    imp.add_argument("file", type=Path, metavar="FILE", help=t("cli.help_import_file"))
+    imp.add_argument("--centre", metavar="NAME", help=t("cli.help_centre"))
 
-    flags = sub.add_parser("flags", help=t("cli.help_flags"))
+    flags = sub.add_parser("flags", help=t("cli.help_flags"), description=t("cli.help_flags"))
     _common(flags, top=False)
-    flags.add_argument("--centre", metavar="NAME")
-    flags.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM")
-    flags.add_argument("--json", action="store_true")
+    flags.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
+    flags.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM", help=t("cli.help_as_of"))
+    flags.add_argument("--json", action="store_true", help=t("cli.help_json"))
 
-    ratings = sub.add_parser("ratings", help=t("cli.help_ratings"))
+    ratings = sub.add_parser("ratings", help=t("cli.help_ratings"), description=t("cli.help_ratings"))
     _common(ratings, top=False)
-    ratings.add_argument("--year", type=_year_arg, required=True, metavar="YYYY")
-    ratings.add_argument("--centre", metavar="NAME")
-    ratings.add_argument("--json", action="store_true")
+    ratings.add_argument("--year", type=_year_arg, required=True, metavar="YYYY", help=t("cli.help_year"))
+    ratings.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
+    ratings.add_argument("--json", action="store_true", help=t("cli.help_json"))
 
-    cases = sub.add_parser("cases", help=t("cli.help_cases"))
+    cases = sub.add_parser("cases", help=t("cli.help_cases"), description=t("cli.help_cases"))
     _common(cases, top=False)
-    cases.add_argument("--centre", metavar="NAME")
-    cases.add_argument("--json", action="store_true")
+    cases.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
+    cases.add_argument("--json", action="store_true", help=t("cli.help_json"))
 
     from incubator_tui.cli_exchange import add_parsers  # export, merge, backup, restore
 
     add_parsers(sub)
 
-    settings = sub.add_parser("settings", help=t("cli.help_settings"))
+    settings = sub.add_parser("settings", help=t("cli.help_settings"), description=t("cli.help_settings"))
     _common(settings, top=False)
-    settings.add_argument("--centre", metavar="NAME")
-    settings.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM")
-    settings.add_argument("--json", action="store_true")
+    settings.add_argument("--centre", metavar="NAME", help=t("cli.help_centre"))
+    settings.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM", help=t("cli.help_settings_as_of"))
+    settings.add_argument("--json", action="store_true", help=t("cli.help_json"))
     return parser
 
 
@@ -258,7 +337,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
         return EXIT_OK
     many = len(centres) > 1
     for centre_name, as_of, f in result:
-        months = "，".join(f"{m} {format_total(x)}" for m, x in zip(f.months, f.totals))
+        months = t("sep.comma").join(f"{m} {format_total(x)}" for m, x in zip(f.months, f.totals))
         prefix = f"[{centre_name}] " if many else ""
         _out(t("cli.flag_line", prefix=prefix, org=f.org, streak=f.streak.count, months=months, as_of=as_of))
     return EXIT_OK
@@ -294,12 +373,14 @@ def cmd_ratings(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
+    from incubator_tui.services.case_reasons import case_reasons
     from incubator_tui.services.cases import list_cases
 
     db = _open(args, create=False, read_only=True)
     with db.reading() as s:  # SQL text only: the ORM is not imported
         centre_ids = {c.id for c in _centres(s, args.centre)}
         rows = [c for c in list_cases(s) if c.centre_id in centre_ids]
+        reasons = case_reasons(s) if rows and not args.json else {}
     if args.json:
         _json([
             {"org": c.org, "kind": c.kind, "state": c.state, "opened": c.opened_on.isoformat(),
@@ -312,7 +393,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
         return EXIT_OK
     for c in rows:
         _out(t("cli.case_line", org=c.org, kind=t(f"case_kind.{c.kind}"), state=t(f"case_state.{c.state}"),
-               opened=c.opened_on.isoformat(), reason=c.reason))
+               opened=c.opened_on.isoformat(), reason=reasons.get(c.id, c.reason)))
     return EXIT_OK
 
 
@@ -327,7 +408,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         if centre is None:
             names = [c.name for c in list_centres(s)]
             if names:
-                raise UsageError("settings.centre_needed", names="、".join(names))
+                raise UsageError("settings.centre_needed", names=t("sep.enum").join(names))
             raise UserError("settings.no_centre")
         view = service.read_settings(s, centre.id, args.as_of or service.current_month(s, centre.id))
     if args.json:

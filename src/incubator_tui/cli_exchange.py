@@ -17,27 +17,28 @@ from incubator_tui.i18n import t
 def add_parsers(sub) -> None:  # noqa: ANN001 - argparse's sub-parsers action
     from incubator_tui.cli import _common, _month_arg, _year_arg
 
-    export = sub.add_parser("export", help=t("exchange.cli.help_export"))
+    export = sub.add_parser("export", help=t("exchange.cli.help_export"), description=t("exchange.cli.help_export"))
     _common(export, top=False)
-    export.add_argument("kind", choices=("sqlite", "xlsx", "sheet"))
-    export.add_argument("out", type=Path, metavar="OUT")
-    export.add_argument("--centre", metavar="NAME")
+    export.add_argument("kind", choices=("sqlite", "xlsx", "sheet"), metavar="KIND", help=t("cli.help_export_kind"))
+    export.add_argument("out", type=Path, metavar="OUT", help=t("cli.help_export_out"))
+    export.add_argument("--centre", metavar="NAME", help=t("cli.help_centre"))
     export.add_argument("--redact-contacts", action="store_true", help=t("exchange.cli.help_redact"))
-    export.add_argument("--year", type=_year_arg, metavar="YYYY")
-    export.add_argument("--month", type=_month_arg, metavar="YYYY-MM")
+    export.add_argument("--year", type=_year_arg, metavar="YYYY", help=t("cli.help_export_year"))
+    export.add_argument("--month", type=_month_arg, metavar="YYYY-MM", help=t("cli.help_export_month"))
 
-    merge = sub.add_parser("merge", help=t("exchange.cli.help_merge"))
+    merge = sub.add_parser("merge", help=t("exchange.cli.help_merge"), description=t("exchange.cli.help_merge"))
     _common(merge, top=False)
-    merge.add_argument("district", type=Path, metavar="DISTRICT_DB")
-    merge.add_argument("inputs", type=Path, nargs="+", metavar="IN")
+    merge.add_argument("district", type=Path, metavar="DISTRICT_DB", help=t("cli.help_merge_district"))
+    merge.add_argument("inputs", type=Path, nargs="+", metavar="IN", help=t("cli.help_merge_inputs"))
     merge.add_argument("--force", action="store_true", help=t("exchange.cli.help_force"))
 
-    backup = sub.add_parser("backup", help=t("exchange.cli.help_backup"))
+    backup = sub.add_parser("backup", help=t("exchange.cli.help_backup"), description=t("exchange.cli.help_backup"))
     _common(backup, top=False)
 
-    restore = sub.add_parser("restore", help=t("exchange.cli.help_restore"))
+    restore = sub.add_parser("restore", help=t("exchange.cli.help_restore"),
+                             description=t("exchange.cli.help_restore"))
     _common(restore, top=False)
-    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument("file", type=Path, metavar="FILE", help=t("cli.help_restore_file"))
 
 
 def _size(n: int) -> str:

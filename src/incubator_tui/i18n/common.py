@@ -33,4 +33,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fee_relief.service_for_rent": ("以服务换租金", "service for rent"),
     "fee_relief.none": ("无", "none"),
     "na": ("不适用", "N/A"),
+    # Separators between the parts of a list, per language (#13: no full-width punctuation in English).
+    "sep.enum": ("、", ", "),  # names or months in a run: 2025-01、2025-02
+    "sep.comma": ("，", ", "),  # clauses or labelled values: 党建 30，月度 30
+    "sep.semicolon": ("；", "; "),  # groups that hold commas themselves: 2025-01 4.5；2025-02 4.0
 }

@@ -95,7 +95,7 @@ def report_lines(report: ImportReport) -> list[str]:
     if report.batch_id is None and not report.centre_created:
         lines.append(t("import.nothing_changed"))
     for org, months in report.cases_opened:
-        lines.append(t(f"import.case_opened.{report.kind}", org=org, months="、".join(months)))
+        lines.append(t(f"import.case_opened.{report.kind}", org=org, months=t("sep.enum").join(months)))
     lines.extend(t("import.warning", text=w) for w in report.warnings)
     return lines
 
@@ -233,7 +233,9 @@ def _centre(session: Session, centre_name: str | None, operator: str, *, may_cre
     if len(centres) == 1:
         return centres[0], None
     if len(centres) > 1:
-        raise UsageError("import.centre_needed", names="、".join(c.name for c in centres))
+        from incubator_tui.i18n import t
+
+        raise UsageError("import.centre_needed", names=t("sep.enum").join(c.name for c in centres))
     if may_create:
         return create_centre(session, DEFAULT_CENTRE_NAME, operator), DEFAULT_CENTRE_NAME
     raise UserError("import.no_centre")

@@ -316,13 +316,14 @@ def value_text(key: str, value: Any) -> str:
     if key == "score_step_cent":
         return _text(Fraction(value, 100))
     if key == "weights":
-        return "，".join(f"{t(f'settings.component.{c}')} {_text(w)}" for c, w in value.items())
+        return t("sep.comma").join(f"{t(f'settings.component.{c}')} {_text(w)}" for c, w in value.items())
     if key == "star_cutoffs":
         return " / ".join(_text(x) for x in value)
     if key in CALENDAR_KEYS:
         if not value:
             return t("settings.none")
-        return "；".join(f"{y}: {len(days)}" + t("settings.days_unit") for y, days in sorted(value.items()))
+        return t("sep.semicolon").join(f"{y}: {len(days)}" + t("settings.days_unit")
+                                       for y, days in sorted(value.items()))
     return _text(value)
 
 
