@@ -78,10 +78,11 @@ def _name_width(names, others: int, width: int) -> int | None:
     return min(longest, room) if room >= min(longest, MIN_NAME) else None
 
 
-def flags_content(flags, as_of: str, width: int = 200) -> Content:  # noqa: ANN001 - FlagLines
-    """One line per flag, or two (name, then months and totals) when the panel is narrow."""
+def flag_entries(flags, as_of: str, width: int = 200) -> list[tuple[tuple[str, str], Content]]:  # noqa: ANN001
+    """One entry per flag (its org's page on Enter): one line, or two (name, then months and
+    totals) when the panel is narrow."""
     if not flags:
-        return Content.assemble((t("dash.flags.none", month=as_of), "$text-muted"))
+        return []
     level_w = max(cell_len(t(f"dash.flags.{f.level}")) for f in flags)
     streak_w = max(cell_len(t("dash.flags.streak", n=len(f.months))) for f in flags)
     tails = [Content.assemble((span_text(f.months), "$text-muted"), "  ", _totals(f.totals)) for f in flags]
@@ -91,24 +92,29 @@ def flags_content(flags, as_of: str, width: int = 200) -> Content:  # noqa: ANN0
     if name_w is None:
         head_others = 2 + level_w + 1 + 2 + streak_w  # two lines: the name shares its line with these only
         name_w = min(NAME_WIDTH, max(cell_len(f.org) for f in flags), max(MIN_NAME, width - head_others))
-    lines = []
+    out = []
     for f, tail in zip(flags, tails):
         style = "$error" if f.level == "red" else "$warning"
         head = Content.assemble(
             ("● " + fit(t(f"dash.flags.{f.level}"), level_w, pad=True), f"bold {style}"), " ", fit(f.org, name_w, pad=True), "  ",
             (fit(t("dash.flags.streak", n=len(f.months)), streak_w, pad=True), style),
         )
-        if one_line:
-            lines.append(Content.assemble(head, "  ", tail))
-        else:
-            lines.extend([head, Content.assemble("     ", tail)])
-    return Content("\n").join(lines)
+        entry = Content.assemble(head, "  ", tail) if one_line else Content.assemble(head, "\n     ", tail)
+        out.append((("org", f.org_id), entry))
+    return out
 
 
-def cases_content(cases, width: int = 200) -> Content:  # noqa: ANN001 - CaseLines
-    """One line per open case, overdue ones first and in the error colour."""
+def flags_content(flags, as_of: str, width: int = 200) -> Content:  # noqa: ANN001 - FlagLines
+    """One line per flag, or two (name, then months and totals) when the panel is narrow."""
+    if not flags:
+        return Content.assemble((t("dash.flags.none", month=as_of), "$text-muted"))
+    return Content("\n").join(entry for _key, entry in flag_entries(flags, as_of, width))
+
+
+def case_entries(cases, width: int = 200) -> list[tuple[tuple[str, str], Content]]:  # noqa: ANN001
+    """One entry per open case (its page on Enter), overdue ones first and in the error colour."""
     if not cases:
-        return Content.assemble((t("dash.cases.none"), "$text-muted"))
+        return []
     kind_w = max(cell_len(t(f"case_kind.{c.kind}")) for c in cases) + 2
     state_w = max(cell_len(t(f"case_state.{c.state}")) for c in cases) + 2
     dues = []
@@ -124,17 +130,62 @@ def cases_content(cases, width: int = 200) -> Content:  # noqa: ANN001 - CaseLin
     one_line = name_w is not None
     if name_w is None:
         name_w = min(NAME_WIDTH, max(cell_len(c.org) for c in cases), max(MIN_NAME, width - 4))
-    lines = []
+    out = []
     for c, due in zip(cases, dues):
         mark = ("! ", "bold $error") if c.overdue else ("  ", "")
         head = Content.assemble(mark, (fit(c.org, name_w, pad=True), "bold $error" if c.overdue else ""), "  ")
         rest = Content.assemble(fit(t(f"case_kind.{c.kind}"), kind_w, pad=True),
                                 fit(t(f"case_state.{c.state}"), state_w, pad=True), due)
-        if one_line:
-            lines.append(Content.assemble(head, rest))
-        else:
-            lines.extend([head, Content.assemble("    ", rest)])
-    return Content("\n").join(lines)
+        entry = Content.assemble(head, rest) if one_line else Content.assemble(head, "\n    ", rest)
+        out.append((("case", c.id), entry))
+    return out
+
+
+def cases_content(cases, width: int = 200) -> Content:  # noqa: ANN001 - CaseLines
+    """One line per open case, overdue ones first and in the error colour."""
+    if not cases:
+        return Content.assemble((t("dash.cases.none"), "$text-muted"))
+    return Content("\n").join(entry for _key, entry in case_entries(cases, width))
+
+
+def agenda_entries(agenda, today, width: int = 200) -> list[tuple[tuple[str, str], Content]]:  # noqa: ANN001
+    """One line per thing to do (its case's page on Enter): the date it is due, the org, what."""
+    if not agenda:
+        return []
+    date_w = max(cell_len(_agenda_due(a, today)) for a in agenda)
+    name_w = min(NAME_WIDTH, max(cell_len(a.org) for a in agenda), max(MIN_NAME // 2, width - 2 - date_w - 2 - 2 - 12))
+    out = []
+    for a in agenda:
+        style = "bold $error" if a.overdue else ""
+        what = t(f"dash.agenda.{a.what}")
+        if a.detail:
+            what = f"{what}：{a.detail}"
+        room = max(4, width - 2 - date_w - 2 - name_w - 2)
+        entry = Content.assemble(
+            ("! " if a.overdue else "  ", style),
+            (fit(_agenda_due(a, today), date_w, pad=True), style or ("$text-muted" if a.due is None else "")), "  ",
+            (fit(a.org, name_w, pad=True), style), "  ",
+            (fit(what, room), "$error" if a.overdue else ""),
+        )
+        out.append((("case", a.case_id), entry))
+    return out
+
+
+def _agenda_due(a, today) -> str:  # noqa: ANN001 - an AgendaLine
+    if a.due is None:
+        return t("dash.agenda.now")
+    if a.due == today:
+        return t("dash.agenda.today")
+    # Within the current year the month and day say it (11-20): the room goes to the names.
+    when = a.due.isoformat()[5:] if a.due.year == today.year else a.due.isoformat()
+    return t("dash.agenda.overdue", date=when) if a.overdue else when
+
+
+def holidays_warning(years) -> Content:  # noqa: ANN001 - the years without a holiday list
+    if not years:
+        return Content("")
+    return Content.styled(t("dash.holidays_missing", years=t("orgs.sep").join(str(y) for y in years)),
+                          "$text-warning")
 
 
 class WidthAware(Widget):
@@ -167,10 +218,114 @@ class WidthAware(Widget):
         return self.content_for(width).plain.count("\n") + 1
 
 
+class EntryList(WidthAware):
+    """Entries that can be selected (a cursor moved by ↑/↓ or j/k), each leading somewhere:
+    Enter (or a click) posts :class:`EntryList.Chosen` with the entry's key, e.g.
+    ``("org", id)`` for an organisation's page, ``("case", id)`` for a case's page.
+
+    ``build(width)`` gives the entries (key, Content; an entry may take two lines) and
+    ``empty`` what shows when there is none.  The cursor is drawn while the list has the
+    focus; it stays on the same key when the entries are read again."""
+
+    can_focus = True
+    BINDINGS = [
+        Binding("down,j", "move(1)", "key.down", id="dash.list.down", show=False),
+        Binding("up,k", "move(-1)", "key.up", id="dash.list.up", show=False),
+        Binding("enter", "choose", "dash.key.open", id="dash.list.open"),
+    ]
+    CURSOR = "$block-cursor-foreground on $block-cursor-background"
+
+    class Chosen(Message):
+        def __init__(self, key: tuple[str, str]) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(lambda _w: Content(""), id=id)
+        self.entries_for = lambda _w: []
+        self.empty = Content("")
+        self.cursor = 0
+        self.cursor_key: tuple[str, str] | None = None
+
+    def set_entries(self, entries_for, empty: Content) -> None:  # noqa: ANN001 - width -> [(key, Content)]
+        self.entries_for, self.empty = entries_for, empty
+        self.set_builder(self._join)
+
+    def entries(self, width: int | None = None) -> list[tuple[tuple[str, str], Content]]:
+        return self.entries_for(width or self.size.width or 80)
+
+    def _join(self, width: int) -> Content:
+        entries = self.entries_for(width)
+        if not entries:
+            return self.empty
+        keys = [k for k, _ in entries]
+        if self.cursor_key in keys:
+            self.cursor = keys.index(self.cursor_key)
+        self.cursor = max(0, min(self.cursor, len(entries) - 1))
+        self.cursor_key = keys[self.cursor]
+        parts = []
+        for i, (_key, entry) in enumerate(entries):
+            if i == self.cursor and self.has_focus:
+                entry = Content("\n").join(line.stylize(self.CURSOR) for line in entry.split("\n"))
+            parts.append(entry)
+        return Content("\n").join(parts)
+
+    def _redraw(self) -> None:
+        self._built = None
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self._redraw()
+        self.call_after_refresh(self._show_cursor)
+
+    def on_blur(self) -> None:
+        self._redraw()
+
+    def _line_of(self, index: int, width: int) -> tuple[int, int]:
+        """(first line, line count) of entry ``index``."""
+        entries = self.entries(width)
+        first = sum(e.plain.count("\n") + 1 for _k, e in entries[:index])
+        return first, (entries[index][1].plain.count("\n") + 1) if index < len(entries) else 1
+
+    def _show_cursor(self) -> None:
+        from textual.geometry import Region
+
+        if self.parent is None or not self.entries():
+            return
+        top, height = self._line_of(self.cursor, self.size.width or 80)
+        self.parent.scroll_to_region(Region(0, top, max(1, self.size.width), height), animate=False)
+
+    def action_move(self, step: int) -> None:
+        entries = self.entries()
+        if not entries:
+            return
+        self.cursor = max(0, min(self.cursor + step, len(entries) - 1))
+        self.cursor_key = entries[self.cursor][0]
+        self._redraw()
+        self._show_cursor()
+
+    def action_choose(self) -> None:
+        entries = self.entries()
+        if entries:
+            self.post_message(self.Chosen(entries[min(self.cursor, len(entries) - 1)][0]))
+
+    def on_click(self, event) -> None:  # noqa: ANN001 - events.Click
+        entries = self.entries()
+        line, seen = event.y, 0
+        for i, (key, entry) in enumerate(entries):
+            seen += entry.plain.count("\n") + 1
+            if line < seen:
+                self.cursor, self.cursor_key = i, key
+                self.focus()
+                self.post_message(self.Chosen(key))
+                return
+
+
 class DashboardScreen(BaseScreen):
     """总览."""
 
     CSS_PATH = "dashboard_screen.tcss"
+    AUTO_FOCUS = "#flags"  # the lists take the focus (Tab between them), their cursors lead somewhere
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("f5", "reload", "key.reload", id="dash.reload"),
@@ -190,11 +345,15 @@ class DashboardScreen(BaseScreen):
                     yield Static(id="progress", markup=False)
                 with Vertical(id="trend-panel", classes="panel"):
                     yield TrendChart(id="trend", empty_key="dash.trend.empty")
+            yield Static("", id="dash-warning", markup=False)
             with Horizontal(id="dash-bottom"):
                 with VerticalScroll(id="flags-panel", classes="panel"):
-                    yield WidthAware(lambda _w: Content(""), id="flags")
-                with VerticalScroll(id="cases-panel", classes="panel"):
-                    yield WidthAware(lambda _w: Content(""), id="cases")
+                    yield EntryList(id="flags")
+                with Vertical(id="dash-right"):
+                    with VerticalScroll(id="agenda-panel", classes="panel"):
+                        yield EntryList(id="agenda")
+                    with VerticalScroll(id="cases-panel", classes="panel"):
+                        yield EntryList(id="cases")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -204,12 +363,28 @@ class DashboardScreen(BaseScreen):
         self.query_one("#trend-panel").border_title = t("dash.trend.title")
         self.query_one("#flags-panel").border_title = t("dash.flags.title")
         self.query_one("#cases-panel").border_title = t("dash.cases.title")
+        self.query_one("#agenda-panel").border_title = t("dash.agenda.title")
+        self.query_one("#dash-warning").display = False
+        for panel in self.query(".panel"):
+            panel.can_focus = False  # the lists inside take the focus (Tab between them), not their frames
         for panel in self.query(".panel"):
             panel.loading = True
         self.reload()
 
     def action_reload(self) -> None:
         self.reload()
+
+    def on_entry_list_chosen(self, event: EntryList.Chosen) -> None:
+        """A flag leads to the organisation's page; a case or an agenda line to the case's page."""
+        kind, ident = event.key
+        if kind == "org":
+            from incubator_tui.screens.org_page import OrgPageScreen
+
+            self.app.push_screen(OrgPageScreen(ident))
+        else:
+            from incubator_tui.screens.case_page import open_case_page
+
+            open_case_page(self.app, ident)
 
     def reload(self) -> None:
         from incubator_tui.services.dashboard import load_dashboard
@@ -243,11 +418,24 @@ class DashboardScreen(BaseScreen):
                     if with_data else plain(""))
         self.query_one("#trend-panel").border_subtitle = subtitle
 
-        self.query_one("#flags", WidthAware).set_builder(lambda w: flags_content(data.flags, data.month, w))
+        self.query_one("#flags", EntryList).set_entries(
+            lambda w: flag_entries(data.flags, data.month, w),
+            Content.assemble((t("dash.flags.none", month=data.month), "$text-muted")))
         self.query_one("#flags-panel").border_title = message(
             "dash.flags.title_counts", month=data.month, red=len(data.red), amber=len(data.amber)
         )
-        self.query_one("#cases", WidthAware).set_builder(lambda w: cases_content(data.cases, w))
+        self.query_one("#cases", EntryList).set_entries(
+            lambda w: case_entries(data.cases, w), Content.assemble((t("dash.cases.none"), "$text-muted")))
+        self.query_one("#agenda", EntryList).set_entries(
+            lambda w: agenda_entries(data.agenda, data.today, w),
+            Content.assemble((t("dash.agenda.none", days=data.agenda_days), "$text-muted")))
+        overdue_agenda = sum(1 for a in data.agenda if a.overdue)
+        self.query_one("#agenda-panel").border_title = message(
+            "dash.agenda.title_counts", days=data.agenda_days, n=len(data.agenda), overdue=overdue_agenda)
+        self.query_one("#agenda-panel").set_class(bool(overdue_agenda), "-overdue")
+        warning = self.query_one("#dash-warning", Static)
+        warning.update(holidays_warning(data.holidays_missing))
+        warning.display = bool(data.holidays_missing)
         self.query_one("#cases-panel").border_title = message(
             "dash.cases.title_counts", n=len(data.cases), overdue=len(data.overdue)
         )

@@ -76,6 +76,23 @@ class CaseLine:
 
 
 @dataclass(frozen=True)
+class AgendaLine:
+    """Something to do on an open case, due within the agenda's days or overdue."""
+
+    case_id: str
+    org_id: str
+    org: str
+    what: str  # interview | item | review | objection_decide | objection_ends | handover
+    due: date | None  # None: an interview with no planned date (to hold now)
+    overdue: bool
+    detail: str = ""  # the item's description, the interview's planned place
+
+
+AGENDA_DAYS = 7
+_AGENDA_ORDER = ("interview", "item", "review", "objection_decide", "objection_ends", "handover")
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     month: str
     average: Fraction | None  # mean of the complete totals that month; None without any
@@ -95,6 +112,9 @@ class Dashboard:
     cases: tuple[CaseLine, ...]  # open cases: overdue first, then by deadline
     trend: tuple[TrendPoint, ...]  # the last TREND_MONTHS months, oldest first
     run_length: int
+    agenda: tuple[AgendaLine, ...] = ()  # overdue first, then by due date
+    holidays_missing: tuple[int, ...] = ()  # of this year and next, those without a holiday list
+    agenda_days: int = AGENDA_DAYS
 
     @property
     def red(self) -> tuple[FlagLine, ...]:
@@ -296,8 +316,88 @@ def open_cases(session: Session, centre_id: str, today: date) -> list[CaseLine]:
     return out
 
 
+def agenda_of(session: Session, centre_id: str, today: date, days: int = AGENDA_DAYS) -> list[AgendaLine]:
+    """What falls due on the centre's open cases within ``days`` days of ``today``, and what is overdue.
+
+    - an interview to hold (待约谈): at the time an interview notice planned, else now;
+    - each open rectification item whose deadline comes, and the review, due with the latest
+      item deadline (overdue the day after, as the case's page says);
+    - an objection waiting for its decision (now), an objection period ending (never overdue: it ends);
+    - the hand-over deadline of an exit order (overdue the day after).
+    """
+    import json
+    from datetime import timedelta
+
+    horizon = today + timedelta(days=days)
+    cases = session.execute(
+        text("SELECT c.id, c.org_id, o.name AS org, o.pinyin, c.state, c.handover_deadline, c.objection_deadline "
+             "FROM org_case c JOIN organisation o ON o.id = c.org_id WHERE c.centre_id = :c "
+             "AND c.state IN ('to_interview','rectifying','exit_ordered')"), {"c": centre_id}
+    ).all()
+    if not cases:
+        return []
+    by_id = {c.id: c for c in cases}
+    items: dict[str, list] = {}
+    for r in session.execute(
+        text("SELECT r.case_id, r.description, r.deadline, r.done_on FROM rectification_item r "
+             "JOIN org_case c ON c.id = r.case_id WHERE c.centre_id = :c AND c.state = 'rectifying' "
+             "ORDER BY r.case_id, r.position, r.created_at"), {"c": centre_id}
+    ):
+        items.setdefault(r.case_id, []).append((r.description, as_date(r.deadline), r.done_on is not None))
+    events: dict[str, list] = {}
+    for r in session.execute(
+        text("SELECT e.case_id, e.action, e.data FROM case_event e JOIN org_case c ON c.id = e.case_id "
+             "WHERE c.centre_id = :c AND c.state IN ('to_interview','exit_ordered') "
+             "AND e.action IN ('notice','object','object_upheld','object_accepted') ORDER BY e.at, e.id"),
+        {"c": centre_id},
+    ):
+        data = json.loads(r.data) if isinstance(r.data, str) and r.data else (r.data or {})
+        events.setdefault(r.case_id, []).append((r.action, data))
+
+    out: list[AgendaLine] = []
+
+    def add(c, what: str, due: date | None, overdue: bool, detail: str = "") -> None:  # noqa: ANN001
+        out.append(AgendaLine(c.id, c.org_id, c.org, what, due, overdue, detail))
+
+    for c in cases:
+        if c.state == case_rules.CaseState.TO_INTERVIEW.value:
+            planned = next((d for a, d in reversed(events.get(c.id, []))
+                            if a == "notice" and d.get("kind") == case_rules.NoticeKind.INTERVIEW.value), {})
+            when = None
+            if planned.get("time"):
+                try:
+                    when = case_rules.parse_date_time(planned["time"])[0]
+                except Exception:  # noqa: BLE001 - a planned time that no longer parses: to hold now
+                    when = None
+            if when is None or when <= horizon:
+                add(c, "interview", when, when is not None and when < today, planned.get("place", ""))
+        elif c.state == case_rules.CaseState.RECTIFYING.value:
+            case_items = items.get(c.id, [])
+            for description, deadline, done in case_items:
+                if not done and deadline is not None and deadline <= horizon:
+                    add(c, "item", deadline, today > deadline, description)
+            latest = max((d for _, d, _ in case_items if d is not None), default=None)
+            if latest is not None and latest <= horizon:
+                add(c, "review", latest, case_rules.is_overdue([latest], today))
+        else:  # exit ordered
+            actions = [a for a, _ in events.get(c.id, [])]
+            objection_until = as_date(c.objection_deadline)
+            if case_rules.pending_objection(actions):  # to decide now
+                add(c, "objection_decide", None, False)
+            elif objection_until is not None and today <= objection_until <= horizon:
+                add(c, "objection_ends", objection_until, False)
+            handover = as_date(c.handover_deadline)
+            if handover is not None and handover <= horizon:
+                add(c, "handover", handover, today > handover)
+    out.sort(key=lambda a: (not a.overdue, a.due or today, by_id[a.case_id].pinyin or "", a.org,
+                            _AGENDA_ORDER.index(a.what)))
+    return out
+
+
 @reads_sql
 def load_dashboard(session: Session, centre_id: str, *, today: date | None = None) -> Dashboard:
+    from incubator_tui.services.settings import years_without_holidays
+
     name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar_one()
     today = today or clock.today()
     month = month_of(today)
@@ -334,6 +434,8 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
         cases=tuple(open_cases(session, centre_id, today)),
         trend=trend,
         run_length=run_length,
+        agenda=tuple(agenda_of(session, centre_id, today)),
+        holidays_missing=tuple(years_without_holidays(session, centre_id, today)),
     )
 
 
