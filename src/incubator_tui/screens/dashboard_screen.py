@@ -220,7 +220,7 @@ class WidthAware(Widget):
 
 class EntryList(WidthAware):
     """Entries that can be selected (a cursor moved by ↑/↓ or j/k), each leading somewhere:
-    Enter (or a click) posts :class:`EntryList.Chosen` with the entry's key, e.g.
+    Enter (or a double click) posts :class:`EntryList.Chosen` with the entry's key, e.g.
     ``("org", id)`` for an organisation's page, ``("case", id)`` for a case's page.
 
     ``build(width)`` gives the entries (key, Content; an entry may take two lines) and
@@ -314,10 +314,12 @@ class EntryList(WidthAware):
         line, seen = event.y, 0
         for i, (key, entry) in enumerate(entries):
             seen += entry.plain.count("\n") + 1
-            if line < seen:
+            if line < seen:  # a click selects the line, a double click opens it (as Enter)
                 self.cursor, self.cursor_key = i, key
                 self.focus()
-                self.post_message(self.Chosen(key))
+                self._redraw()
+                if event.chain >= 2:
+                    self.post_message(self.Chosen(key))
                 return
 
 
