@@ -55,7 +55,8 @@ def test_typing_shows_the_text_with_its_mark_and_a_tentative_total():
     keys(model, "1", ".")
     view = model.row_view(0)
     assert (view.items[1].text, view.items[1].look) == ("1._", "editing")
-    assert view.total.text == "7.5" and view.total.look == "muted"  # 2 + 1 of 4, incomplete
+    # 2 + 1 of 4, incomplete: provisional, with the count of items still blank (the typed one counts)
+    assert (view.total.text, view.total.mark) == ("~7.5", " 缺4") and view.total.look == "muted"
     assert model.detail().startswith("输入中 “1.”")
 
 

@@ -580,7 +580,8 @@ async def test_a_big_centre_draws_rows_as_they_show_and_keys_reach_every_row(db,
         last = screen.grid.rows[119].org_id
         await type_values(pilot, "1")
         await settle(pilot)
-        assert screen.cell_text(last, "plan") == "1" and screen.summary_text(last) == ("5.0", "")  # 1 of 2
+        # 1 of 2, five items still blank: provisional
+        assert screen.cell_text(last, "plan") == "1" and screen.summary_text(last) == ("~5.0 缺5", "")
         assert "未完成 1" in screen.query_one("#scoring-header").plain
         await pilot.press("]")  # the same org, far down, in the next month
         await settle(pilot)
@@ -611,7 +612,7 @@ async def test_english_labels(db, centre, orgs):
     async with make_app(db).run_test(size=SIZE) as pilot:
         screen = await open_grid(pilot, centre)
         labels = screen.table.column_labels()
-        assert labels[:3] == ["Organisation", "Plan 2", "Hygiene 2"]
+        assert labels[:3] == ["Organisation", "Work plan 2", "Hygiene 2"]  # the items' name_en
         assert "2025-03 monthly scores" in screen.query_one("#scoring-header").plain
         await pilot.press("3", "enter")
         assert "above the item's maximum of 2" in message(screen)

@@ -290,7 +290,8 @@ class IncubatorApp(App):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(key_entries(self, self.screen), self.screen.title or self.title))
+        self.push_screen(HelpScreen(key_entries(self, self.screen), self.screen.title or self.title,
+                                    hint=getattr(self.screen, "HELP_HINT", "help.hint")))
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incubator_tui.services.access import reads_sql
-from incubator_tui.services.scoring import Cell, Grid
+from incubator_tui.services.scoring import Cell, Grid, LastMonth
 
 
 @dataclass
@@ -95,3 +95,20 @@ def read_month(connection, centre_id: str, month: str) -> Loaded:
     progress = [row_progress(grid, row) for row in grid.rows]
     name_cells(grid)  # measured here too, for the column plan
     return Loaded(grid, progress, centre_month(connection, centre_id))  # in the centre's time zone
+
+
+@dataclass
+class LoadedLast:
+    """Last month's cells for the month ``of_month`` shown (see ``services.scoring.LastMonth``)."""
+
+    of_month: str
+    last: LastMonth
+
+
+@reads_sql
+def read_last_month(connection, centre_id: str, month: str) -> LoadedLast:
+    """What each org had the month before ``month`` (the grid's ``"`` and ``R``), read after
+    the month itself so that it never delays the grid's first paint."""
+    from incubator_tui.services import scoring
+
+    return LoadedLast(month, scoring.last_month(connection, centre_id, month))

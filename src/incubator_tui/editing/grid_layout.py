@@ -21,20 +21,24 @@ NOTE_MIN = 10
 
 
 def item_label(item) -> str:
-    """The item's column name: its own name, or a short English one for the default checklist."""
-    if get_language() == "en":
-        from incubator_tui.services.centres import DEFAULT_CHECKLIST
-
-        for code, name_zh, *_rest in DEFAULT_CHECKLIST:
-            if code == item.code and name_zh == item.name:
-                return t(f"scoring.item.{code}")
+    """The item's column name: in English its ``name_en`` (any checklist version: migration
+    0004 gave the default items theirs, imports and the settings screen give new ones
+    theirs), else its own name."""
+    if get_language() == "en" and getattr(item, "name_en", ""):
+        return item.name_en
     return item.name
 
 
 def split_even(text: str, lines: int) -> list[str]:
-    """Split ``text`` into ``lines`` pieces of about equal display width."""
+    """Split ``text`` into ``lines`` pieces of about equal display width (two lines of
+    words split at the space nearest the middle, not inside a word)."""
     if lines <= 1:
         return [text]
+    if lines == 2 and " " in text.strip():
+        words = text.split(" ")
+        best = min(range(1, len(words)),
+                   key=lambda n: max(cell_len(" ".join(words[:n])), cell_len(" ".join(words[n:]))))
+        return [" ".join(words[:best]), " ".join(words[best:])]
     target = cell_len(text) / lines
     out, cur = [], ""
     for ch in text:
@@ -76,6 +80,7 @@ class Layout:
     streak_width: int
     note_width: int  # 0: no note column
     headers: tuple[tuple[str, str], ...] = ()  # each item's (label, max) as shown
+    total_marks: bool = True  # a provisional total shows its count of blank items ("~7.5 缺2")
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -90,10 +95,12 @@ def plan_layout(grid: Grid, width: int) -> Layout:
     labels = [item_label(it) for it in grid.items]
     maxes = [cents_to_text(it.max_cent) for it in grid.items]
     value_w = max(cell_len(t("scoring.na_short")), 4 + len(EDIT_MARK))  # "不适用", "1.5*", "10_"
-    total_w = max(cell_len(t("scoring.col.total")), 4, cell_len(t("scoring.exempt_short")))
+    # the widest total: "10.0", "免考评", a provisional "~10.0", and with room its count of blank
+    # items ("~10.0 缺5"); where that room would cut the names, the count is left to the detail line
+    total_w = max(cell_len(t("scoring.col.total")), 5, cell_len(t("scoring.exempt_short")))
+    missing = 1 + cell_len(t("grid.total.missing", missing=max(len(grid.items) - 1, 1)))
     streak_w = max(cell_len(t("scoring.col.streak")), 2)
     names = max(name_cells(grid), cell_len(t("scoring.col.org")))
-    fixed = (total_w + 2 * PADDING) + (streak_w + 2 * PADDING)
 
     def widths(mode: int) -> tuple[int, ...]:
         out = []
@@ -107,16 +114,20 @@ def plan_layout(grid: Grid, width: int) -> Layout:
             out.append(max(w, value_w))
         return tuple(out)
 
-    chosen = None
+    # The fewest header lines that leave the names whole; else the most room for them.
+    plans = []
     for mode in (1, 2, 3):
         items = widths(mode)
-        room = width - fixed - sum(w + 2 * PADDING for w in items) - 2 * PADDING
-        if room >= min(NAME_MIN, names) or mode == 3:
-            chosen = (mode, items, room)
-            break
-    mode, items, room = chosen
+        room = width - (total_w + 2 * PADDING) - (streak_w + 2 * PADDING) - sum(w + 2 * PADDING for w in items)
+        plans.append((mode, items, room - 2 * PADDING))
+    mode, items, room = next((p for p in plans if p[2] >= names), max(plans, key=lambda p: (p[2], -p[0])))
+    extra = max(len("~10.0") + missing - total_w, 0)
+    marks = room - extra >= names
+    if marks:  # the count of blank items fits without cutting a name
+        room -= extra
+        total_w += extra
     name_w = max(min(names, room), min(NAME_MIN, names))
     note_w = room - name_w - 2 * PADDING
     if note_w < NOTE_MIN:
         note_w = 0
-    return Layout(mode, name_w, items, total_w, streak_w, note_w, tuple(zip(labels, maxes)))
+    return Layout(mode, name_w, items, total_w, streak_w, note_w, tuple(zip(labels, maxes)), marks)

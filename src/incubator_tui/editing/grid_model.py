@@ -33,13 +33,15 @@ from incubator_tui.editing.grid_layout import EDIT_MARK, item_label
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.scoring import NA, MonthResult, cents_to_text, format_total, month_result, parse_score
+from incubator_tui.rules.org_search import SearchKey, matches, search_key
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, streak_as_of
-from incubator_tui.services.scoring import Cell, Grid, GridRow
+from incubator_tui.services.scoring import Cell, Grid, GridRow, LastMonth
 
 DIGITS = frozenset("0123456789.")
 MAX_TYPED = 6  # "10.00" is the longest useful score
 REASON_MARK = "*"  # shown after a value that carries a reason for lost points
 FAILED_MARK = "!"  # shown after a value whose save failed
+PROVISIONAL_MARK = "~"  # before the total of a month half entered (some items blank)
 EMPTY = Cell()
 # Edit generations, unique across every model of the process: a save's result
 # is matched to the edit it carries, even after the month was reloaded.
@@ -174,14 +176,46 @@ def _group_saves(failed: Iterable[FailedSave]) -> list[tuple[FailedSave, dict[st
     return list(groups.values())
 
 
+# -- undo and redo ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One committed change of one org's cells (a value typed, ``n``, ``f``, ``R``...): what each
+    cell was before and after.  Undoing saves ``before`` again; redoing saves ``after``."""
+
+    org_id: str
+    org_name: str
+    before: dict[str, Cell]  # item id -> the cell before the change
+    after: dict[str, Cell]  # item id -> the cell after it
+
+
+class EditHistory:
+    """The committed changes of one month, newest last, to undo and redo (``ctrl+z``/``u``,
+    ``ctrl+y``).  One per month, kept by the screen across reloads and month changes."""
+
+    LIMIT = 1000
+
+    def __init__(self) -> None:
+        self.undo: list[Step] = []
+        self.redo: list[Step] = []
+
+    def record(self, step: Step) -> None:
+        self.undo.append(step)
+        del self.undo[:-self.LIMIT]
+        self.redo.clear()  # a new change forgets what was undone
+
+
 # -- the model --------------------------------------------------------------------------------------------
 class GridModel:
     """One month's grid being edited.  ``current_month`` (in the centre's time zone) makes
     later months read-only; ``failed`` carries the unsaved cells over from the last model."""
 
     def __init__(self, grid: Grid, *, current_month: str, failed: FailedSaves | None = None,
-                 progress: list[int] | None = None) -> None:
+                 progress: list[int] | None = None, history: EditHistory | None = None,
+                 last: LastMonth | None = None) -> None:
         self.grid = grid
+        self.history = history if history is not None else EditHistory()
+        self.last = last  # last month's cells (``"``, ``R``); None until read
+        self._keys: list[SearchKey] | None = None  # the rows' search keys, made at the first search
         self.current_month = current_month
         self.future = grid.month > current_month
         self.failed = failed if failed is not None else FailedSaves()
@@ -212,6 +246,10 @@ class GridModel:
             self._confirmed[(f.org_id, f.item_id)] = row.cells.get(f.item_id) or EMPTY
             row.cells[f.item_id] = f.cell
             self._recount(r)
+
+    def set_last(self, last: LastMonth) -> None:
+        """Last month's cells arrived (read after the month, not to delay its first paint)."""
+        self.last = last
 
     # -- reading ------------------------------------------------------------------------------------
     @property
@@ -247,15 +285,17 @@ class GridModel:
 
     def value_shown(self, row: GridRow, item) -> Shown:
         grid = self.grid
-        if row.exempt is not None or grid.paused:
-            return Shown("-", "muted")
         cell = row.cells.get(item.id) or EMPTY
+        if (row.exempt is not None or grid.paused) and cell.blank:
+            return Shown("-", "muted")
         if cell.blank:
             text, look = "", None
         elif cell.na:
             text, look = t("scoring.na_short"), "na"
         else:
             text, look = cents_to_text(cell.value_cent), None
+        if row.exempt is not None or grid.paused:  # kept, not counted: shown dimmed
+            return Shown(text, "muted", REASON_MARK if cell.reason else "", "muted")
         if self.failed and self.failed.get(row.org_id, grid.month, item.id) is not None:
             return Shown(text, "failed", FAILED_MARK, "failed")
         if cell.reason:
@@ -309,8 +349,9 @@ class GridModel:
             total = Shown(t("scoring.exempt_short"), "exempt")
         elif result.total is None:
             total = Shown()
-        elif not result.complete:
-            total = Shown(format_total(result.total), "muted")
+        elif not result.complete:  # provisional: "~7.5" and " 缺2" (items blank), dimmed
+            total = Shown(PROVISIONAL_MARK + format_total(result.total), "muted",
+                          " " + t("grid.total.missing", missing=self.missing(r)), "muted")
         elif result.total < grid.threshold_of(grid.month):
             total = Shown(format_total(result.total), "low")
         else:
@@ -324,6 +365,16 @@ class GridModel:
         else:
             note = Shown()
         return RowView(row.name, tuple(items), total, streak_text, note)
+
+    def missing(self, r: int) -> int:
+        """Items of row ``r`` still blank (a valid value being typed counts as entered)."""
+        cells = self.grid.rows[r].cells
+        typed = self.edit_at[1] if self.edit_at is not None and self.edit_at[0] == r and self.typed_valid() else -1
+        return sum(1 for i, it in enumerate(self.grid.items) if i != typed and (cells.get(it.id) or EMPTY).blank)
+
+    def last_cell(self, row: GridRow, item) -> Cell | None:
+        """The org's cell for ``item`` last month (see ``services.scoring.LastMonth``), if any."""
+        return self.last.cell(row.org_id, item.code) if self.last is not None else None
 
     def cell_shown(self, cell: Cell) -> str:
         if cell.na:
@@ -351,6 +402,12 @@ class GridModel:
             parts.append(t("grid.detail.failed", error=failed.error, key=self.retry_key))
         if cell.reason:
             parts.append(t("scoring.detail.reason", reason=cell.reason))
+        last = self.last_cell(row, item)
+        if last is not None:
+            parts.append(t("grid.detail.last", month=self.last.month, value=self.cell_shown(last)))
+        result = grid.result(row)
+        if result.total is not None and not result.complete:
+            parts.append(t("grid.detail.provisional", total=format_total(result.total), missing=self.missing(self.row)))
         return " · ".join(parts)
 
     def header(self, centre_name: str = "") -> list[tuple[str, bool]]:
@@ -595,6 +652,193 @@ class GridModel:
             self._move_to(nxt, 0)
         return out
 
+    # -- entry at spreadsheet speed (issue 13) -----------------------------------------------------------------
+    def _last_refusal(self) -> str | None:
+        """Why last month cannot be copied at all (not read yet, or no month before)."""
+        if self.last is None:
+            return t("grid.last.loading")
+        if self.last.month is None:
+            return t("grid.last.none", month=self.grid.month)
+        return None
+
+    def _copyable(self, item, cell: Cell) -> bool:
+        """Whether last month's ``cell`` is a valid value of ``item`` now (its maximum or the
+        step may have changed since)."""
+        if cell.value_cent is None:
+            return True
+        try:
+            parse_score(cents_to_text(cell.value_cent), item.max_cent, self.grid.step_cent)
+        except DomainError:
+            return False
+        return True
+
+    def copy_last(self) -> Outcome:
+        """``"``: the cell as it was last month for this org (value or N/A, with its reason),
+        then the next item, as Enter does."""
+        self.discard_typing()
+        msg = self._writable_here() or self._last_refusal()
+        if msg:
+            return refused(msg)
+        r, i = self.row, self.item
+        row, item = self.grid.rows[r], self.grid.items[i]
+        last = self.last_cell(row, item)
+        if last is None:
+            key = "grid.last.exempt_then" if row.org_id in self.last.exempt else "grid.last.blank"
+            return refused(t(key, name=row.name, item=item_label(item), month=self.last.month))
+        if not self._copyable(item, last):
+            return refused(t("grid.last.invalid", name=row.name, item=item_label(item), month=self.last.month,
+                             value=cents_to_text(last.value_cent), max=cents_to_text(item.max_cent)))
+        out = self._set_cells(r, {item.id: last})
+        out.clear_notice = True
+        self._go_next(r, i)
+        return out
+
+    def fill_last(self) -> Outcome:
+        """``R``: the org's blank items as last month (values, N/A and reasons; nothing already
+        there is overwritten), saved as one change, then the next org's first item, as ``f``
+        does.  Items last month cannot fill stay blank: the cursor stops on the first of them."""
+        msg = self._writable_here() or self._last_refusal()
+        if msg:
+            return refused(msg)
+        out = self.commit_typing()
+        if not out.ok:
+            return out
+        r = self.row
+        row = self.grid.rows[r]
+        values = {}
+        for it in self.grid.items:
+            if not (row.cells.get(it.id) or EMPTY).blank:
+                continue
+            last = self.last_cell(row, it)
+            if last is not None and self._copyable(it, last):
+                values[it.id] = last
+        if values:
+            out.add(self._set_cells(r, values))
+        still = [i for i, it in enumerate(self.grid.items) if (row.cells.get(it.id) or EMPTY).blank]
+        if still:
+            self._move_to(r, still[0])
+            names = "、".join(item_label(self.grid.items[i]) for i in still)
+            key = "grid.last.exempt_then" if row.org_id in self.last.exempt else "grid.last.some_blank"
+            out.notices.append(Notice(t(key, name=row.name, item=names, month=self.last.month), "warning"))
+            return out
+        out.clear_notice = not out.notices
+        nxt = self._next_scored_row(r)
+        if nxt is not None:
+            self._move_to(nxt, 0)
+        return out
+
+    def fill_down(self) -> Outcome:
+        """``ctrl+d``: the value above (value or N/A; the cell's own reason stays) into this cell,
+        then down one row, so holding it fills a column.  Exempt orgs are passed over."""
+        self.discard_typing()
+        msg = self._writable_here()
+        if msg:
+            return refused(msg)
+        r, i = self.row, self.item
+        item = self.grid.items[i]
+        above = next((n for n in range(r - 1, -1, -1) if self.grid.rows[n].exempt is None), None)
+        src = (self.grid.rows[above].cells.get(item.id) or EMPTY) if above is not None else EMPTY
+        if src.blank:
+            return refused(t("grid.fill_down.none", item=item_label(item)))
+        old = self.grid.rows[r].cells.get(item.id) or EMPTY
+        out = self._set_cells(r, {item.id: Cell(src.value_cent, src.na, old.reason)})
+        out.clear_notice = True
+        nxt = self._next_scored_row(r)
+        if nxt is not None:
+            self._move_to(nxt, i)
+        return out
+
+    def _step_text(self, step: Step, cells: dict[str, Cell], other: dict[str, Cell]) -> str:
+        """What a step changes, as the notification says it: one item's old and new value
+        (or its reason), else the items' names."""
+        labels = [item_label(self.grid.items[self.item_of[i]]) for i in cells if i in self.item_of]
+        if len(cells) == 1:
+            (item_id, new), = cells.items()
+            old = other[item_id]
+            if (old.value_cent, old.na) == (new.value_cent, new.na):
+                return t("grid.undo.reason", name=step.org_name, item="".join(labels))
+            return t("grid.undo.one", name=step.org_name, item="".join(labels), old=self.cell_shown(old),
+                     new=self.cell_shown(new))
+        return t("grid.undo.many", name=step.org_name, count=len(cells), items="、".join(labels))
+
+    def _replay(self, undo: bool) -> Outcome:
+        if self.buffer is not None:  # ctrl+z while typing drops the typing (as Esc)
+            self.discard_typing()
+            return Outcome(clear_notice=True)
+        if self.busy or not self.has_rows:
+            return refused(t("scoring.busy") if self.busy else t("scoring.no_rows"))
+        msg = self.readonly_reason()
+        if msg:
+            return refused(msg)
+        stack = self.history.undo if undo else self.history.redo
+        if not stack:
+            return Outcome(notices=[Notice(t("grid.undo.nothing" if undo else "grid.redo.nothing"))])
+        step = stack[-1]
+        want, put = (step.after, step.before) if undo else (step.before, step.after)
+        r = self.row_of.get(step.org_id)
+        if r is not None and (msg := self.readonly_reason(r)):
+            return refused(msg)  # e.g. exempt since: kept, to undo once lifted
+        stack.pop()
+        row = self.grid.rows[r] if r is not None else None
+        if row is None or any((row.cells.get(i) or EMPTY) != cell for i, cell in want.items()):
+            return refused(t("grid.undo.stale", name=step.org_name))  # changed since: dropped
+        out = self._set_cells(r, dict(put), record=False)
+        (self.history.redo if undo else self.history.undo).append(step)
+        self._move_to(r, min(self.item_of[i] for i in put if i in self.item_of))
+        text = self._step_text(step, put, want)
+        out.notices.append(Notice(t("grid.undone" if undo else "grid.redone", what=text)))
+        return out
+
+    def undo(self) -> Outcome:
+        """``ctrl+z``/``u``: the month's last committed change undone, saved (and audited) as
+        any change is; the cursor goes to it, a message says what was undone."""
+        return self._replay(True)
+
+    def redo(self) -> Outcome:
+        """``ctrl+y``: the last undone change made again."""
+        return self._replay(False)
+
+    # -- finding an organisation (``/``) ---------------------------------------------------------------------------
+    def search_keys(self) -> list[SearchKey]:
+        if self._keys is None:
+            self._keys = [search_key(row.name, row.pinyin, row.initials) for row in self.grid.rows]
+        return self._keys
+
+    def matching_rows(self, query: str) -> list[int]:
+        if not query.strip():
+            return []
+        return [n for n, key in enumerate(self.search_keys()) if matches(key, query)]
+
+    def next_match(self, query: str) -> int | None:
+        """The first row matching ``query`` after the cursor's row, wrapping round (so the same
+        query again goes to the next match)."""
+        found = self.matching_rows(query)
+        if not found:
+            return None
+        return next((n for n in found if n > self.row), found[0])
+
+    def search_preview(self, query: str) -> str:
+        """What Enter in the search box would do, said as the user types."""
+        if not query.strip():
+            return t("grid.search.hint")
+        found = self.matching_rows(query)
+        if not found:
+            return t("grid.search.none", query=query.strip())
+        return t("grid.search.count", count=len(found), name=self.grid.rows[self.next_match(query)].name)
+
+    def search(self, query: str) -> Outcome:
+        """``/`` then Enter: the next org matching ``query`` (name, initials, full pinyin), on its
+        first item; what is typed is committed (a valid value) or dropped first."""
+        if not self.has_rows:
+            return Outcome()
+        r = self.next_match(query)
+        if r is None:
+            return refused(t("grid.search.none", query=query.strip()))
+        out = self.leave()
+        self._move_to(r, 0)
+        out.clear_notice = not out.notices
+        return out
+
     # -- moving ----------------------------------------------------------------------------------------------
     def move(self, rows: int, items: int) -> Outcome:
         """Arrows (and j/k/h/l, pages): commit a valid value being typed, then move."""
@@ -680,16 +924,19 @@ class GridModel:
         return OpJob(kind, grid.centre_id, grid.month, row.org_id if row else None, row.name if row else "", reason)
 
     # -- saving ---------------------------------------------------------------------------------------------------
-    def _set_cells(self, r: int, values: dict[str, Cell], reason_only: bool = False) -> Outcome:
-        """Change cells of row ``r`` at once (optimistic), and ask for their save."""
+    def _set_cells(self, r: int, values: dict[str, Cell], reason_only: bool = False, record: bool = True) -> Outcome:
+        """Change cells of row ``r`` at once (optimistic), and ask for their save; the change
+        is one step of the month's history (``record``: not when it is an undo or a redo)."""
         grid = self.grid
         row = grid.rows[r]
         changed: dict[str, Cell] = {}
         gens: dict[str, int] = {}
+        before: dict[str, Cell] = {}
         for item_id, new in values.items():
             old = row.cells.get(item_id) or EMPTY
             if old == new:
                 continue
+            before[item_id] = old
             key = (row.org_id, item_id)
             self._confirmed.setdefault(key, old)
             gens[item_id] = self._gen[key] = self.waiting[key] = next(_generations)
@@ -700,6 +947,8 @@ class GridModel:
         if not changed:
             return Outcome()
         self._recount(r)
+        if record:
+            self.history.record(Step(row.org_id, row.name, before, dict(changed)))
         return Outcome(saves=[SaveJob(grid.centre_id, row.org_id, row.name, grid.month, changed, gens, reason_only)])
 
     def _here(self, job) -> int | None:

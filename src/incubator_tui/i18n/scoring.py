@@ -34,12 +34,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scoring.exempt_short": ("免考评", "exempt"),
     "scoring.note.exempt": ("免考评：{reason}", "exempt: {reason}"),
     "scoring.note.case": ("已立案", "case open"),
-    "scoring.item.plan": ("工作计划", "Plan"),
-    "scoring.item.hygiene": ("卫生清洁", "Hygiene"),
-    "scoring.item.party": ("党建工作", "Party"),
-    "scoring.item.activity": ("服务活动", "Activity"),
-    "scoring.item.records": ("制度台账", "Records"),
-    "scoring.item.safety": ("安全规范", "Safety"),
     # header, banner and the line under the grid
     "scoring.title": ("{month} 月度考评", "{month} monthly scores"),
     "scoring.state.closed": ("已关账", "closed"),

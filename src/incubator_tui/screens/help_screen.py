@@ -90,10 +90,11 @@ class HelpScreen(BaseModal):
         Binding("q", "close", "key.close", id="help.close_q", show=False),
     ]
 
-    def __init__(self, entries: list[KeyEntry], title: str = "") -> None:
+    def __init__(self, entries: list[KeyEntry], title: str = "", hint: str = "help.hint") -> None:
         super().__init__()
         self.entries = entries
         self.screen_title = title
+        self.hint = hint  # the last line's catalogue key (a screen's HELP_HINT, e.g. the grid's: Tab commits there)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
@@ -101,7 +102,7 @@ class HelpScreen(BaseModal):
                          else message("help.title_plain"), classes="dialog-title", markup=False)
             with VerticalScroll(id="help-keys"):
                 yield Static(entries_content(self.entries), id="help-list", markup=False)
-            yield Static(message("help.hint"), classes="dialog-hint", markup=False)
+            yield Static(message(self.hint), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-keys").focus()

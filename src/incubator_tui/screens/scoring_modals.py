@@ -1,12 +1,15 @@
-"""Modals of the scoring grid: a reason (lost points, exemption, re-open) and a confirmation.
+"""Modals of the scoring grid: a reason (lost points, exemption, re-open), a confirmation
+and the search for an organisation.
 
-Both return their value with ``dismiss``: :class:`ReasonModal` the text typed
-(``None`` when cancelled), :class:`ConfirmModal` ``True``/``False``.  Titles,
+Each returns its value with ``dismiss``: :class:`ReasonModal` the text typed
+(``None`` when cancelled), :class:`ConfirmModal` ``True``/``False``,
+:class:`SearchModal` the query (``None`` when cancelled).  Titles,
 subjects and bodies carry names and reasons: shown literally (``safe_text.plain``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -109,3 +112,40 @@ class ConfirmModal(BaseModal):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class SearchModal(BaseModal):
+    """Find an organisation: a query (name, initials ``cg``, full pinyin), and under it what
+    Enter would do (``describe(query)``, as the user types).  Opens with the last query,
+    selected: Enter goes to the next match, typing replaces it.  Esc cancels."""
+
+    CSS_PATH = _CSS
+    BINDINGS = [Binding("escape", "cancel", "scoring.key.cancel", id="grid.search.cancel")]
+
+    def __init__(self, title: str, initial: str, describe: Callable[[str], str], *, placeholder: str = "") -> None:
+        super().__init__(classes="scoring-modal grid-search")
+        self.dialog_title = title
+        self.initial = initial
+        self.describe = describe
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.dialog_title), classes="dialog-title", markup=False)
+            yield Input(value=self.initial, placeholder=self.placeholder, id="search-input", max_length=100)
+            yield Static(plain(self.describe(self.initial)), id="search-preview", classes="dialog-subject",
+                         markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#search-preview", Static).update(plain(self.describe(event.value)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -33,23 +33,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.worker import get_current_worker
 
-from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_month
+from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_last_month, read_month
 from incubator_tui.editing.grid_layout import item_label
 from incubator_tui.editing.grid_model import (
-    DIGITS, EMPTY, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
+    DIGITS, EMPTY, EditHistory, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
 )
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.rules.months import add_months
-from incubator_tui.screens.base import BaseScreen
+from incubator_tui.screens.base import BaseScreen, LoadCancelled
 from incubator_tui.services.clock import current_month
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import plain
 from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
-_WRITES = frozenset({"type", "backspace", "na", "fill"})  # refused while nothing is loaded
+# refused while nothing is loaded
+_WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last", "fill_down", "undo", "redo"})
 _OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
 
 
@@ -78,6 +80,13 @@ class ScoringScreen(BaseScreen):
         _edit("backspace,delete", "'backspace'", "scoring.key.clear", "scoring.clear"),
         Binding("n", "edit('na')", "scoring.key.na", id="scoring.na", priority=True),
         Binding("f", "edit('fill')", "scoring.key.fill", id="scoring.fill", priority=True),
+        # Entry at spreadsheet speed (issue 13): last month, fill down, undo, find.
+        Binding("R", "edit('fill_last')", "grid.key.fill_last", id="grid.fill_last", key_display="R", priority=True),
+        _edit("quotation_mark", "'copy_last'", "grid.key.copy_last", "grid.copy_last", key_display='"'),
+        _edit("ctrl+d", "'fill_down'", "grid.key.fill_down", "grid.fill_down"),
+        _edit("ctrl+z,u", "'undo'", "grid.key.undo", "grid.undo"),
+        _edit("ctrl+y", "'redo'", "grid.key.redo", "grid.redo"),
+        Binding("slash", "search", "grid.key.search", id="grid.search", key_display="/", priority=True),
         Binding("m", "reason", "scoring.key.reason", id="scoring.reason", priority=True),
         Binding("e", "exempt", "scoring.key.exempt", id="scoring.exempt", priority=True),
         Binding("[", "month(-1)", "scoring.key.prev_month", id="scoring.prev_month", key_display="[", priority=True),
@@ -105,11 +114,15 @@ class ScoringScreen(BaseScreen):
             self.result = result
             self.error = error
 
+    HELP_HINT = "grid.help.hint"  # the help's last line: in the grid Tab commits, it does not move between fields
+
     def __init__(self, month: str | None = None) -> None:
         super().__init__()
         self.month = month or current_month()
         self.model: GridModel | None = None
         self.failed_saves = FailedSaves()  # handed from each month's model to the next
+        self.histories: dict[str, EditHistory] = {}  # each month's undo and redo, kept across reloads
+        self.last_query = ""  # the last search (``/`` Enter again goes to the next match)
         self.centre_name = ""
         self.reading = False  # a month is being read
         self.keep_at: tuple = (None, None, None, 0, 0)  # where the cursor goes in the month being read
@@ -145,6 +158,7 @@ class ScoringScreen(BaseScreen):
         return self.query_one(f"#scoring-{name}", StatusLine)
 
     def on_mount(self) -> None:
+        self.title = t("grid.title")  # the help (?) is titled with the grid's name
         self.status("banner").display = False
         if self.reading:
             self.status("header").set(t("scoring.loading", month=self.month))
@@ -179,6 +193,8 @@ class ScoringScreen(BaseScreen):
     KEY_OPS = {
         "enter": ("commit_next",), "tab": ("commit_next",), "shift+tab": ("prev_item",), "escape": ("discard",),
         "backspace": ("backspace",), "delete": ("backspace",), "n": ("na",), "f": ("fill",),
+        "R": ("fill_last",), "quotation_mark": ("copy_last",), "ctrl+d": ("fill_down",), "ctrl+z": ("undo",),
+        "u": ("undo",), "ctrl+y": ("redo",),
         "g": ("first_row",), "G": ("last_row",),
         "up": ("move", -1, 0), "k": ("move", -1, 0), "down": ("move", 1, 0), "j": ("move", 1, 0),
         "left": ("move", 0, -1), "h": ("move", 0, -1), "right": ("move", 0, 1), "l": ("move", 0, 1),
@@ -266,6 +282,22 @@ class ScoringScreen(BaseScreen):
         self.app.push_screen(ReasonModal(t("scoring.reason.title"), subject, initial=cell.reason,
                                          placeholder=t("scoring.reason.placeholder")), done)
 
+    def action_search(self) -> None:
+        """``/``: find an organisation (name, initials, full pinyin); Enter lands on its first item.
+        The box opens with the last query, so ``/`` Enter goes to the next match."""
+        model = self.model
+        if model is None or not model.has_rows:
+            return self.apply(refused(t("scoring.busy") if model is None else t("scoring.no_rows")))
+        from incubator_tui.screens.scoring_modals import SearchModal
+
+        def done(query: str | None) -> None:
+            if query is not None and query.strip() and self.model is model:
+                self.last_query = query
+                self.apply(model.search(query))
+
+        self.app.push_screen(SearchModal(t("grid.search.title"), self.last_query, model.search_preview,
+                                         placeholder=t("grid.search.placeholder")), done)
+
     def action_exempt(self) -> None:
         model = self.model
         if model is None:
@@ -282,9 +314,18 @@ class ScoringScreen(BaseScreen):
                 if reason and self.model is model:
                     self.enqueue(model.op("exempt", row, reason))
 
-            self.app.push_screen(ReasonModal(
-                t("scoring.exempt.title"), t("scoring.exempt.subject", name=row.name, month=month),
-                placeholder=t("scoring.exempt.placeholder"), required=True), exempt)
+            def ask_reason(yes: bool | None = True) -> None:
+                if yes and self.model is model:
+                    self.app.push_screen(ReasonModal(
+                        t("scoring.exempt.title"), t("scoring.exempt.subject", name=row.name, month=month),
+                        placeholder=t("scoring.exempt.placeholder"), required=True), exempt)
+
+            if any(not c.blank for c in row.cells.values()):  # scores entered: ask first
+                self.app.push_screen(ConfirmModal(
+                    t("grid.exempt.scored.title", name=row.name), [t("grid.exempt.scored.body", month=month)],
+                    confirm_label=t("grid.button.continue")), ask_reason)
+            else:
+                ask_reason()
         else:
             def lift(yes: bool | None) -> None:
                 if yes and self.model is model:
@@ -429,12 +470,22 @@ class ScoringScreen(BaseScreen):
         queue = self.db_queue
         mark = queue.mark() if queue is not None else 0
 
-        def read(reads) -> Loaded:
+        def read(reads):
             if queue is not None:
                 queue.wait_reported(mark)
-            return reads(read_month, centre_id, month)
+            loaded = reads(read_month, centre_id, month)
+            if get_current_worker().is_cancelled:
+                raise LoadCancelled  # another month was asked for meanwhile
+            self.from_worker(self.load_done, loaded)  # painted now; last month follows
+            return reads(read_last_month, centre_id, month)
 
-        self.load(read, self.load_done, failed=self.load_failed)
+        self.load(read, self.last_month_done, failed=self.load_failed)
+
+    def last_month_done(self, last) -> None:
+        """Last month's cells (for ``"`` and ``R``), read right after the month was shown."""
+        if self.model is not None and self.model.grid.month == last.of_month:
+            self.model.set_last(last.last)
+            self.status("detail").set(self.model.detail())
 
     def load_failed(self, _message: str) -> None:
         """The month could not be read (the base said why): stay on the month shown."""
@@ -448,8 +499,9 @@ class ScoringScreen(BaseScreen):
         if loaded.grid.month != self.month:
             return  # another month was asked for meanwhile: its read is on its way
         self.reading = False
+        history = self.histories.setdefault(loaded.grid.month, EditHistory())
         model = GridModel(loaded.grid, current_month=loaded.current_month, failed=self.failed_saves,
-                          progress=loaded.progress)
+                          progress=loaded.progress, history=history)
         model.retry_key = self.retry_key()
         model.place(self.keep_at)
         self.model = model

@@ -94,6 +94,7 @@ class Item:
     name: str
     max_cent: int
     position: int
+    name_en: str = ""  # the English name (migration 0004; '' when none was given)
 
 
 class Checklists:
@@ -108,7 +109,7 @@ class Checklists:
         self._version_ids = [v.id for v in versions]
         items = session.execute(
             text(
-                "SELECT i.version_id, i.id, i.code, i.name, i.max_cent, i.position FROM checklist_item i "
+                "SELECT i.version_id, i.id, i.code, i.name, i.max_cent, i.position, i.name_en FROM checklist_item i "
                 "JOIN checklist_version v ON v.id = i.version_id WHERE v.centre_id = :c"
             ),
             {"c": centre_id},

@@ -59,6 +59,7 @@ class GridRow:
     exempt: str | None = None  # the reason, when exempt this month
     history: dict[str, MonthState] = field(default_factory=dict)  # months before this one
     has_open_case: bool = False
+    initials: str = ""  # pinyin initials ('cggyfws'), for the grid's search (``/``)
 
 
 @dataclass
@@ -130,14 +131,14 @@ def members_in_month(session: Session, centre_id: str, month: str) -> list:
     return [r for r in rows if member_in(month, as_date(r.entry_date), as_date(r.end_date))]
 
 
-def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo, str]]:
-    """(OrgInfo, pinyin) of the orgs that belong to the centre in ``month`` (DOMAIN 2), in pinyin order.
+def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo, str, str]]:
+    """(OrgInfo, pinyin, initials) of the orgs that belong to the centre in ``month`` (DOMAIN 2), in pinyin order.
 
     One query serves both the grid's rows and the streak reader's org infos.
     """
     rows = session.execute(
         text(
-            "SELECT id, name, pinyin, entry_date, end_date, status FROM organisation "
+            "SELECT id, name, pinyin, entry_date, end_date, status, initials FROM organisation "
             "WHERE centre_id = :c ORDER BY pinyin, name"
         ),
         {"c": centre_id},
@@ -145,7 +146,7 @@ def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo
     # Orgs share entry and end dates: judge each pair of dates once.
     judged: dict = {}
     out = []
-    for org_id, name, pinyin, entry_value, end_value, status in rows:
+    for org_id, name, pinyin, entry_value, end_value, status, initials in rows:
         months = judged.get((entry_value, end_value), False)
         if months is False:
             entry, end = as_date(entry_value), as_date(end_value)
@@ -153,7 +154,7 @@ def _members(session: Session, centre_id: str, month: str) -> list[tuple[OrgInfo
                 (month_of(entry), month_of(end) if end else None) if member_in(month, entry, end) else None
             )
         if months is not None:
-            out.append((OrgInfo(org_id, name, months[0], months[1], status), pinyin))
+            out.append((OrgInfo(org_id, name, months[0], months[1], status), pinyin, initials or ""))
     return out
 
 
@@ -185,7 +186,7 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     entries = setting_entries(session, centre_id)
     threshold_of = threshold_for(entries)
     members = _members(session, centre_id, month)
-    cells: dict[str, dict[str, Cell]] = {info.id: {} for info, _pinyin in members}
+    cells: dict[str, dict[str, Cell]] = {info.id: {} for info, _pinyin, _initials in members}
     item_ids = {it.id: it.id for it in items}  # one string per item as the cells' keys, not one per cell
     shared: dict[tuple, Cell] = {}  # equal cells are one object
     for org_id, item_id, value, na, reason in session.execute(
@@ -213,7 +214,7 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     )
     # Enough history to recount each row's streak as it is typed (a window, not every month).
     history, _streaks = streak_states(
-        session, centre_id, checklists, {info.id: info for info, _pinyin in members},
+        session, centre_id, checklists, {info.id: info for info, _pinyin, _initials in members},
         previous_month(month), threshold_of,
     )
     closed, paused = _month_flags(session, centre_id, month)
@@ -223,9 +224,9 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
         GridRow(
             org_id=info.id, name=info.name, pinyin=pinyin, entry_month=info.entry_month,
             cells=cells[info.id], exempt=exempt.get(info.id), history=history.get(info.id, {}),
-            has_open_case=info.id in open_orgs,
+            has_open_case=info.id in open_orgs, initials=initials,
         )
-        for info, pinyin in members
+        for info, pinyin, initials in members
     ]
     return Grid(
         centre_id=centre_id, month=month, items=items, rows=rows, closed=closed, paused=paused,
@@ -233,6 +234,72 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
         run_length=value_in_force(entries, "run_length", month),
         threshold_of=threshold_of, centre_name=centre_name or "",
     )
+
+
+@dataclass
+class LastMonth:
+    """What each org had in the month before (the grid's ``"`` and ``R`` copy it).
+
+    ``month`` is the latest month before the one shown that the centre did not
+    pause (after a paused Spring Festival, January is "last month" for March),
+    at most a year back; None when there is none.  Cells are keyed by item
+    *code* (an item keeps its code across checklist versions, DOMAIN 9); blank
+    cells are left out, and so are the orgs exempt that month.
+    """
+
+    month: str | None
+    cells: dict[str, dict[str, Cell]] = field(default_factory=dict)  # org id -> item code -> cell
+    exempt: set[str] = field(default_factory=set)  # orgs exempt that month: nothing to copy
+
+    def cell(self, org_id: str, code: str) -> Cell | None:
+        return self.cells.get(org_id, {}).get(code)
+
+
+LOOK_BACK = 12  # months searched for the last month the centre did not pause
+
+
+def last_month(session: Session, centre_id: str, month: str) -> LastMonth:
+    """The cells of the centre's orgs in the month before ``month`` (see :class:`LastMonth`)."""
+    from incubator_tui.rules.months import add_months
+
+    floor = add_months(month, -LOOK_BACK)
+    paused = {
+        m for (m,) in session.execute(
+            text("SELECT month FROM centre_month WHERE centre_id = :c AND paused = :t "
+                 "AND month < :m AND month >= :f"),
+            {"c": centre_id, "t": True, "m": month, "f": floor},
+        )
+    }
+    before = add_months(month, -1)
+    while before in paused and before >= floor:
+        before = add_months(before, -1)
+    if before < floor:
+        return LastMonth(None)
+    cells: dict[str, dict[str, Cell]] = {}
+    shared: dict[tuple, Cell] = {}
+    for org_id, code, value, na, reason in session.execute(
+        text(
+            "SELECT s.org_id, i.code, s.value_cent, s.na, s.reason FROM score s "
+            "JOIN organisation o ON o.id = s.org_id JOIN checklist_item i ON i.id = s.item_id "
+            "WHERE o.centre_id = :c AND s.month = :m AND (s.value_cent IS NOT NULL OR s.na = :t)"
+        ),
+        {"c": centre_id, "m": before, "t": True},
+    ).all():
+        key = (value, bool(na), reason or "")
+        cell = shared.get(key)
+        if cell is None:
+            cell = shared[key] = Cell(value, bool(na), reason or "")
+        cells.setdefault(org_id, {})[code] = cell
+    exempt = {
+        org_id for (org_id,) in session.execute(
+            text("SELECT e.org_id FROM exemption e JOIN organisation o ON o.id = e.org_id "
+                 "WHERE o.centre_id = :c AND e.month = :m AND e.active = :t"),
+            {"c": centre_id, "m": before, "t": True},
+        )
+    }
+    for org_id in exempt:
+        cells.pop(org_id, None)
+    return LastMonth(before, cells, exempt)
 
 
 def _centre_month(session: Session, centre_id: str, month: str) -> CentreMonth | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -277,8 +278,16 @@ class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
     def row_texts(self, view: RowView) -> list[tuple[Text, str]]:
         """(text, justify) of each column of a row, left to right."""
         cells = [(Text(view.name), LEFT)]
-        cells += [(self.shown_text(s), CENTER) for s in view.items]
-        cells += [(self.shown_text(view.total), RIGHT), (self.shown_text(view.streak), CENTER)]
+        plan = self.layout_plan
+        widths = plan.item_widths if plan is not None else ()
+        # A value never loses a character to its mark: where both do not fit ("不适用*" in six
+        # cells), the mark goes (the line under the grid says what it stood for).
+        cells += [(self.shown_text(Shown(s.text, s.look) if s.mark and w and cell_len(s.text + s.mark) > w else s),
+                   CENTER) for s, w in zip(view.items, widths or (0,) * len(view.items))]
+        total = view.total
+        if self.layout_plan is not None and not self.layout_plan.total_marks and total.mark:
+            total = Shown(total.text, total.look)  # no room for the count: the detail line says it
+        cells += [(self.shown_text(total), RIGHT), (self.shown_text(view.streak), CENTER)]
         if self.layout_plan is not None and self.layout_plan.note_width:
             cells.append((self.shown_text(view.note), LEFT))
         return cells
