@@ -397,17 +397,24 @@ async def test_review_screen_lists_the_years_ratings(prepared, db, centre):
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        table = app.screen.query_one("#review-table", DataTable)
-        assert "2025" in text_of(app.screen.query_one("#review-summary", Static))  # the last complete year
-        rows = {table.get_row_at(i)[0].plain: [c.plain for c in table.get_row_at(i)] for i in range(table.row_count)}
-        assert set(rows) == {"绿色家园环保社", "晨光志愿服务队"}
-        assert rows["晨光志愿服务队"][7] == "—" and "缺" in rows["晨光志愿服务队"][8]
+        from incubator_tui.editing.review_model import COLUMNS
+
+        screen = app.screen
+
+        def shown() -> dict[str, list[str]]:  # each row's cells as drawn (#10: every org of the year)
+            return {screen.table.cell(i, 0): [screen.table.cell(i, c) for c in range(len(COLUMNS))]
+                    for i in range(screen.table.row_count)}
+
+        assert "2025" in screen.status("summary").plain  # the last complete year
+        rows = shown()
+        assert set(rows) == {"绿色家园环保社", "晨光志愿服务队", "阳光助老协会", "书香社区读书会"}
+        assert rows["晨光志愿服务队"][7] == "—" and "缺" in rows["晨光志愿服务队"][9]
         assert rows["绿色家园环保社"][7].count("★") >= 1 and rows["绿色家园环保社"][6] != "—"
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert "2026" in text_of(app.screen.query_one("#review-summary", Static))
-        rows = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [r[0] for r in rows] == ["阳光助老协会"] and rows[0][7] == "★☆☆☆☆" and "一票否决" in rows[0][8]
+        assert "2026" in screen.status("summary").plain
+        rows = shown()
+        assert rows["阳光助老协会"][7] == "★☆☆☆☆" and "一票否决" in rows["阳光助老协会"][9]
 
 
 # ---------------------------------------------------------------- export and exit

@@ -1,104 +1,36 @@
-"""The review table pages its rows: a page at first, more as the cursor nears the end."""
+"""A district's year on the review screen: the first screenful first, then every row; the
+summary tells the truth at every moment; only the lines on screen are drawn."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
-from textual.widgets import DataTable, Static
-
-from incubator_tui.screens.paged import PAGE, PAGE_MARGIN
-from incubator_tui.screens.review_screen import ReviewScreen
+from incubator_tui.screens.review_screen import FIRST_PAGE, ReviewScreen
+from incubator_tui.services.access import reads_sql
 from incubator_tui.services.orgs import add_org
 from incubator_tui.services.reviews import set_review_input
-from tests.test_app import make_app, settle, text_of
-from incubator_tui.services.access import reads_sql
+from tests.test_app import make_app, settle
 from tests.waiting import wait_until
 
 
-async def test_review_table_adds_rows_a_page_at_a_time(db, centre, monkeypatch):
-    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
-    n = PAGE * 2 + 5
+def _orgs(db, centre, n: int) -> None:
     with db.session() as s:
         for i in range(n):
             org, _ = add_org(s, centre.id, {"name": f"组织{i:03d}", "category": "community",
                                             "entry_date": date(2024, 1, 1)}, "tester")
-            set_review_input(s, org.id, 2025, "tester", party_cent=9000)
-    app = make_app(db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        table = app.screen.query_one("#review-table", DataTable)
-        assert table.row_count == PAGE and f"{n} 个组织" in text_of(app.screen.query_one("#review-summary", Static))
-        widths = [c.get_render_width(table) for c in table.ordered_columns]
-        for _ in range(PAGE - PAGE_MARGIN):
-            await pilot.press("j")
-        await pilot.pause()
-        assert table.row_count == 2 * PAGE  # the cursor neared the end: the next page
-        await pilot.press("G")
-        await pilot.pause()
-        assert table.row_count == n and table.cursor_row == n - 1
-        assert table.get_row_at(n - 1)[0].plain == f"组织{n - 1:03d}"
-        assert [c.get_render_width(table) for c in table.ordered_columns] == widths  # pages keep the widths
-        await pilot.press("left_square_bracket")
-        await settle(pilot)
-        assert table.row_count == 0 and "2024" in text_of(app.screen.query_one("#review-summary", Static))
-        await pilot.press("right_square_bracket")
-        await settle(pilot)
-        assert table.row_count >= PAGE and "2025" in text_of(app.screen.query_one("#review-summary", Static))
-
-
-def test_column_widths_are_those_of_every_rows_texts():
-    """prepare() works the widths out from extremes; they equal the widths of every row's texts."""
-    import random
-    from fractions import Fraction
-
-    from rich.cells import cell_len
-
-    from incubator_tui.rules.rating import COMPONENTS
-    from incubator_tui.screens.review_screen import TABLE_COLUMNS, prepare
-    from incubator_tui.services.reviews import LiveRating
-
-    rng = random.Random(11)
-
-    def value(places: int):
-        return rng.choice([None, Fraction(rng.randint(0, 10000), 100), Fraction(9996, 100), Fraction(100),
-                           Fraction(rng.randint(0, 900), 100), Fraction(2, 3)])
-
-    for _ in range(50):
-        rows = []
-        for i in range(rng.randint(1, 30)):
-            comps = {c: value(1) for c in COMPONENTS}
-            composite = value(2)
-            missing = tuple(c for c in COMPONENTS if comps[c] is None)
-            rows.append(LiveRating(
-                "c", "中心", f"o{i}", "组织" * rng.randint(1, 12), 2025, comps, composite,
-                rng.choice([None, 1, 3, 5]), missing, vetoed=rng.random() < 0.1, capped=rng.random() < 0.1,
-                finalised=rng.random() < 0.3,
-            ))
-        prepared = prepare(rows)
-        every = [prepared.texts(i) for i in range(len(rows))]
-        assert [cell_len(w) for w in prepared.widest] == [
-            max(cell_len(texts[k]) for texts in every) for k in range(len(TABLE_COLUMNS))
-        ]
+            if i % 2 == 0:  # half of them with inputs: every member of the year is a row all the same
+                set_review_input(s, org.id, 2025, "tester", party_cent=9000)
 
 
 async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db, centre, monkeypatch):
-    import asyncio
-    import threading
-
     from incubator_tui.services import reviews
 
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
-    n = PAGE + 15
-    with db.session() as s:
-        for i in range(n):
-            org, _ = add_org(s, centre.id, {"name": f"组织{i:03d}", "category": "community",
-                                            "entry_date": date(2024, 1, 1)}, "tester")
-            set_review_input(s, org.id, 2025, "tester", party_cent=9000)
+    n = FIRST_PAGE + 15
+    _orgs(db, centre, n)
     release, calls = threading.Event(), []
-    real = reviews.ratings_for_year
+    real = reviews.review_year
 
     def held(session, centre_id, year, first=None):
         calls.append(first)
@@ -106,41 +38,63 @@ async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db,
             release.wait(5)  # the whole year: held until the test has looked at the first page
         return real(session, centre_id, year, first)
 
-    monkeypatch.setattr(reviews, "ratings_for_year", reads_sql(held))
+    monkeypatch.setattr(reviews, "review_year", reads_sql(held))
     app = make_app(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("r")
         screen = app.screen
+        assert isinstance(screen, ReviewScreen)
         await wait_until(lambda: screen.loaded, what="the first page")
         await pilot.pause()
-        table = screen.query_one("#review-table", DataTable)
-        summary = screen.query_one("#review-summary", Static)
-        assert calls == [PAGE, None] and screen.partial
-        assert table.row_count == PAGE and table.get_row_at(0)[0].plain == "组织000"
-        assert f"已显示前 {PAGE} 个组织" in text_of(summary)
+        assert calls == [FIRST_PAGE, None] and screen.partial
+        assert len(screen.rows) == FIRST_PAGE and screen.table.cell(0, 0) == "组织000"
+        assert f"已显示前 {FIRST_PAGE} 个组织，其余正在计算" in screen.status("summary").plain
+        await pilot.press("1", "2")  # typing meanwhile is kept when the rest arrives
         release.set()
+        await wait_until(lambda: not screen.partial, what="the whole year")
+        await pilot.pause()
+        summary = screen.status("summary").plain
+        assert f"{n} 个组织" in summary and "其余正在计算" not in summary
+        assert len(screen.rows) == n and screen.model.buffer == "12" and screen.cursor_at() == ("组织000", "party")
+        await pilot.press("escape", "d", "r")  # back again, nothing changed: no first page, no read at all
         await settle(pilot)
-        assert not screen.partial and f"{n} 个组织" in text_of(summary)
-        assert len(screen.rows) == n and table.row_count == PAGE  # still paged, now from the whole year
-        await pilot.press("d", "r")  # back again, nothing changed: no first page this time
-        await settle(pilot)
-        assert calls == [PAGE, None] and not screen.partial
+        assert calls == [FIRST_PAGE, None] and not screen.partial
 
 
 async def test_the_summary_tells_the_truth_once_a_small_year_is_in(db, centre, monkeypatch):
     """Fewer orgs than a page: the whole year equals its first page, and the summary must
     still stop saying the rest is being worked out (it stayed on it for ever)."""
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
-    with db.session() as s:
-        for i in range(34):
-            org, _ = add_org(s, centre.id, {"name": f"组织{i:03d}", "category": "community",
-                                            "entry_date": date(2024, 1, 1)}, "tester")
-            set_review_input(s, org.id, 2025, "tester", party_cent=9000)
+    _orgs(db, centre, 34)
     app = make_app(db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        summary = text_of(app.screen.query_one("#review-summary", Static))
+        summary = app.screen.status("summary").plain
         assert "其余正在计算" not in summary and "34 个组织" in summary
+        await pilot.press("left_square_bracket")  # 2024: every org belonged, none has inputs
+        await settle(pilot)
+        assert "2024 年度" in app.screen.status("summary").plain and "34 个组织" in app.screen.status("summary").plain
+
+
+async def test_only_the_lines_on_screen_are_drawn(db, centre, monkeypatch):
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    _orgs(db, centre, 300)
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.table
+        assert len(screen.rows) == 300
+        assert table.lines_drawn < 80  # a screenful (and the first page's), never 300
+        before = table.lines_drawn
+        await pilot.press("9")
+        await pilot.pause()
+        assert table.lines_drawn - before <= 2  # a key redraws the row it touched
+        await pilot.press("escape", "G")
+        await pilot.pause()
+        assert screen.cursor_at()[0] == "组织299" and table.scroll_offset.y > 0

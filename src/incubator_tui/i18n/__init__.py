@@ -13,7 +13,7 @@ LANGUAGES = ("zh", "en")
 # their messages without editing one another's files.
 _PARTS = (
     "common", "rules", "services", "imports", "cli", "app", "scoring", "orgs",
-    "storage", "exchange", "grid", "release", "screens", "casework", "settings_ui",
+    "storage", "exchange", "grid", "release", "screens", "casework", "settings_ui", "review",
 )
 _language = "zh"
 _catalog: dict[str, tuple[str, str]] | None = None

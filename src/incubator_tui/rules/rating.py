@@ -133,3 +133,38 @@ def rate(
     party = components.get("party")
     capped = party is not None and party < party_gate and stars > party_cap
     return RatingResult(composite, party_cap if capped else stars, missing, capped, False)
+
+
+def parse_component(text: object) -> int | None:
+    """A component score as typed (``"85"``, ``"72.5"``, full-width ``"８５"``) → hundredths
+    of a point; None for blank.  Refused (DomainError) unless a number in 0..100 with at
+    most two decimals: what is stored is exact, never rounded."""
+    from incubator_tui.rules.scoring import exact_number
+
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    value = exact_number(text)
+    shown = str(text).strip()
+    if value is None:
+        raise DomainError("review.rule.not_number", value=shown)
+    if not 0 <= value <= 100:
+        raise DomainError("review.rule.range", value=shown)
+    cents = value * 100
+    if cents.denominator != 1:
+        raise DomainError("review.rule.decimals", value=shown)
+    return int(cents)
+
+
+def publicity_end(finalised_on, days: int):  # noqa: ANN001, ANN201 - dates
+    """The last day of the publicity period (公示) of a rating finalised on ``finalised_on``:
+    ``days`` calendar days, the day of finalising being the first."""
+    from datetime import timedelta
+
+    return finalised_on + timedelta(days=max(days, 1) - 1)
+
+
+def rating_state(finalised: bool, amended: bool, vetoed: bool) -> str:
+    """What a review row is: ``amended`` or ``finalised`` once recorded, else ``vetoed`` or ``live``."""
+    if finalised:
+        return "amended" if amended else "finalised"
+    return "vetoed" if vetoed else "live"

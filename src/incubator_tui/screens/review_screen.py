@@ -1,291 +1,506 @@
-"""年度考评 (r): the year's live (or finalised) ratings, read-only for now.
+"""年度考评 (r): the year's review, typed as the scoring grid is typed, finalised and amended by keys.
 
-One row per organisation from ``services.reviews.ratings_for_year``: the five
-components, the composite, the stars, and why an org cannot be rated yet.
-``[`` and ``]`` change the year (default: the last complete year).
-Entering inputs and finalising come in a later version.
+One row per organisation that belonged to the centre that year, in the
+organisations list's pinyin order: party, self, peer (mean and raters),
+public, monthly (with its complete months), composite, stars, state (live,
+vetoed, finalised, amended) and the row's warnings.  ``[`` / ``]`` change the
+year (default: the last complete year).
 
-A district has thousands of organisations: the table gets a page of rows at a
-time (more as the cursor nears the end), with its column widths worked out
-from every row beforehand so that they do not change as pages are added.
+The screen binds and draws.  What is typed, committed and refused is
+:class:`~incubator_tui.editing.review_model.ReviewModel`'s (each row is rated
+again as the keys go); writes go through one ordered
+:class:`~incubator_tui.editing.save_queue.OrderedQueue` drained by a thread
+worker, one transaction each, audited; the year is read through
+``BaseScreen.load`` once the writes asked for before it are done.
+:class:`~incubator_tui.widgets.review_table.CellTable` draws (Line API: only
+the rows on screen).  A district's year comes in two steps: the first
+screenful (a few ms), then every row; the summary says which.
+
+Keys: digits and ``.`` type, Enter commits and moves right (after public, the
+next organisation), arrows move, Esc discards, Backspace clears; ``p`` peer
+ratings, ``v`` veto, ``F`` finalise, ``A`` amend, ``q`` a request for review
+(or its decision), ``P`` the priority list.  Decisions: docs/decisions.md,
+"Annual review".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fractions import Fraction
+import time
+import unicodedata
+from functools import partial
+from typing import Any
 
 from rich.cells import cell_len
-from rich.text import Text
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Header, Static
+from textual.message import Message
 
+from incubator_tui.editing.grid_model import Notice, Outcome, refused
+from incubator_tui.editing.review_model import (
+    COLUMNS, DIGITS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
+)
+from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
-from incubator_tui.rules.rating import COMPONENTS
-from incubator_tui.rules.scoring import format_total
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
-from incubator_tui.screens.paged import PAGE, PagedTable, cursor_bindings
-from incubator_tui.widgets.format import fit, name_width, stars_text
+from incubator_tui.widgets.format import fit
 from incubator_tui.widgets.key_bar import KeyBar
+from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
 from incubator_tui.widgets.safe_text import message
+from incubator_tui.widgets.score_grid import StatusLine
+
+FIRST_PAGE = 60  # rows read first (a screenful and more), while the rest of the year is worked out
+NAME_MIN, NOTE_MIN = 12, 16
+_OPS = frozenset({"type", "commit_next", "discard", "backspace", "move", "first_row", "last_row", "goto"})
+# Widest texts of the number columns, whatever the data: nothing moves as rows arrive.
+_WIDEST = {"party": "100.00_", "self": "100.00_", "public": "100.00_", "peer": "100.0 (999)",
+           "monthly": "100.0 (12)", "composite": "100.00", "stars": "★★★★★"}
 
 
-TABLE_COLUMNS = ("org", *COMPONENTS, "composite", "stars", "status")
-NUMBER_WIDTHS = {**{c: len("100.0") for c in COMPONENTS}, "composite": len("100.00")}
-LOADING_DELAY = 0.3  # seconds before the first load shows a loading indicator
+def _edit(key: str, op: str, description: str, ident: str, **kw: Any) -> Binding:
+    return Binding(key, f"edit({op})", description, id=ident, show=False, priority=True, **kw)
 
 
-NOT_RATED = "—"
+class ReviewScreen(BaseScreen):
+    CSS_PATH = "review_screen.tcss"
+    AUTO_FOCUS = "#review-table"
 
-
-def number_text(value: Fraction | None, places: int = 1) -> str:
-    return "—" if value is None else format_total(value, places)
-
-
-def status_text(r) -> str:  # noqa: ANN001 - a LiveRating
-    parts = []
-    if r.finalised:
-        parts.append(t("review.ui.finalised"))
-    if r.vetoed:
-        parts.append(t("review.ui.vetoed"))
-    if r.missing:
-        parts.append(t("review.ui.missing", what="、".join(t(f"rules.component.{c}") for c in r.missing)))
-    if r.capped:
-        parts.append(t("review.ui.capped"))
-    return "；".join(parts) if parts else t("review.ui.live")
-
-
-@dataclass
-class Prepared:
-    """A year's rows with the column widths worked out (in the loading worker, not the UI);
-    each row's cell texts are made when the row is first shown (the table adds pages)."""
-
-    rows: list  # LiveRatings, by name
-    widest: tuple[str, ...]  # each column's widest text ("" without rows)
-    name_cells: list[int]  # cell_len of each row's name
-    _texts: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    _statuses: dict[tuple, str] = field(default_factory=dict)
-
-    def texts(self, i: int) -> tuple[str, ...]:
-        """Row ``i``'s cell texts: name, components, composite, stars, status."""
-        texts = self._texts.get(i)
-        if texts is None:
-            r = self.rows[i]
-            comps = r.components
-            texts = self._texts[i] = (
-                r.org, *[number_text(comps.get(c)) for c in COMPONENTS], number_text(r.composite, 2),
-                stars_text(r.stars, NOT_RATED), self._status(r),
-            )
-        return texts
-
-    def _status(self, r) -> str:  # noqa: ANN001 - a LiveRating
-        key = (r.finalised, r.vetoed, r.missing, r.capped)
-        text = self._statuses.get(key)
-        if text is None:
-            text = self._statuses[key] = status_text(r)
-        return text
-
-
-def _widest_number(values: list, places: int) -> str:
-    """The widest text of these values (0..100 or None) without formatting them all: the
-    largest value's text is the longest number (rounding keeps the order); "—" for None."""
-    present = [v for v in values if v is not None]
-    candidates = [number_text(max(present), places)] if present else []
-    if len(present) < len(values):
-        candidates.append(number_text(None))
-    return max(candidates, key=cell_len, default="")
-
-
-def prepare(rows: list) -> Prepared:
-    """The column widths for every row (cheaply: from the extremes and the few distinct texts)."""
-    prepared = Prepared(rows, (), [cell_len(r.org) for r in rows])
-    if not rows:
-        prepared.widest = ("",) * len(TABLE_COLUMNS)
-        return prepared
-    names = prepared.name_cells
-    statuses = {(r.finalised, r.vetoed, r.missing, r.capped): r for r in rows}
-    prepared.widest = (
-        rows[max(range(len(rows)), key=names.__getitem__)].org,
-        *[_widest_number([r.components.get(c) for r in rows], 1) for c in COMPONENTS],
-        _widest_number([r.composite for r in rows], 2),
-        max({stars_text(r.stars, NOT_RATED) for r in rows}, key=cell_len),
-        max((prepared._status(r) for r in statuses.values()), key=cell_len),
-    )
-    return prepared
-
-
-def fitted_width(names: list[str], name_cells: list[int], width: int) -> int:
-    """The widest ``fit(name, width).rstrip()`` of the names (the name column's cells), fitting
-    only the names longer than ``width``; a cut name is ``width`` cells, or one less."""
-    widest = 0
-    for name, cells in zip(names, name_cells):
-        if cells > width:
-            widest = max(widest, cell_len(fit(name, width).rstrip()))
-        elif cells > widest:
-            widest = max(widest, cell_len(name.rstrip()))
-        if widest >= width:
-            break
-    return widest
-
-
-class ReviewScreen(PagedTable, BaseScreen):
     BINDINGS = [
+        _edit("0", "'type', '0'", "review.key.type", "review.type_0", key_display="0-9 ."),
+        *(_edit(d, f"'type', '{d}'", "", f"review.type_{d}") for d in "123456789"),
+        _edit("full_stop", "'type', '.'", "", "review.type_dot"),
+        _edit("enter,tab", "'commit_next'", "review.key.commit", "review.commit"),
+        _edit("escape", "'discard'", "review.key.discard", "review.discard"),
+        _edit("backspace,delete", "'backspace'", "review.key.clear", "review.clear"),
+        _edit("up,k", "'move', -1, 0", "key.up", "review.up"),
+        _edit("down,j", "'move', 1, 0", "key.down", "review.down"),
+        _edit("left,h", "'move', 0, -1", "review.key.left", "review.left"),
+        _edit("right,l", "'move', 0, 1", "review.key.right", "review.right"),
+        _edit("g,ctrl+home", "'first_row'", "key.top", "review.top"),
+        _edit("G,ctrl+end", "'last_row'", "key.bottom", "review.bottom"),
+        Binding("pageup", "page(-1)", "review.key.page_up", id="review.page_up", show=False, priority=True),
+        Binding("pagedown", "page(1)", "review.key.page_down", id="review.page_down", show=False, priority=True),
+        Binding("p", "peer", "review.key.peer", id="review.peer"),
+        Binding("v", "veto", "review.key.veto", id="review.veto"),
+        Binding("F", "finalise", "review.key.finalise", id="review.finalise"),
+        Binding("A", "amend", "review.key.amend", id="review.amend"),
+        Binding("q", "request", "review.key.request", id="review.request"),
+        Binding("P", "priority", "review.key.priority", id="review.priority"),
         Binding("left_square_bracket", "year(-1)", "key.year_prev", id="review.year_prev", key_display="["),
         Binding("right_square_bracket", "year(1)", "key.year_next", id="review.year_next", key_display="]"),
         Binding("f5", "reload", "key.reload", id="review.reload"),
-        *cursor_bindings("review"),
     ]
 
-    year: int = 0
-    rows: list = []
-    loaded = False
-    prepared: Prepared | None = None
-    _filled_year = 0  # the year the table shows
-    _complete_year = 0  # the year whose every row has been read (not only its first page)
-    partial = False  # the table shows the first page of the year, the rest is being worked out
-    _name_w = 0
-    _styles: tuple[str, str, str] = ("", "", "")  # error, muted, good
+    class JobDone(Message):
+        def __init__(self, job: Any, result: Any = None, error: BaseException | None = None) -> None:
+            super().__init__()
+            self.job = job
+            self.result = result
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.year = 0
+        self.model: ReviewModel | None = None
+        self.partial = False  # the table shows the year's first page; the rest is being worked out
+        self.loaded = False
+        self.reading = False
+        self._complete_year = 0  # the year whose every row has been read
+        self._name_cells = 0
+        self.db_queue: OrderedQueue | None = None
+        self.peer_dialog: Any = None  # the peer dialog while it is open (its saves' results go to it)
+        self.last_notice: tuple[str, float] = ("", 0.0)
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="review-body"):
-            yield Static("", id="review-summary", classes="screen-summary", markup=False)
-            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="review-summary")
+        yield CellTable(id="review-table")
+        yield StatusLine(id="review-detail")
+        yield StatusLine(id="review-message")
         yield KeyBar()
+
+    @property
+    def table(self) -> CellTable:
+        return self.query_one("#review-table", CellTable)
+
+    def status(self, name: str) -> StatusLine:
+        return self.query_one(f"#review-{name}", StatusLine)
+
+    @property
+    def rows(self) -> list:
+        return self.model.rows if self.model is not None else []
 
     def on_mount(self) -> None:
         from incubator_tui.services.clock import today
 
         self.year = today().year - 1  # the last complete year
-        self.title = t("review.ui.title")
+        self.title = t("review.ui.title_year", year=self.year)
         self.sub_title = self.iapp.centre_name
-        # The table is empty until the first rows come: a loading indicator only if they are
-        # slow to come (shown and taken away again, it would cost the first paint a second one).
-        self.set_timer(LOADING_DELAY, self._slow_first_load)
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+        self.status("summary").set(message("review.ui.loading", year=self.year))
         self.reload()
 
-    def _slow_first_load(self) -> None:
-        if not self.loaded:
-            self.query_one("#review-table", DataTable).loading = True
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        if self.model is not None and self not in self.app.screen_stack:  # another screen, not a dialog
+            self.apply(self.model.leave())
 
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.model is not None:
+            self.table.set_columns(self.plan_columns())
+            self.table.scroll_to_cursor()
+
+    # -- loading -------------------------------------------------------------------------------------
     def action_reload(self) -> None:
         self.reload()
 
     def action_year(self, step: int) -> None:
+        if self.model is not None:
+            out = self.model.commit_typing()
+            self.apply(out)
+            if not out.ok:
+                return
         self.year += step
-        self.query_one("#review-table", DataTable).loading = True
+        self.status("summary").set(message("review.ui.loading", year=self.year))
         self.reload()
 
     def reload(self) -> None:
-        """The year's first page first (a few ms), unless the table shows the whole year
-        already; then every row (a district's live ratings take a moment)."""
+        """The year's first page first (a few ms) unless the year was read in full before, then
+        every row; both after the writes asked for before (so that they are seen)."""
         from textual.worker import get_current_worker
 
-        from incubator_tui.services.reviews import ratings_for_year
+        from incubator_tui.services.reviews import review_year
 
         centre_id, year = self.iapp.centre_id, self.year
         if centre_id is None or not year:
             return
         first_page = self._complete_year != year
+        queue = self.db_queue
+        mark = queue.mark() if queue is not None else 0
+        self.reading = True
 
-        def read(reads) -> tuple[int, Prepared]:  # noqa: ANN001 - services.access.Reads
+        def read(reads):  # noqa: ANN001, ANN202 - services.access.Reads
+            if queue is not None:
+                queue.wait_reported(mark)
             if first_page:
-                self.from_worker(self._loaded, year, prepare(reads(ratings_for_year, centre_id, year, PAGE)), True)
+                data = reads(review_year, centre_id, year, FIRST_PAGE)
+                self.from_worker(self._loaded, data, _widest_name(data.rows))
                 if get_current_worker().is_cancelled:
                     raise LoadCancelled  # another year asked for meanwhile
-            return year, prepare(reads(ratings_for_year, centre_id, year))
+            data = reads(review_year, centre_id, year)
+            return data, _widest_name(data.rows)
 
-        self.load(read, lambda data: self._loaded(*data), failed=self._failed)
+        self.load(read, lambda got: self._loaded(*got), failed=self._failed)
 
     def _failed(self, _message: str) -> None:
-        self.query_one("#review-table", DataTable).loading = False
+        self.reading = False
+        self.show_summary()
 
-    def _loaded(self, year: int, prepared: Prepared, first_page: bool = False) -> None:
-        if year != self.year or (first_page and self._complete_year == year):
-            return  # the user moved on to another year meanwhile; or the whole year is there
-        self.partial = first_page
-        if not first_page:
-            self._complete_year = year
-        before, shown_year = self.prepared, self._filled_year
-        self.prepared, self.rows = prepared, prepared.rows
-        table = self.query_one("#review-table", DataTable)
-        if (self.loaded and not table.loading and shown_year == year and before is not None
-                and before.rows == prepared.rows):
-            self._show_summary()  # the rows stay as they are, where they were; the summary says the truth
-            return
+    def _loaded(self, data, name_cells: int) -> None:  # noqa: ANN001 - a ReviewYear
+        if data.year != self.year or (not data.complete and self._complete_year == data.year):
+            return  # another year was asked for meanwhile; or the whole year is there already
+        self.partial = not data.complete
+        if data.complete:
+            self._complete_year = data.year
+            self.reading = False
+        model = ReviewModel(data, self.iapp.centre_id)
+        if self.model is not None and self.model.year == data.year:
+            model.adopt(self.model)
+        self.model = model
+        self._name_cells = max(self._name_cells if self.partial else 0, name_cells)
         self.loaded = True
-        self._fill()
+        self.table.show(model, self.plan_columns())
+        self.title = t("review.ui.title_year", year=data.year)
+        self.apply(Outcome())
 
-    def _fill(self) -> None:
-        if not self.loaded or self.prepared is None:
-            return
-        prepared = self.prepared
-        variables = self.app.get_css_variables()
-        self._styles = (f"bold {variables.get('error', 'red')}", variables.get("text-muted", ""),
-                        variables.get("success", ""))
-        table = self.query_one("#review-table", DataTable)
-        keep = table.cursor_row
-        table.clear(columns=True)  # column widths are worked out afresh for the data and the width
-        headers = [t(f"review.ui.col.{col}") for col in TABLE_COLUMNS]
-        self._name_w = name_w = name_width([list(prepared.widest)], headers,
-                                           self.query_one("#review-body").size.width)
-        # Fixed widths, as the table would size them to fit every row: pages added later keep them.
-        # Numbers are at most "100.0" / "100.00": those widths always, so that the columns do not
-        # move when the rest of the year follows its first page.
-        widths = [max(cell_len(h), cell_len(w), NUMBER_WIDTHS.get(col, 0))
-                  for col, h, w in zip(TABLE_COLUMNS, headers, prepared.widest)]
-        if self.partial and len(self.rows) >= PAGE:  # more to come: the name column as wide as it may get
-            widths[0] = max(cell_len(headers[0]), name_w)
+    def plan_columns(self) -> tuple[Column, ...]:
+        """Each column's width: numbers as wide as they can get, the name as wide as the widest
+        name of the year (while only the first page is in: as wide as it may get), the note the rest."""
+        labels = [t(f"review.ui.col.{c}") for c in COLUMNS]
+        states = max(cell_len(t(f"review.state.{s}")) for s in ("live", "vetoed", "finalised", "amended"))
+        widths = {c: max(cell_len(label), cell_len(_WIDEST.get(c, ""))) for c, label in zip(COLUMNS, labels)}
+        widths["state"] = max(widths["state"], states)
+        width = max((self.size.width or self.app.size.width) - 1, 60)
+        fixed = sum(w + 2 for c, w in widths.items() if c not in ("org", "note"))
+        room = width - fixed - 2 - (NOTE_MIN + 2)
+        names = self._name_cells if not self.partial else max(self._name_cells, room)
+        widths["org"] = max(min(max(names, cell_len(labels[0])), room), NAME_MIN)
+        widths["note"] = max(width - fixed - (widths["org"] + 2) - 2, NOTE_MIN)
+        justify = {"org": LEFT, "stars": LEFT, "state": LEFT, "note": LEFT, "party": RIGHT, "self": RIGHT,
+                   "public": RIGHT, "composite": RIGHT}
+        return tuple(Column(label, widths[c], justify.get(c, CENTER)) for c, label in zip(COLUMNS, labels))
+
+    # -- drawing ------------------------------------------------------------------------------------------
+    def show_summary(self) -> None:
+        """The line above the table, true at every moment: loading, the first page, the whole year."""
+        model = self.model
+        if model is None or model.year != self.year:
+            self.status("summary").set(message("review.ui.loading", year=self.year))
+        elif self.partial:
+            self.status("summary").set(message("review.ui.first_rows", year=self.year, n=len(model.rows)))
+        elif not model.rows:
+            self.status("summary").set(message("review.ui.empty", year=self.year))
         else:
-            widths[0] = max(cell_len(headers[0]),
-                            fitted_width([r.org for r in self.rows], prepared.name_cells, name_w))
-        for col, header, width in zip(TABLE_COLUMNS, headers, widths):
-            table.add_column(header, key=col, width=width)
-        keep = min(keep, len(self.rows) - 1)
-        self.restart_pages(keep)
-        table.loading = False
-        if self.rows:
-            table.move_cursor(row=keep)
-        self._show_summary()
-        self.title = t("review.ui.title_year", year=self.year)
-        self._filled_year = self.year
+            self.status("summary").set(message("review.ui.summary", year=self.year, **model.counts()))
 
-    def _show_summary(self) -> None:
-        rated = [r for r in self.rows if r.stars is not None]
-        summary = message(
-            "review.ui.summary", year=self.year, n=len(self.rows), rated=len(rated),
-            unrated=len(self.rows) - len(rated), finalised=sum(1 for r in self.rows if r.finalised),
-            five=sum(1 for r in rated if r.stars == 5), low=sum(1 for r in rated if r.stars <= 3),
-        )
-        if self.partial and self.rows:
-            summary = message("review.ui.first_rows", year=self.year, n=len(self.rows))
-        elif not self.rows:
-            summary = message("review.ui.empty", year=self.year)
-        self.query_one("#review-summary", Static).update(summary)
+    def apply(self, out: Outcome) -> None:
+        for job in out.saves:
+            self.enqueue(job)
+        for notice in out.notices:
+            self.say(notice)
+        if out.clear_notice and not out.notices:
+            self.status("message").set("")
+        if self.model is None:
+            return
+        self.table.sync()
+        self.status("detail").set(fit(self.model.detail(), 400))
+        self.show_summary()
 
-    def paged_table(self) -> DataTable:
-        return self.query_one("#review-table", DataTable)
+    def say(self, notice: Notice) -> None:
+        line = self.status("message")
+        line.set_classes(f"-{notice.severity}")
+        line.set(notice.text)
+        last_text, last_at = self.last_notice
+        now = time.monotonic()
+        if notice.text != last_text or now - last_at > 2:
+            timeout = notice.timeout or (6 if notice.severity == "error" else 4)
+            self.app.notify(notice.text, severity=notice.severity, timeout=timeout, markup=False)
+        self.last_notice = (notice.text, now)
 
-    def paged_rows(self) -> list:
-        return self.rows
+    # -- keys ----------------------------------------------------------------------------------------------
+    KEY_OPS = {
+        "enter": ("commit_next",), "tab": ("commit_next",), "escape": ("discard",), "backspace": ("backspace",),
+        "delete": ("backspace",), "up": ("move", -1, 0), "down": ("move", 1, 0), "left": ("move", 0, -1),
+        "right": ("move", 0, 1), "g": ("first_row",), "G": ("last_row",),
+    }
 
-    def add_paged_rows(self, table: DataTable, start: int, end: int) -> None:
-        texts = self.prepared.texts
-        for i in range(start, end):
-            table.add_row(*self._cells(self.rows[i], texts(i)), key=self.rows[i].org_id)
+    def handle_review_key(self, key: str) -> bool:
+        """One key by its default binding (what the benchmark times); True if it was a table key."""
+        character = "." if key == "full_stop" else key if len(key) == 1 else None
+        if character is not None and character in DIGITS:
+            self.action_edit("type", character)
+            return True
+        op = self.KEY_OPS.get(key)
+        if op is not None:
+            self.action_edit(*op)
+        return op is not None
 
-    def _cells(self, r, texts: tuple[str, ...]) -> list[Text]:  # noqa: ANN001 - a LiveRating
-        error, muted, good = self._styles
-        row_style = error if r.vetoed else ("" if r.stars is not None else muted)
-        stars_style = error if r.vetoed or (r.stars is not None and r.stars <= 3) else good
-        cells = [Text(fit(r.org, self._name_w).rstrip(), style=row_style)]
-        cells += [Text(x, style=row_style, justify="right") for x in texts[1:7]]
-        cells += [Text(texts[7], style=stars_style), Text(texts[8], style=row_style)]
-        return cells
+    def on_key(self, event: events.Key) -> None:
+        # ASCII digits and '.' are bindings; this catches full-width ones (an IME left in 全角).
+        char = event.character
+        if char and len(char) == 1 and not char.isascii() and unicodedata.normalize("NFKC", char) in DIGITS:
+            event.stop()
+            event.prevent_default()
+            self.action_edit("type", char)
 
-    def on_resize(self) -> None:
-        self._fill()
+    def on_cell_table_clicked(self, event: CellTable.Clicked) -> None:
+        event.stop()
+        self.action_edit("goto", event.row, event.column)
 
+    def action_edit(self, op: str, first: Any = None, second: Any = None) -> None:
+        if op not in _OPS:
+            raise ValueError(op)
+        if self.model is None:
+            if op == "type":
+                self.apply(refused(t("review.ui.busy")))
+            return
+        args = tuple(a for a in (first, second) if a is not None)
+        self.apply(getattr(self.model, op)(*args))
+
+    def action_page(self, direction: int) -> None:
+        self.action_edit("move", direction * self.table.page_rows, 0)
+
+    def target(self):  # noqa: ANN201 - a LiveRating or None
+        if self.model is None:
+            self.apply(refused(t("review.ui.busy")))
+            return None
+        out, row = self.model.target()
+        self.apply(out)
+        return row
+
+    # -- dialogs ----------------------------------------------------------------------------------------------
+    def action_peer(self) -> None:
+        row = self.target()
+        if row is None:
+            return
+        from incubator_tui.screens.review_modals import PeerDialog
+
+        model = self.model
+        dialog = PeerDialog(row.org_id, row.org, self.year, self.enqueue, self.queue_mark())
+        self.peer_dialog = dialog
+
+        def closed(result: tuple | None) -> None:
+            self.peer_dialog = None
+            if result is not None and self.model is model:
+                model.set_peer(row.org_id, *result)
+                self.apply(Outcome())
+
+        self.app.push_screen(dialog, closed)
+
+    def action_veto(self) -> None:
+        row = self.target()
+        if row is None:
+            return
+        from incubator_tui.screens.scoring_modals import ReasonModal
+
+        def done(text: str | None) -> None:
+            if text:
+                self.enqueue(ReviewOp("veto", self.iapp.centre_id, self.year, row.org_id, row.org, text=text))
+
+        self.app.push_screen(ReasonModal(
+            t("review.veto.title", year=self.year), t("review.veto.subject", name=row.org),
+            initial=row.veto, placeholder=t("review.veto.placeholder"), required=True), done)
+
+    def action_finalise(self) -> None:
+        if self.target() is None and self.model is None:
+            return
+        if self.model is not None and self.model.buffer is not None:
+            return  # what is typed was refused: fixed first
+        from incubator_tui.screens.review_modals import FinaliseModal
+
+        year = self.year
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.enqueue(ReviewOp("finalise", self.iapp.centre_id, year))
+
+        self.app.push_screen(FinaliseModal(self.iapp.centre_id, year, self.queue_mark()), done)
+
+    def action_amend(self) -> None:
+        row = self.target()
+        if row is None:
+            return
+        if not row.finalised:
+            return self.say(Notice(t("review.amend.not_finalised", name=row.org), "error"))
+        from incubator_tui.screens.review_modals import AmendModal
+
+        def done(result: tuple[int, str] | None) -> None:
+            if result is not None:
+                stars, reason = result
+                self.enqueue(ReviewOp("amend", self.iapp.centre_id, self.year, row.org_id, row.org,
+                                      rating_id=row.rating_id, stars=stars, text=reason))
+
+        self.app.push_screen(AmendModal(row.org, self.year, row.stars, row.request), done)
+
+    def action_request(self) -> None:
+        row = self.target()
+        if row is None:
+            return
+        if not row.finalised:
+            return self.say(Notice(t("review.request.not_finalised", name=row.org), "error"))
+        from incubator_tui.screens.scoring_modals import ReasonModal
+
+        if row.request:  # waiting for its decision: confirmed here with a reason (amending is A)
+            def confirm(reason: str | None) -> None:
+                if reason:
+                    self.enqueue(ReviewOp("confirm", self.iapp.centre_id, self.year, row.org_id, row.org,
+                                          rating_id=row.rating_id, text=reason))
+
+            self.app.push_screen(ReasonModal(
+                t("review.confirm.title"), t("review.confirm.subject", name=row.org, text=row.request,
+                                             stars=row.stars),
+                placeholder=t("review.confirm.placeholder"), required=True), confirm)
+            return
+
+        def request(text: str | None) -> None:
+            if text:
+                self.enqueue(ReviewOp("request", self.iapp.centre_id, self.year, row.org_id, row.org,
+                                      rating_id=row.rating_id, text=text))
+
+        until = row.publicity_until.isoformat() if row.publicity_until else "—"
+        self.app.push_screen(ReasonModal(
+            t("review.request.title"), t("review.request.subject", name=row.org, until=until),
+            placeholder=t("review.request.placeholder"), required=True), request)
+
+    def action_priority(self) -> None:
+        from incubator_tui.screens.review_modals import PriorityModal
+
+        if self.model is not None:
+            self.apply(self.model.leave())
+        self.app.push_screen(PriorityModal(self.iapp.centre_id, self.iapp.centre_name, self.year,
+                                           self.queue_mark()))
+
+    # -- the database queue -------------------------------------------------------------------------------
+    def queue_mark(self) -> tuple[OrderedQueue | None, int]:
+        """(queue, mark): a dialog's read waits for the writes asked for before it."""
+        queue = self.db_queue
+        return queue, queue.mark() if queue is not None else 0
+
+    def enqueue(self, job: Any) -> None:
+        if self.db_queue is None:
+            self.db_queue = OrderedQueue(partial(execute, self.app.db, self.app.operator),
+                                         self.job_finished, self.run_queue)
+        self.db_queue.put(job)
+
+    def job_finished(self, job: Any, result: Any, error: BaseException | None) -> None:
+        self.post_message(self.JobDone(job, result, error))
+
+    @work(thread=True, group="save", exclusive=False, exit_on_error=False, name="review-db")
+    def run_queue(self, drain) -> None:  # noqa: ANN001
+        drain()
+
+    def on_review_screen_job_done(self, msg: JobDone) -> None:
+        job, model = msg.job, self.model
+        if isinstance(job, PeerJob):
+            dialog = self.peer_dialog
+            if dialog is not None:
+                dialog.job_done(job, msg.error)
+            elif msg.error is not None:
+                self.say(Notice(t("review.peer.save_failed", rater=job.rater_name, error=str(msg.error)), "error"))
+            return
+        if isinstance(job, ValueJob):
+            if model is None or model.year != job.year:
+                if msg.error is not None:
+                    self.say(Notice(str(msg.error), "error"))
+                return
+            if msg.error is not None:
+                return self.apply(model.save_failed(job, msg.error))
+            model.save_done(job)
+            return
+        self.op_done(job, msg.result, msg.error)
+
+    def op_done(self, job: ReviewOp, result: Any, error: BaseException | None) -> None:
+        if error is not None:
+            return self.say(Notice(t("review.ui.action_failed", error=str(error) or type(error).__name__), "error"))
+        notices = []
+        if job.kind == "veto":
+            if self.model is not None and self.model.year == job.year:
+                self.model.set_veto(job.org_id, job.text)
+            notices.append(Notice(t("review.veto.done", name=job.org_name), "warning"))
+            if result.case_opened:
+                notices.append(Notice(t("review.case_opened.veto", name=job.org_name), "warning", 10))
+        elif job.kind == "finalise":
+            res = result.finalised
+            notices.append(Notice(t("review.finalise.done", year=job.year, rated=len(res.rated),
+                                    cannot=len(res.not_rated), five=len(res.priority),
+                                    cases=len(res.cases_opened)), "warning" if res.cases_opened else "information",
+                                  12))
+        elif job.kind == "amend":
+            notices.append(Notice(t("review.amend.done", name=job.org_name, stars=job.stars)))
+            if result.case_opened:
+                notices.append(Notice(t("review.case_opened.annual", name=job.org_name), "warning", 10))
+        elif job.kind == "request":
+            notices.append(Notice(t("review.request.done", name=job.org_name)))
+        elif job.kind == "confirm":
+            notices.append(Notice(t("review.confirm.done", name=job.org_name)))
+        self.apply(Outcome(notices=notices))
+        if job.kind != "veto":  # the stored rating changed: read the year again (the cursor stays)
+            self.reload()
+
+    # -- for tests and the benchmark ------------------------------------------------------------------------
+    def cell_text(self, org_id: str, column: str) -> str:
+        return self.table.cell(self.model.row_of[org_id], COLUMNS.index(column))
+
+    def row_of(self, name: str) -> int:
+        return next(n for n, r in enumerate(self.model.rows) if r.org == name)
+
+    def cursor_at(self) -> tuple[str, str]:
+        return self.model.rows[self.model.row].org, CURSOR_COLUMNS[self.model.col]
+
+
+def _widest_name(rows: list) -> int:
+    """The widest name in display cells (measured in the loading worker, not on the UI thread)."""
+    widest = 0
+    for name in sorted({r.org for r in rows}, key=len, reverse=True):
+        if 2 * len(name) <= widest:
+            break
+        widest = max(widest, cell_len(name))
+    return widest

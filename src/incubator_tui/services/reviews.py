@@ -24,7 +24,9 @@ from sqlalchemy import insert, select, text, update
 from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
 from incubator_tui.rules.membership import member_in_year
-from incubator_tui.rules.rating import COMPONENTS, peer_component, rate, sum_by_denominator
+from incubator_tui.rules.rating import (
+    COMPONENTS, peer_component, publicity_end, rate, rating_state, sum_by_denominator,
+)
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
 from incubator_tui.services.dates import as_date
@@ -218,6 +220,11 @@ class LiveRating:
     finalised: bool = False
     rating_id: str | None = None
     priority: bool = False
+    pinyin: str = ""  # the organisation's stored sort key (the review screen's order)
+    state: str = "live"  # live | vetoed | finalised | amended (rules.rating.rating_state)
+    publicity_until: date | None = None  # finalised: the last day of the publicity period
+    request: str = ""  # finalised: a request for review waiting for its decision (its text)
+    finalised_on: date | None = None
 
     @property
     def can_be_rated(self) -> bool:
@@ -231,6 +238,11 @@ class _Params:
     party_gate: Any
     party_cap: int
     min_months: int
+    entries: Any = None  # the centre's setting entries (for settings in force in other months)
+
+    def publicity_days(self, on: date) -> int:
+        """The publicity period in force in the month of ``on`` (the day a rating is finalised)."""
+        return value_in_force(self.entries, "publicity_days", f"{on.year:04d}-{on.month:02d}")
 
 
 def _params(session: Session, centre_id: str, year: int) -> _Params:
@@ -241,11 +253,11 @@ def _params(session: Session, centre_id: str, year: int) -> _Params:
     return _Params(
         value_in_force(entries, "weights", month), tuple(value_in_force(entries, "star_cutoffs", month)),
         value_in_force(entries, "party_gate", month), value_in_force(entries, "party_cap", month),
-        value_in_force(entries, "min_complete_months", month),
+        value_in_force(entries, "min_complete_months", month), entries,
     )
 
 
-_ORGS = "SELECT id, name, entry_date, end_date FROM organisation WHERE centre_id = :c"
+_ORGS = "SELECT id, name, entry_date, end_date, pinyin FROM organisation WHERE centre_id = :c"
 
 # Rows of one centre's orgs for a year; a finalised org needs only its rating row
 # (tested once per org, before its rows are read).
@@ -260,8 +272,11 @@ _PEERS = (
     "AND x.year = :y AND x.active = :t"
 )
 _RATINGS = (
-    "SELECT x.org_id, x.id, x.composite, x.stars, x.priority, x.inputs FROM rating x "
-    "JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
+    "SELECT x.org_id, x.id, x.composite, x.stars, x.priority, x.inputs, x.finalised_at, x.publicity_until, "
+    "EXISTS (SELECT 1 FROM rating_amendment a WHERE a.rating_id = x.id), "
+    "(SELECT q.text FROM rating_request q WHERE q.rating_id = x.id AND q.decision = '' "
+    "ORDER BY q.recorded_at DESC LIMIT 1) "
+    "FROM rating x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
 )
 
 # The year's complete months (complete as services.monthly.month_states counts
@@ -288,13 +303,23 @@ class _Org(NamedTuple):
     name: str
     entry_date: date | None
     end_date: date | None
+    pinyin: str = ""
 
 
 def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
     out = {}
-    for org_id, name, entry, end in session.execute(text(_ORGS), {"c": centre_id}).all():
-        out[org_id] = _Org(org_id, name, as_date(entry), as_date(end))
+    for org_id, name, entry, end, pinyin in session.execute(text(_ORGS), {"c": centre_id}).all():
+        out[org_id] = _Org(org_id, name, as_date(entry), as_date(end), pinyin or "")
     return out
+
+
+def _by_name(org: _Org) -> tuple:
+    return (org.name, org.id)
+
+
+def _by_pinyin(org: _Org) -> tuple:
+    """The organisations list's order: the stored pinyin key, then the name."""
+    return (org.pinyin, org.name, org.id)
 
 
 def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str]) -> dict[str, tuple[Fraction, int]]:
@@ -345,7 +370,7 @@ def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str
 
 
 def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
-                 all_members: bool, first: int | None = None) -> list[LiveRating]:
+                 all_members: bool, first: int | None = None, order=_by_name) -> list[LiveRating]:  # noqa: ANN001
     """Live ratings of one centre's orgs with review inputs that year (or, with
     ``all_members``, also every org that belonged to the centre that year).
 
@@ -366,14 +391,14 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
         live_ids |= members
     live_ids -= set(ratings)
     if first is not None:
-        keep = set(sorted(live_ids | set(ratings), key=lambda i: (orgs[i].name, i))[:first])
+        keep = set(sorted(live_ids | set(ratings), key=lambda i: order(orgs[i]))[:first])
         live_ids &= keep
         ratings = {org_id: r for org_id, r in ratings.items() if org_id in keep}
     stored = _FractionCache()
-    out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored) for org_id, r in ratings.items()]
+    p = _params(session, centre_id, year) if (live_ids or ratings) else None
+    out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored, p) for org_id, r in ratings.items()]
     if not live_ids:
         return out
-    p = _params(session, centre_id, year)
     live = sorted(live_ids)
     monthly = _monthly_sums(session, centre_id, year, live)
     hundredths = _FractionCache(100)
@@ -411,6 +436,7 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
             centre_id, centre_name, org_id, org.name, year, components, result.composite, result.stars,
             result.missing, warnings, result.vetoed, veto, result.capped,
             sum(1 for r, _ in counted if r != org_id), n_months,
+            pinyin=org.pinyin, state=rating_state(False, False, result.vetoed),
         ))
     return out
 
@@ -429,6 +455,7 @@ class _FractionCache(dict):
 
 def _from_rating(
     centre_id: str, centre_name: str, org: _Org, year: int, rating, fractions: _FractionCache,  # noqa: ANN001
+    params: _Params | None = None,
 ) -> LiveRating:
     """A finalised rating as recorded: its stored values win over live ones.
 
@@ -439,13 +466,30 @@ def _from_rating(
     inputs = inputs or {}
     comps = inputs.get("components", {})
     components = {c: (fractions[comps[c]] if comps.get(c) is not None else None) for c in COMPONENTS}
+    finalised_on = _finalised_on(inputs, rating.finalised_at)
+    until = as_date(rating.publicity_until)
+    if until is None and finalised_on is not None and params is not None:  # finalised before schema 0006
+        until = publicity_end(finalised_on, params.publicity_days(finalised_on))
+    vetoed = bool(inputs.get("vetoed"))
     return LiveRating(
         centre_id, centre_name, org.id, org.name, year, components,
         fractions[rating.composite] if rating.composite else None, rating.stars,
-        tuple(inputs.get("missing", ())), list(inputs.get("warnings", [])), bool(inputs.get("vetoed")),
+        tuple(inputs.get("missing", ())), list(inputs.get("warnings", [])), vetoed,
         inputs.get("veto", ""), bool(inputs.get("capped")), int(inputs.get("peer_raters", 0)),
         int(inputs.get("monthly_months", 0)), True, rating.id, bool(rating.priority),
+        pinyin=org.pinyin, state=rating_state(True, bool(rating[8]), vetoed), publicity_until=until,
+        request=rating[9] or "", finalised_on=finalised_on,
     )
+
+
+def _finalised_on(inputs: dict, finalised_at) -> date | None:  # noqa: ANN001
+    """The day a rating was finalised: the date its inputs record, else its timestamp's."""
+    recorded = inputs.get("date")
+    if recorded:
+        return date.fromisoformat(recorded)
+    if finalised_at is None:
+        return None
+    return as_date(str(finalised_at)[:10])
 
 
 @reads_sql
@@ -518,11 +562,13 @@ def finalise_year(session: Session, centre_id: str, year: int, operator: str) ->
         rating = Rating(
             org_id=live.org_id, year=year, composite=_json_fraction(live.composite), stars=live.stars,
             original_stars=live.stars, priority=live.stars == 5, inputs=inputs, finalised_by=operator,
+            publicity_until=publicity_end(on, p.publicity_days(on)),
         )
         session.add(rating)
         session.flush()
         audit.record(session, operator, "rating", rating.id, "stars", None, live.stars)
         live.finalised, live.rating_id, live.priority = True, rating.id, rating.priority
+        live.state, live.publicity_until, live.finalised_on = "finalised", rating.publicity_until, on
         result.rated.append(live)
         if rating.priority:
             result.priority.append(live.org)
@@ -545,7 +591,8 @@ def amend_rating(session: Session, rating_id: str, new_stars: int, reason: str, 
     """Change a finalised rating's stars with a reason; the history is kept.
 
     The priority flag follows the stars; lowering to three stars or fewer
-    opens an ``annual`` case when the year has none for the org yet.
+    opens an ``annual`` case when the year has none for the org yet.  A request
+    for review waiting for its decision is decided by it (``amended``).
     """
     from incubator_tui.models import Organisation, OrgCase, Rating, RatingAmendment
     from incubator_tui.services import audit
@@ -569,6 +616,7 @@ def amend_rating(session: Session, rating_id: str, new_stars: int, reason: str, 
     rating.stars, rating.priority = new_stars, priority
     session.add(rating)
     session.flush()
+    _decide_request(session, rating.id, "amended", reason.strip(), operator)
     if new_stars <= 3:
         has_case = session.execute(
             select(OrgCase.id).where(OrgCase.org_id == rating.org_id, OrgCase.kind == "annual",
@@ -582,3 +630,386 @@ def amend_rating(session: Session, rating_id: str, new_stars: int, reason: str, 
             open_case(session, org, "annual", _annual_reason(rating.year, new_stars, composite), operator,
                       year=rating.year, rating_id=rating.id)
     return rating
+
+
+# ---------------------------------------------------------------- the review screen (#10)
+
+
+@dataclass
+class ReviewYear:
+    """A year as the review screen shows it: every organisation that belonged to the centre
+    that year (and any rated or with inputs), in the organisations list's pinyin order,
+    with the settings the screen needs to rate a row again as the user types."""
+
+    year: int
+    rows: list[LiveRating]
+    weights: dict
+    cutoffs: tuple
+    party_gate: Any
+    party_cap: int
+    min_months: int
+    complete: bool  # every row of the year (not only its first page)
+
+
+@reads_sql
+def review_year(session: Session, centre_id: str, year: int, first: int | None = None) -> ReviewYear:
+    """The review screen's rows (all members of the year, pinyin order); with ``first`` only the
+    first so many (a screenful, worked out in a few ms, while the rest follows)."""
+    name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar() or ""
+    rows = _centre_live(session, centre_id, name, year, all_members=True, first=first, order=_by_pinyin)
+    rows.sort(key=lambda r: (r.pinyin, r.org, r.org_id))
+    p = _params(session, centre_id, year)
+    return ReviewYear(year, rows, dict(p.weights), tuple(p.cutoffs), p.party_gate, p.party_cap, p.min_months,
+                      first is None)
+
+
+def state_of(r: LiveRating) -> str:
+    """``ratings --json``'s ``state``: what the review screen shows in its state column."""
+    return r.state
+
+
+# -- peer ratings ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PeerSheet:
+    """The peer ratings (互评) of one organisation and year, as the peer dialog edits them."""
+
+    org_id: str
+    org: str
+    year: int
+    raters: list[tuple[str, str, int | None]]  # (rater id, name, value in cents): the other members
+    unnamed: list[int]  # ratings by unnamed raters (imports), counted in the mean
+    finalised: bool
+
+
+@reads_sql
+def peer_sheet(session: Session, org_id: str, year: int) -> PeerSheet:
+    """Every other organisation that belonged to the org's centre that year (never the org
+    itself), in pinyin order, with the rating it gave (the latest active one), and the
+    unnamed ratings."""
+    org = session.execute(text("SELECT centre_id, name FROM organisation WHERE id = :o"), {"o": org_id}).first()
+    if org is None:
+        raise UserError("review.org_unknown", name=org_id)
+    orgs = _org_rows(session, org.centre_id)
+    members = sorted((o for o in orgs.values() if o.id != org_id and member_in_year(year, o.entry_date, o.end_date)),
+                     key=_by_pinyin)
+    given: dict[str, int] = {}
+    unnamed: list[int] = []
+    for rater, value in session.execute(text(
+        "SELECT rater_org_id, value_cent FROM peer_rating WHERE org_id = :o AND year = :y AND active = :t "
+        "ORDER BY created_at, id"), {"o": org_id, "y": year, "t": True}).all():
+        if rater is None:
+            unnamed.append(value)
+        else:
+            given[rater] = value  # the latest wins
+    finalised = session.execute(text("SELECT 1 FROM rating WHERE org_id = :o AND year = :y"),
+                                {"o": org_id, "y": year}).first() is not None
+    return PeerSheet(org_id, org.name, year, [(o.id, o.name, given.get(o.id)) for o in members], unnamed,
+                     finalised)
+
+
+def _check_not_finalised(session: Session, org: Organisation, year: int) -> None:
+    from incubator_tui.models import Rating
+
+    if session.execute(select(Rating.id).where(Rating.org_id == org.id, Rating.year == year)).first():
+        raise UserError("review.finalised_frozen", name=org.name, year=year)
+
+
+def set_review_value(session: Session, org_id: str, year: int, component: str, value_cent: int | None,
+                     operator: str) -> InputResult:
+    """One input typed on the review screen (party, self or public; None clears it), audited.
+    Refused once the org's rating for the year is finalised (it is amended instead)."""
+    if component not in ("party", "self", "public"):
+        raise ValueError(component)
+    org = _org(session, org_id)
+    _check_not_finalised(session, org, year)
+    return set_review_input(session, org_id, year, operator, **{f"{component}_cent": value_cent})
+
+
+def set_peer_rating(session: Session, org_id: str, year: int, rater_id: str, value_cent: int | None,
+                    operator: str) -> int:
+    """The rating ``rater_id`` gives ``org_id`` for ``year`` (None: withdrawn), typed by hand.
+
+    The rater's earlier active ratings of the org-year are retired (kept, ``active`` false,
+    audited); a new row holds the value.  The rater must be another organisation of the
+    same centre that belonged to it that year.  Returns rows retired plus added (0: same)."""
+    from incubator_tui.models import Organisation, PeerRating
+    from incubator_tui.services import audit
+
+    org = _org(session, org_id)
+    _check_member(org, year)
+    _check_not_finalised(session, org, year)
+    if rater_id == org_id:
+        raise UserError("review.rater_self", name=org.name)
+    rater = session.get(Organisation, rater_id)
+    if rater is None or rater.centre_id != org.centre_id:
+        raise UserError("review.rater_unknown", rater=rater_id)
+    if not member_in_year(year, rater.entry_date, rater.end_date):
+        raise UserError("review.rater_not_member", rater=rater.name, year=year)
+    check_component_cent("peer", value_cent)
+    current = list(session.execute(select(PeerRating).where(
+        PeerRating.org_id == org_id, PeerRating.year == year, PeerRating.active,
+        PeerRating.rater_org_id == rater_id)).scalars())
+    if value_cent is not None and len(current) == 1 and current[0].value_cent == value_cent:
+        return 0
+    if value_cent is None and not current:
+        return 0
+    for r in current:
+        r.active = False
+        session.add(r)
+        audit.record(session, operator, "peer_rating", r.id, "active", True, False)
+    if value_cent is not None:
+        row = PeerRating(org_id=org_id, year=year, rater_org_id=rater_id, value_cent=value_cent)
+        session.add(row)
+        session.flush()
+        audit.record(session, operator, "peer_rating", row.id, "value", None, cents_to_text(value_cent))
+    session.flush()
+    return len(current) + (value_cent is not None)
+
+
+# -- veto ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VetoResult:
+    case: OrgCase | None  # the veto case this opened (once per org and year)
+    amended: bool  # a finalised rating was amended to 1 star
+
+
+def record_veto(session: Session, org_id: str, year: int, description: str, operator: str) -> VetoResult:
+    """A veto (一票否决) for the org and year: its description (required), 1 star, a ``veto``
+    case the first time.  An org already finalised keeps its rating record, amended to 1 star
+    with the violation as the reason (a rating is never overwritten)."""
+    from incubator_tui.i18n import t
+    from incubator_tui.models import Rating
+
+    description = (description or "").strip()
+    if not description:
+        raise UserError("review.veto_required")
+    res = set_review_input(session, org_id, year, operator, veto=description)
+    rating = session.execute(select(Rating).where(Rating.org_id == org_id, Rating.year == year)).scalars().first()
+    amended = False
+    if rating is not None and rating.stars != 1:
+        amend_rating(session, rating.id, 1, t("review.veto_amend_reason", text=description), operator)
+        amended = True
+    return VetoResult(res.case, amended)
+
+
+# -- finalising -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FinalisePlan:
+    year: int
+    rateable: list[LiveRating]  # will be rated (with their stars as they stand)
+    cannot: list[LiveRating]  # cannot be rated yet (.missing says what)
+    already: int  # finalised before: left as they are
+
+
+@reads_sql
+def finalise_plan(session: Session, centre_id: str, year: int) -> FinalisePlan:
+    """What finalising the year now would do (the confirmation lists it)."""
+    name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar()
+    if name is None:
+        raise UserError("review.centre_unknown", name=centre_id)
+    rows = _centre_live(session, centre_id, name, year, all_members=True, order=_by_pinyin)
+    rows.sort(key=lambda r: (r.pinyin, r.org, r.org_id))
+    return FinalisePlan(year, [r for r in rows if not r.finalised and r.stars is not None],
+                        [r for r in rows if not r.finalised and r.stars is None],
+                        sum(1 for r in rows if r.finalised))
+
+
+# -- publicity: requests for review ----------------------------------------------------------------------------
+
+
+def _rating(session: Session, rating_id: str) -> Rating:
+    from incubator_tui.models import Rating
+
+    rating = session.get(Rating, rating_id)
+    if rating is None:
+        raise UserError("review.rating_unknown", id=rating_id)
+    return rating
+
+
+def _publicity_until(session: Session, rating: Rating) -> date:
+    if rating.publicity_until is not None:
+        return rating.publicity_until
+    org = _org(session, rating.org_id)
+    p = _params(session, org.centre_id, rating.year)
+    on = _finalised_on(rating.inputs if isinstance(rating.inputs, dict) else json.loads(rating.inputs or "{}"),
+                       rating.finalised_at)
+    return publicity_end(on, p.publicity_days(on))
+
+
+def _pending_request(session: Session, rating_id: str):  # noqa: ANN202 - a RatingRequest or None
+    from incubator_tui.models import RatingRequest
+
+    return session.execute(select(RatingRequest).where(
+        RatingRequest.rating_id == rating_id, RatingRequest.decision == "")).scalars().first()
+
+
+def request_review(session: Session, rating_id: str, request_text: str, operator: str,
+                   on: date | None = None) -> Any:
+    """An organisation's request for review (复核申请) of its finalised rating, received ``on``
+    (default today), within the publicity period; one waiting for its decision at a time."""
+    from incubator_tui.models import RatingRequest
+    from incubator_tui.services import audit
+    from incubator_tui.services.clock import today
+
+    rating = _rating(session, rating_id)
+    request_text = (request_text or "").strip()
+    if not request_text:
+        raise UserError("review.request_required")
+    on = on or today()
+    until = _publicity_until(session, rating)
+    if on > until:
+        raise UserError("review.request_late", until=until.isoformat())
+    if _pending_request(session, rating_id) is not None:
+        raise UserError("review.request_pending")
+    row = RatingRequest(rating_id=rating_id, received_on=on, text=request_text, recorded_by=operator)
+    session.add(row)
+    session.flush()
+    audit.record(session, operator, "rating_request", row.id, "text", None, request_text)
+    return row
+
+
+def _decide_request(session: Session, rating_id: str, decision: str, reason: str, operator: str) -> bool:
+    from incubator_tui.models.base import utcnow
+    from incubator_tui.services import audit
+
+    pending = _pending_request(session, rating_id)
+    if pending is None:
+        return False
+    pending.decision, pending.decision_reason = decision, reason
+    pending.decided_at, pending.decided_by = utcnow(), operator
+    session.add(pending)
+    session.flush()
+    audit.record(session, operator, "rating_request", pending.id, "decision", "", decision)
+    return True
+
+
+def confirm_rating(session: Session, rating_id: str, reason: str, operator: str) -> None:
+    """Decide the waiting request for review by confirming the rating, with a reason."""
+    _rating(session, rating_id)
+    if not (reason or "").strip():
+        raise UserError("review.reason_required")
+    if not _decide_request(session, rating_id, "confirmed", reason.strip(), operator):
+        raise UserError("review.no_request")
+
+
+# -- the priority list and a rating's history --------------------------------------------------------------------
+
+
+@dataclass
+class PriorityRow:
+    org_id: str
+    org: str
+    composite: Fraction | None
+    stars: int
+
+
+@reads_sql
+def priority_list(session: Session, centre_id: str, year: int) -> list[PriorityRow]:
+    """The year's priority list (5 stars, finalised or amended to it), in pinyin order."""
+    rows = session.execute(text(
+        "SELECT o.id, o.name, x.composite, x.stars, o.pinyin FROM rating x JOIN organisation o ON o.id = x.org_id "
+        "WHERE o.centre_id = :c AND x.year = :y AND x.priority = :t ORDER BY o.pinyin, o.name, o.id"),
+        {"c": centre_id, "y": year, "t": True}).all()
+    return [PriorityRow(r[0], r[1], Fraction(r[2]) if r[2] else None, r[3]) for r in rows]
+
+
+def write_priority_xlsx(rows: Sequence[PriorityRow], out: Any, *, year: int, centre: str) -> Any:
+    """The priority list as an ``.xlsx`` (openpyxl, imported here), created 0600, written beside
+    ``out`` and renamed into place; returns the path."""
+    import os
+    from pathlib import Path
+
+    from openpyxl import Workbook
+    from rich.cells import cell_len
+
+    from incubator_tui import paths
+    from incubator_tui.i18n import t
+
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise UserError("review.xlsx_no_folder", path=str(out.parent))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t("review.priority.sheet")
+    title = t("review.priority.title", centre=centre, year=year)
+    ws.append([title])
+    headers = [t("review.priority.col.no"), t("review.priority.col.org"), t("review.priority.col.composite"),
+               t("review.priority.col.stars")]
+    ws.append(headers)
+    widths = [cell_len(h) for h in headers]
+    for n, r in enumerate(rows, start=1):
+        composite = float(round_half_up(r.composite, 2)) if r.composite is not None else None
+        ws.append([n, r.org, composite, r.stars])
+        widths[1] = max(widths[1], cell_len(r.org))
+    for letter, w in zip("ABCD", widths):
+        ws.column_dimensions[letter].width = w + 2
+    part = out.with_name(f".{out.name}.part")
+    try:
+        if part.exists():
+            part.unlink()
+        paths.private_file(part, exclusive=True)
+        wb.save(part)
+        os.replace(part, out)
+    except OSError as exc:
+        raise UserError("review.xlsx_failed", path=str(out), detail=exc.strerror or str(exc)) from exc
+    finally:
+        if part.exists():
+            part.unlink()
+    return out
+
+
+@dataclass
+class RatingHistory:
+    """One finalised rating of an organisation and what happened to it since, oldest first."""
+
+    year: int
+    original_stars: int
+    stars: int
+    composite: Fraction | None
+    finalised_on: date | None
+    finalised_by: str
+    publicity_until: date | None
+    events: list[tuple[str, str, str, str]]  # (when, operator, kind, text): amended / request / confirmed
+
+
+@reads_sql
+def rating_history(session: Session, org_id: str) -> list[RatingHistory]:
+    """Every finalised rating of the organisation (newest year first) with its amendments and
+    requests for review in time order: for the organisation's page."""
+    from incubator_tui.i18n import t
+
+    out = []
+    for rid, year, composite, stars, original, inputs, at, by, until in session.execute(text(
+        "SELECT id, year, composite, stars, original_stars, inputs, finalised_at, finalised_by, publicity_until "
+        "FROM rating WHERE org_id = :o ORDER BY year DESC"), {"o": org_id}).all():
+        inputs = json.loads(inputs) if isinstance(inputs, str) else (inputs or {})
+        events = []
+        for when, op, old, new, reason in session.execute(text(
+            "SELECT at, operator, old_stars, new_stars, reason FROM rating_amendment WHERE rating_id = :r"),
+                {"r": rid}).all():
+            events.append((str(when)[:16], op, "amended", t("review.history.amended", old=old, new=new,
+                                                                reason=reason)))
+        for when, op, received, req, decision, reason, decided, decided_by in session.execute(text(
+            "SELECT recorded_at, recorded_by, received_on, text, decision, decision_reason, decided_at, decided_by "
+            "FROM rating_request WHERE rating_id = :r"), {"r": rid}).all():
+            events.append((str(when)[:16], op, "request", t("review.history.request", on=str(received)[:10],
+                                                                text=req)))
+            if decision == "confirmed":
+                events.append((str(decided)[:16], decided_by, "confirmed", t("review.history.confirmed",
+                                                                              reason=reason)))
+        events.sort(key=lambda e: e[0])
+        out.append(RatingHistory(year, original, stars, Fraction(composite) if composite else None,
+                                 _finalised_on(inputs, at), by, as_date(until), events))
+    return out
+
+
+def annual_cases(session: Session, org_id: str, year: int) -> int:
+    """How many ``annual`` cases the org has for the year (an amendment may open one)."""
+    return session.execute(text("SELECT COUNT(*) FROM org_case WHERE org_id = :o AND kind = 'annual' AND year = :y"),
+                           {"o": org_id, "y": year}).scalar() or 0

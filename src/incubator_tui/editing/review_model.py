@@ -1,0 +1,707 @@
+"""The annual review's editing models, without a terminal: the year's table and the peer dialog.
+
+The same pattern as the scoring grid (:mod:`grid_model`): the model holds what
+is typed (the buffer and the cell it goes into), what is committed (changed at
+once, optimistically), what is refused and why; every operation returns an
+:class:`~incubator_tui.editing.grid_model.Outcome` with the saves to queue (the
+screen puts them on an :class:`~incubator_tui.editing.save_queue.OrderedQueue`)
+and the message to show.  A row is rated again, with the pure rules, as soon as
+a value is typed: the composite and the stars follow the keys.
+
+:class:`ReviewModel`: one row per organisation of the year; the cursor moves
+over party, self, peer and public; digits and ``.`` type into party, self and
+public (peer ratings are typed in the peer dialog: :class:`PeerModel`, one row
+per other organisation of the centre that year, never the org itself).
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from incubator_tui.editing.grid_model import Notice, Outcome, Shown, error_text, refused
+from incubator_tui.i18n import t
+from incubator_tui.rules.errors import DomainError
+from incubator_tui.rules.rating import MIN_PEER_RATERS, exact_sum, parse_component, rate, rating_state
+from incubator_tui.rules.scoring import cents_to_text, format_total
+from incubator_tui.services.reviews import LiveRating, PeerSheet, ReviewYear
+
+DIGITS = frozenset("0123456789.")
+MAX_TYPED = 6  # "100.00"
+EDIT_MARK = "_"
+TYPED = ("party", "self", "public")  # typed on the table
+CURSOR_COLUMNS = ("party", "self", "peer", "public")  # where the cursor goes
+COLUMNS = ("org", "party", "self", "peer", "public", "monthly", "composite", "stars", "state", "note")
+_generations = itertools.count(1)
+
+
+@dataclass
+class ValueJob:
+    """Save one input typed on the table (``value_cent`` None: cleared)."""
+
+    org_id: str
+    org_name: str
+    year: int
+    component: str
+    value_cent: int | None
+    gen: int
+
+
+@dataclass
+class PeerJob:
+    """Save the rating one organisation gives another (``value_cent`` None: withdrawn)."""
+
+    org_id: str
+    org_name: str
+    year: int
+    rater_id: str
+    rater_name: str
+    value_cent: int | None
+    gen: int
+
+
+def cents_of(value: Fraction | None) -> int | None:
+    return None if value is None else int(value * 100)
+
+
+def number(value: Fraction | None, places: int = 1) -> str:
+    return "—" if value is None else format_total(value, places)
+
+
+def input_text(value: Fraction | None) -> str:
+    """An input as stored: exact (up to two decimals), as it was typed."""
+    return "" if value is None else cents_to_text(int(value * 100))
+
+
+def stars_text(stars: int | None) -> str:
+    return "—" if stars is None else "★" * stars + "☆" * (5 - stars)
+
+
+class _Typing:
+    """What is typed into one cell: shared by the table and the peer dialog."""
+
+    buffer: str | None = None
+    edit_at: tuple[int, int] | None = None
+
+    def typed_value(self) -> tuple[bool, int | None]:
+        """(valid, cents) of the text being typed."""
+        try:
+            return True, parse_component(self.buffer)
+        except DomainError:
+            return False, None
+
+    def typed_error(self) -> str:
+        try:
+            parse_component(self.buffer)
+        except DomainError as err:
+            return str(err)
+        return ""
+
+
+# -- the year's table -------------------------------------------------------------------------------------
+class ReviewModel(_Typing):
+    """The year's review as the user edits it."""
+
+    def __init__(self, data: ReviewYear, centre_id: str) -> None:
+        self.data = data
+        self.centre_id = centre_id
+        self.year = data.year
+        self.rows: list[LiveRating] = [replace(r, components=dict(r.components), warnings=list(r.warnings))
+                                       for r in data.rows]
+        self.row_of = {r.org_id: n for n, r in enumerate(self.rows)}
+        self.row = 0
+        self.col = 0  # index into CURSOR_COLUMNS
+        self.buffer = None
+        self.edit_at = None
+        self.versions = [0] * len(self.rows)
+        self.epoch = 0
+        self.dirty: set[int] = set()
+        self._gen: dict[tuple[str, str], int] = {}
+        self._confirmed: dict[tuple[str, str], Fraction | None] = {}
+        self.waiting: dict[tuple[str, str], int] = {}
+
+    # -- carrying over (the first page, then the whole year; a reload) --------------------------------------
+    def adopt(self, old: ReviewModel) -> None:
+        """Take the cursor and what is typed from the model this one replaces (same org, same column)."""
+        at = old.rows[old.row].org_id if old.rows else None
+        self.col = old.col
+        if at in self.row_of:
+            self.row = self.row_of[at]
+        else:
+            self.row = min(old.row, max(len(self.rows) - 1, 0))
+        if old.buffer is not None and old.edit_at is not None:
+            org_id = old.rows[old.edit_at[0]].org_id
+            if org_id in self.row_of:
+                self.buffer, self.edit_at = old.buffer, (self.row_of[org_id], old.edit_at[1])
+        # Values saved meanwhile but not yet in what was read keep showing as typed.
+        for (org_id, comp), gen in old.waiting.items():
+            r, r_old = self.row_of.get(org_id), old.row_of.get(org_id)
+            if r is not None and r_old is not None and not self.rows[r].finalised:
+                self.rows[r].components[comp] = old.rows[r_old].components.get(comp)
+                self.waiting[(org_id, comp)] = self._gen[(org_id, comp)] = gen
+                self._rerate(r)
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    @property
+    def has_rows(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def column(self) -> str:
+        return CURSOR_COLUMNS[self.col]
+
+    @property
+    def cursor_column(self) -> int:
+        """The cursor's column among :data:`COLUMNS` (the widget draws it there)."""
+        return COLUMNS.index(self.column)
+
+    def current(self) -> LiveRating | None:
+        return self.rows[self.row] if self.rows else None
+
+    def _rated(self, r: int, override: tuple[str, int | None] | None = None) -> LiveRating:
+        """Row ``r``, rated again with ``override`` = (component, cents) typed in."""
+        row = self.rows[r]
+        if override is None or row.finalised:
+            return row
+        comps = dict(row.components)
+        comps[override[0]] = None if override[1] is None else Fraction(override[1], 100)
+        return self._rate(row, comps)
+
+    def _rate(self, row: LiveRating, comps: dict) -> LiveRating:
+        d = self.data
+        res = rate(comps, d.weights, d.cutoffs, d.party_gate, d.party_cap, vetoed=bool(row.veto))
+        return replace(row, components=comps, composite=res.composite, stars=res.stars, missing=res.missing,
+                       capped=res.capped, vetoed=res.vetoed, state=rating_state(False, False, res.vetoed))
+
+    def _rerate(self, r: int) -> None:
+        row = self.rows[r]
+        if not row.finalised:
+            self.rows[r] = self._rate(row, row.components)
+
+    def notes(self, row: LiveRating) -> list[tuple[str, str]]:
+        """The row's warnings and states, as (text, look)."""
+        out: list[tuple[str, str]] = []
+        if row.vetoed:
+            out.append((t("review.ui.note.veto", text=row.veto), "error"))
+        if row.missing and not row.vetoed:
+            out.append((t("review.ui.missing", what="、".join(t(f"rules.component.{c}") for c in row.missing)),
+                        "muted"))
+        if row.capped:
+            out.append((t("review.ui.capped"), "warn"))
+        if self.data.weights.get("peer", 0) and row.peer_raters < MIN_PEER_RATERS and not row.finalised:
+            out.append((t("review.ui.note.few_peers", n=row.peer_raters, min=MIN_PEER_RATERS), "warn"))
+        if row.monthly_months < self.data.min_months and not row.finalised:
+            out.append((t("review.ui.note.few_months", n=row.monthly_months, min=self.data.min_months), "warn"))
+        if row.request:
+            out.append((t("review.ui.note.request", text=row.request), "warn"))
+        elif row.finalised and row.publicity_until is not None:
+            out.append((t("review.ui.note.publicity", until=row.publicity_until.isoformat()), "muted"))
+        return out
+
+    def row_view(self, r: int) -> list[Shown]:
+        """Every column of row ``r`` (see :data:`COLUMNS`), the value being typed counted in."""
+        override = None
+        typing_here = self.edit_at is not None and self.edit_at[0] == r
+        if typing_here:
+            valid, cents = self.typed_value()
+            if valid:
+                override = (CURSOR_COLUMNS[self.edit_at[1]], cents)
+        row = self._rated(r, override)
+        muted = "muted" if row.stars is None and not row.vetoed else None
+        cells = [Shown(row.org, "error" if row.vetoed else None)]
+        for comp in ("party", "self", "peer", "public"):
+            if typing_here and CURSOR_COLUMNS[self.edit_at[1]] == comp:
+                valid = override is not None
+                cells.append(Shown(self.buffer + EDIT_MARK, "editing" if valid else "invalid"))
+            elif comp == "peer":
+                peer = row.components.get("peer")
+                few = row.peer_raters < MIN_PEER_RATERS and self.data.weights.get("peer", 0)
+                cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
+                                   else muted))
+            else:
+                cells.append(Shown(input_text(row.components.get(comp)) or "·", muted))
+        monthly = row.components.get("monthly")
+        cells.append(Shown(f"{number(monthly)} ({row.monthly_months})",
+                           "warn" if monthly is None and not row.finalised else muted))
+        cells.append(Shown(number(row.composite, 2), muted))
+        stars_look = "error" if row.vetoed or (row.stars is not None and row.stars <= 3) else "good"
+        cells.append(Shown(stars_text(row.stars), stars_look if row.stars is not None else "muted"))
+        cells.append(Shown(t(f"review.state.{row.state}"), "good" if row.finalised else
+                           "error" if row.vetoed else "muted"))
+        notes = self.notes(row)
+        cells.append(Shown("；".join(text for text, _ in notes), notes[0][1] if notes else None))
+        return cells
+
+    def detail(self) -> str:
+        """The line under the table: the cell under the cursor, or what is being typed."""
+        row = self.current()
+        if row is None:
+            return ""
+        if self.buffer is not None:
+            error = self.typed_error()
+            return t("review.ui.detail.typing", text=self.buffer) + (f" · {error}" if error else "")
+        parts = [t("review.ui.detail", name=row.org, component=t(f"rules.component.{self.column}"))]
+        if self.column == "peer":
+            parts.append(t("review.ui.detail.peer", n=row.peer_raters))
+        elif row.finalised:
+            parts.append(t("review.ui.detail.frozen"))
+        else:
+            parts.append(t("review.ui.detail.typed"))
+        return " · ".join(parts)
+
+    def counts(self) -> dict[str, int]:
+        rated = [r for r in self.rows if r.stars is not None]
+        return {"n": len(self.rows), "rated": len(rated), "unrated": len(self.rows) - len(rated),
+                "finalised": sum(1 for r in self.rows if r.finalised),
+                "five": sum(1 for r in rated if r.stars == 5), "low": sum(1 for r in rated if r.stars <= 3)}
+
+    # -- drawing bookkeeping ------------------------------------------------------------------------------------
+    def _touch(self, r: int) -> None:
+        self.versions[r] += 1
+        self.dirty.add(r)
+
+    def take_dirty(self) -> set[int]:
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    def _move_to(self, r: int, c: int) -> None:
+        if (r, c) != (self.row, self.col):
+            self.dirty.add(self.row)
+            self.dirty.add(r)
+        self.row, self.col = r, c
+
+    # -- typing ---------------------------------------------------------------------------------------------------
+    def _refusal(self, column: str | None = None) -> str | None:
+        row = self.current()
+        if row is None:
+            return t("review.ui.no_rows")
+        column = column or self.column
+        if column == "peer":
+            return t("review.ui.peer_by_dialog")
+        if row.finalised:
+            return t("review.finalised_frozen", name=row.org, year=self.year)
+        return None
+
+    def type(self, char: str) -> Outcome:
+        char = unicodedata.normalize("NFKC", char)
+        if char not in DIGITS:
+            return Outcome(ok=False)
+        if self.buffer is None:
+            msg = self._refusal()
+            if msg:
+                return refused(msg)
+            self.buffer, self.edit_at = "", (self.row, self.col)
+        if len(self.buffer) < MAX_TYPED:
+            self.buffer += char
+            self._touch(self.edit_at[0])
+        return Outcome(clear_notice=True)
+
+    def commit_typing(self, quiet: bool = False) -> Outcome:
+        """Commit what is typed; refused in place (it stays typed, marked) when not 0-100."""
+        if self.buffer is None:
+            return Outcome()
+        r, c = self.edit_at
+        valid, cents = self.typed_value()
+        if not valid:
+            return refused(None if quiet else t("review.ui.refused", name=self.rows[r].org,
+                                                component=t(f"rules.component.{CURSOR_COLUMNS[c]}"),
+                                                error=self.typed_error()))
+        self.buffer, self.edit_at = None, None
+        self._touch(r)
+        out = self._set(r, CURSOR_COLUMNS[c], cents)
+        out.clear_notice = True
+        return out
+
+    def discard_typing(self) -> None:
+        if self.buffer is not None:
+            self._touch(self.edit_at[0])
+            self.buffer, self.edit_at = None, None
+
+    def leave(self) -> Outcome:
+        out = self.commit_typing(quiet=True)
+        if not out.ok:
+            self.discard_typing()
+            return Outcome()
+        return out
+
+    def commit_next(self) -> Outcome:
+        """Enter: commit, then the next typed column (after public, the next organisation's party)."""
+        if not self.rows:
+            return Outcome()
+        at = self.edit_at or (self.row, self.col)
+        out = self.commit_typing()
+        if out.ok:
+            r, c = at
+            nxt = next((i for i in range(c + 1, len(CURSOR_COLUMNS)) if CURSOR_COLUMNS[i] in TYPED), None)
+            if nxt is not None:
+                self._move_to(r, nxt)
+            elif r + 1 < len(self.rows):
+                self._move_to(r + 1, 0)
+            else:
+                self._move_to(r, c)
+        return out
+
+    def discard(self) -> Outcome:
+        self.discard_typing()
+        return Outcome(clear_notice=True)
+
+    def backspace(self) -> Outcome:
+        if self.buffer is not None:
+            self.buffer = self.buffer[:-1]
+            self._touch(self.edit_at[0])
+            if not self.buffer:
+                self.discard_typing()
+            return Outcome()
+        msg = self._refusal()
+        if msg:
+            return refused(msg)
+        if self.rows[self.row].components.get(self.column) is None:
+            return Outcome()
+        return self._set(self.row, self.column, None)
+
+    def move(self, rows: int, cols: int) -> Outcome:
+        if not self.rows:
+            return Outcome()
+        out = self.commit_typing()
+        if out.ok:
+            r = min(max(self.row + rows, 0), len(self.rows) - 1)
+            c = min(max(self.col + cols, 0), len(CURSOR_COLUMNS) - 1)
+            self._move_to(r, c)
+        return out
+
+    def first_row(self) -> Outcome:
+        return self.move(-self.row, 0)
+
+    def last_row(self) -> Outcome:
+        return self.move(len(self.rows) - 1 - self.row, 0)
+
+    def goto(self, r: int, column: int) -> Outcome:
+        """A click on row ``r``, display column ``column`` (of :data:`COLUMNS`)."""
+        if not self.rows:
+            return Outcome()
+        out = self.leave() if self.edit_at is not None else Outcome()
+        name = COLUMNS[min(max(column, 0), len(COLUMNS) - 1)]
+        c = CURSOR_COLUMNS.index(name) if name in CURSOR_COLUMNS else self.col
+        self._move_to(min(max(r, 0), len(self.rows) - 1), c)
+        return out
+
+    def target(self) -> tuple[Outcome, LiveRating | None]:
+        """The organisation a dialog key works on (what is typed committed first), or a refusal."""
+        if not self.rows:
+            return refused(t("review.ui.no_rows")), None
+        out = self.commit_typing()
+        if not out.ok:
+            return out, None
+        return out, self.rows[self.row]
+
+    # -- saving -------------------------------------------------------------------------------------------------
+    def _set(self, r: int, component: str, cents: int | None) -> Outcome:
+        row = self.rows[r]
+        old = row.components.get(component)
+        new = None if cents is None else Fraction(cents, 100)
+        if old == new:
+            return Outcome()
+        key = (row.org_id, component)
+        self._confirmed.setdefault(key, old)
+        gen = self._gen[key] = self.waiting[key] = next(_generations)
+        row.components[component] = new
+        self._rerate(r)
+        self._touch(r)
+        return Outcome(saves=[ValueJob(row.org_id, row.org, self.year, component, cents, gen)])
+
+    def save_done(self, job: ValueJob) -> None:
+        key = (job.org_id, job.component)
+        self._confirmed[key] = None if job.value_cent is None else Fraction(job.value_cent, 100)
+        if self.waiting.get(key) == job.gen:
+            del self.waiting[key]
+
+    def save_failed(self, job: ValueJob, error: BaseException) -> Outcome:
+        """Not saved: the value known to be in the database comes back, and the message says why."""
+        key = (job.org_id, job.component)
+        r = self.row_of.get(job.org_id)
+        if r is not None and self._gen.get(key) == job.gen:
+            self.waiting.pop(key, None)
+            self.rows[r].components[job.component] = self._confirmed.get(key)
+            self._rerate(r)
+            self._touch(r)
+        return Outcome(notices=[Notice(t("review.ui.save_failed", name=job.org_name,
+                                         component=t(f"rules.component.{job.component}"),
+                                         error=error_text(error)), "error", 10)])
+
+    # -- what the dialogs changed ---------------------------------------------------------------------------
+    def set_peer(self, org_id: str, mean: Fraction | None, raters: int) -> None:
+        r = self.row_of.get(org_id)
+        if r is None or self.rows[r].finalised:
+            return
+        row = self.rows[r]
+        row.components["peer"], row.peer_raters = mean, raters
+        self._rerate(r)
+        self._touch(r)
+
+    def set_veto(self, org_id: str, text: str) -> None:
+        r = self.row_of.get(org_id)
+        if r is None:
+            return
+        row = self.rows[r]
+        row.veto = text
+        if row.finalised:
+            self.rows[r] = replace(row, vetoed=True, stars=1, state="amended" if row.stars != 1 else row.state,
+                                   priority=False)
+        else:
+            self._rerate(r)
+        self._touch(r)
+
+
+# -- the peer dialog -------------------------------------------------------------------------------------------------
+class PeerModel(_Typing):
+    """The ratings other organisations give one organisation, typed one per line."""
+
+    def __init__(self, sheet: PeerSheet) -> None:
+        self.sheet = sheet
+        self.values: list[int | None] = [v for _id, _name, v in sheet.raters]
+        self.row = 0
+        self.buffer = None
+        self.edit_at = None
+        self.versions = [0] * len(self.values)
+        self.epoch = 0
+        self.dirty: set[int] = set()
+        self._confirmed: dict[int, int | None] = {}
+        self._gen: dict[int, int] = {}
+        self.waiting: dict[int, int] = {}
+
+    @property
+    def has_rows(self) -> bool:
+        return bool(self.values)
+
+    def mean(self) -> tuple[Fraction | None, int]:
+        """The peer component as it stands, the value being typed counted in: (mean, raters)."""
+        values = list(self.values)
+        if self.edit_at is not None:
+            valid, cents = self.typed_value()
+            if valid:
+                values[self.edit_at[0]] = cents
+        counted = [v for v in values if v is not None] + list(self.sheet.unnamed)
+        if not counted:
+            return None, 0
+        return exact_sum(Fraction(v, 100) for v in counted) / len(counted), len(counted)
+
+    def summary(self) -> str:
+        mean, n = self.mean()
+        text = t("review.peer.mean", mean=number(mean), n=n)
+        if self.sheet.unnamed:
+            text += t("review.peer.unnamed", n=len(self.sheet.unnamed))
+        if n < MIN_PEER_RATERS:
+            text += " · " + t("review.ui.note.few_peers", n=n, min=MIN_PEER_RATERS)
+        return text
+
+    def row_view(self, r: int) -> list[Shown]:
+        _id, name, _v = self.sheet.raters[r]
+        if self.edit_at is not None and self.edit_at[0] == r:
+            valid, _ = self.typed_value()
+            return [Shown(name), Shown(self.buffer + EDIT_MARK, "editing" if valid else "invalid")]
+        value = self.values[r]
+        return [Shown(name), Shown("·" if value is None else cents_to_text(value), None if value is not None
+                                   else "muted")]
+
+    @property
+    def cursor_column(self) -> int:
+        return 1
+
+    def _touch(self, r: int) -> None:
+        self.versions[r] += 1
+        self.dirty.add(r)
+
+    def take_dirty(self) -> set[int]:
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    def _move_to(self, r: int) -> None:
+        if r != self.row:
+            self.dirty.update((self.row, r))
+        self.row = r
+
+    def _refusal(self) -> str | None:
+        if not self.values:
+            return t("review.peer.no_raters")
+        if self.sheet.finalised:
+            return t("review.finalised_frozen", name=self.sheet.org, year=self.sheet.year)
+        return None
+
+    def type(self, char: str) -> Outcome:
+        char = unicodedata.normalize("NFKC", char)
+        if char not in DIGITS:
+            return Outcome(ok=False)
+        if self.buffer is None:
+            msg = self._refusal()
+            if msg:
+                return refused(msg)
+            self.buffer, self.edit_at = "", (self.row, 1)
+        if len(self.buffer) < MAX_TYPED:
+            self.buffer += char
+            self._touch(self.edit_at[0])
+        return Outcome(clear_notice=True)
+
+    def commit_typing(self, quiet: bool = False) -> Outcome:
+        if self.buffer is None:
+            return Outcome()
+        r = self.edit_at[0]
+        valid, cents = self.typed_value()
+        if not valid:
+            return refused(None if quiet else t("review.peer.refused", rater=self.sheet.raters[r][1],
+                                                error=self.typed_error()))
+        self.buffer, self.edit_at = None, None
+        self._touch(r)
+        out = self._set(r, cents)
+        out.clear_notice = True
+        return out
+
+    def discard_typing(self) -> None:
+        if self.buffer is not None:
+            self._touch(self.edit_at[0])
+            self.buffer, self.edit_at = None, None
+
+    def leave(self) -> Outcome:
+        out = self.commit_typing(quiet=True)
+        if not out.ok:
+            self.discard_typing()
+            return Outcome()
+        return out
+
+    def commit_next(self) -> Outcome:
+        if not self.values:
+            return Outcome()
+        at = self.edit_at[0] if self.edit_at else self.row
+        out = self.commit_typing()
+        if out.ok:
+            self._move_to(min(at + 1, len(self.values) - 1))
+        return out
+
+    def discard(self) -> Outcome:
+        self.discard_typing()
+        return Outcome(clear_notice=True)
+
+    def backspace(self) -> Outcome:
+        if self.buffer is not None:
+            self.buffer = self.buffer[:-1]
+            self._touch(self.edit_at[0])
+            if not self.buffer:
+                self.discard_typing()
+            return Outcome()
+        msg = self._refusal()
+        if msg:
+            return refused(msg)
+        if self.values[self.row] is None:
+            return Outcome()
+        return self._set(self.row, None)
+
+    def move(self, rows: int, _cols: int = 0) -> Outcome:
+        if not self.values:
+            return Outcome()
+        out = self.commit_typing()
+        if out.ok:
+            self._move_to(min(max(self.row + rows, 0), len(self.values) - 1))
+        return out
+
+    def first_row(self) -> Outcome:
+        return self.move(-self.row)
+
+    def last_row(self) -> Outcome:
+        return self.move(len(self.values) - 1 - self.row)
+
+    def goto(self, r: int, _column: int) -> Outcome:
+        if not self.values:
+            return Outcome()
+        out = self.leave() if self.edit_at is not None else Outcome()
+        self._move_to(min(max(r, 0), len(self.values) - 1))
+        return out
+
+    def _set(self, r: int, cents: int | None) -> Outcome:
+        if self.values[r] == cents:
+            return Outcome()
+        self._confirmed.setdefault(r, self.values[r])
+        gen = self._gen[r] = self.waiting[r] = next(_generations)
+        self.values[r] = cents
+        self._touch(r)
+        rater_id, rater_name, _ = self.sheet.raters[r]
+        s = self.sheet
+        return Outcome(saves=[PeerJob(s.org_id, s.org, s.year, rater_id, rater_name, cents, gen)])
+
+    def save_done(self, job: PeerJob) -> None:
+        r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
+        if r is None:
+            return
+        self._confirmed[r] = job.value_cent
+        if self.waiting.get(r) == job.gen:
+            del self.waiting[r]
+
+    def save_failed(self, job: PeerJob, error: BaseException) -> Outcome:
+        r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
+        if r is not None and self._gen.get(r) == job.gen:
+            self.waiting.pop(r, None)
+            self.values[r] = self._confirmed.get(r)
+            self._touch(r)
+        return Outcome(notices=[Notice(t("review.peer.save_failed", rater=job.rater_name,
+                                         error=error_text(error)), "error", 10)])
+
+
+def execute(db, operator: str, job) -> object:  # noqa: ANN001
+    """Carry out one review write (on the ordered queue's worker thread), one transaction."""
+    from incubator_tui.services import reviews
+
+    if isinstance(job, ReviewOp):
+        return execute_op(db, operator, job)
+    with db.session() as s:
+        if isinstance(job, ValueJob):
+            reviews.set_review_value(s, job.org_id, job.year, job.component, job.value_cent, operator)
+            return None
+        if isinstance(job, PeerJob):
+            return reviews.set_peer_rating(s, job.org_id, job.year, job.rater_id, job.value_cent, operator)
+    raise ValueError(job)
+
+
+@dataclass
+class ReviewOp:
+    """A dialog's write: veto, finalise, amend, request (a request for review), confirm."""
+
+    kind: str
+    centre_id: str
+    year: int
+    org_id: str = ""
+    org_name: str = ""
+    rating_id: str = ""
+    stars: int = 0
+    text: str = ""
+
+
+@dataclass
+class OpResult:
+    """What a dialog's write did, as plain data for the screen."""
+
+    case_opened: bool = False
+    amended: bool = False
+    finalised: object = None  # a services.reviews.FinaliseResult (plain rows)
+
+
+def execute_op(db, operator: str, job: ReviewOp) -> OpResult:  # noqa: ANN001
+    from incubator_tui.services import reviews
+
+    with db.session() as s:
+        if job.kind == "veto":
+            res = reviews.record_veto(s, job.org_id, job.year, job.text, operator)
+            return OpResult(case_opened=res.case is not None, amended=res.amended)
+        if job.kind == "finalise":
+            return OpResult(finalised=reviews.finalise_year(s, job.centre_id, job.year, operator))
+        if job.kind == "amend":
+            before = reviews.annual_cases(s, job.org_id, job.year)
+            reviews.amend_rating(s, job.rating_id, job.stars, job.text, operator)
+            return OpResult(case_opened=reviews.annual_cases(s, job.org_id, job.year) > before, amended=True)
+        if job.kind == "request":
+            reviews.request_review(s, job.rating_id, job.text, operator)
+            return OpResult()
+        if job.kind == "confirm":
+            reviews.confirm_rating(s, job.rating_id, job.text, operator)
+            return OpResult()
+    raise ValueError(job.kind)
+
