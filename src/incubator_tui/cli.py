@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     ratings.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
     ratings.add_argument("--json", action="store_true", help=t("cli.help_json"))
 
+    finalise = sub.add_parser("finalise", help=t("review.cli.help_finalise"),  # #10, DOMAIN 6
+                              description=t("review.cli.help_finalise"))
+    _common(finalise, top=False)
+    finalise.add_argument("--year", type=_year_arg, required=True, metavar="YYYY", help=t("cli.help_year"))
+    finalise.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
+
     cases = sub.add_parser("cases", help=t("cli.help_cases"), description=t("cli.help_cases"))
     _common(cases, top=False)
     cases.add_argument("--centre", metavar="NAME", help=t("cli.help_centre_report"))
@@ -357,7 +363,7 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     if args.json:
         _json([
             {"org": r.org, "composite": None if r.composite is None else _round2(r.composite), "stars": r.stars,
-             "centre": c, "finalised": r.finalised}
+             "centre": c, "finalised": r.finalised, "state": r.state}
             for c, r in rows
         ])
         return EXIT_OK
@@ -370,6 +376,40 @@ def cmd_ratings(args: argparse.Namespace) -> int:
         state = t("cli.finalised") if r.finalised else t("cli.live")
         _out(t("cli.rating_line", org=r.org, composite=composite, stars=stars, state=state))
     return EXIT_OK
+
+
+def cmd_finalise(args: argparse.Namespace) -> int:
+    """Finalise a year (DOMAIN 6): who was rated, who cannot be, the cases opened; exit 1 when
+    nothing could be rated (also when everything was finalised before)."""
+    from incubator_tui.rules.scoring import round_half_up
+    from incubator_tui.services.reviews import finalise_year
+
+    db = _open(args, create=False)
+    rated = 0
+    with db.session() as s:
+        for centre in _centres(s, args.centre):
+            res = finalise_year(s, centre.id, args.year, db_operator())
+            rated += len(res.rated)
+            for r in res.rated:
+                composite = "—" if r.composite is None else str(round_half_up(r.composite, 2))
+                _out(t("review.cli.rated", org=r.org, stars="★" * r.stars, composite=composite))
+            for r in res.not_rated:
+                _out(t("review.cli.cannot", org=r.org, what=t("sep.enum").join(t(f"rules.component.{c}") for c in r.missing)))
+            for org, stars in res.cases_opened:
+                _out(t("review.cli.case", org=org, stars=stars))
+            if res.already:
+                _out(t("review.cli.already", n=len(res.already)))
+    if not rated:
+        sys.stderr.write(f"{t('cli.error_prefix')}{t('review.cli.nothing', year=args.year)}\n")
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def db_operator() -> str:
+    """Who the audit trail names for a command: the configured operator (the OS user by default)."""
+    from incubator_tui.config import load_config
+
+    return load_config().operator
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
@@ -420,7 +460,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {None: cmd_app, "demo": cmd_demo, "import": cmd_import, "flags": cmd_flags, "ratings": cmd_ratings,
-            "cases": cmd_cases,
+            "cases": cmd_cases, "finalise": cmd_finalise,
             "settings": cmd_settings}
 
 from incubator_tui.cli_exchange import COMMANDS as _EXCHANGE_COMMANDS  # noqa: E402 (light: imports on use)

@@ -186,7 +186,7 @@ class ReviewModel(_Typing):
         if row.vetoed:
             out.append((t("review.ui.note.veto", text=row.veto), "error"))
         if row.missing and not row.vetoed:
-            out.append((t("review.ui.missing", what="、".join(t(f"rules.component.{c}") for c in row.missing)),
+            out.append((t("review.ui.missing", what=t("sep.enum").join(t(f"rules.component.{c}") for c in row.missing)),
                         "muted"))
         if row.capped:
             out.append((t("review.ui.capped"), "warn"))

@@ -222,7 +222,7 @@ def finalise_lines(plan) -> list[str]:  # noqa: ANN001 - a FinalisePlan
     if plan.cannot:
         lines += ["", t("review.finalise.cannot", n=len(plan.cannot))]
         for r in plan.cannot:
-            what = "、".join(t(f"rules.component.{c}") for c in r.missing)
+            what = t("sep.enum").join(t(f"rules.component.{c}") for c in r.missing)
             lines.append(f"  {r.org}：{t('review.ui.missing', what=what)}")
     if plan.already:
         lines += ["", t("review.finalise.already", n=plan.already)]
