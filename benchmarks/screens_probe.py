@@ -66,6 +66,37 @@ async def _settle(app, pilot) -> None:
     await pilot.pause()
 
 
+def _stats(times: list[float]) -> dict:
+    times = sorted(times)
+    return {"mean": round(sum(times) / len(times), 2), "p95": round(times[int(len(times) * 0.95)], 2),
+            "max": round(times[-1], 2)}
+
+
+async def _review_keys(app, pilot) -> dict | None:
+    """Keystrokes on the annual review (#10): typing party, self and public and moving, each the UI
+    thread's CPU time for the key and the repaint it causes (as the grid's below)."""
+    await pilot.press("r")
+    screen = app.screen
+    while getattr(screen, "partial", True) or getattr(screen, "model", None) is None:
+        await asyncio.sleep(0.001)
+    await app.workers.wait_for_complete()
+    if not hasattr(screen, "handle_review_key"):
+        return None
+    handler, with_paint = [], []
+    for key in ["8", "5", "enter", "9", "0", "full_stop", "5", "enter", "7", "enter", "up", "down", "escape"] * 16:
+        app.collector.input()
+        t0 = time.thread_time()
+        screen.handle_review_key(key)
+        t1 = time.thread_time()
+        await pilot.pause()
+        app.screen._compositor_refresh()
+        t2 = time.thread_time()
+        handler.append((t1 - t0) * 1000)
+        with_paint.append((t2 - t0) * 1000)
+    handler, with_paint = handler[13:], with_paint[13:]  # the first round paints the table once
+    return {"handler": _stats(handler), "with_paint": _stats(with_paint), "rows": len(screen.model.rows)}
+
+
 async def probe(db_path: str, keys: list[str]) -> dict:
     from incubator_tui.app import IncubatorApp
     from incubator_tui.db import open_database
@@ -135,6 +166,8 @@ async def probe(db_path: str, keys: list[str]) -> dict:
             handler, with_paint = handler[10:], with_paint[10:]
             out["grid_key_ms"] = {"handler": stats(handler), "with_paint": stats(with_paint),
                                   "rows": screen.table.row_count}
+        if "r" in keys:
+            out["review_key_ms"] = await _review_keys(app, pilot)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     # A quick user: the organisations list, and 150 ms later (its totals still being
     # worked out in the background) the scoring grid. A second app, after the peak was read.

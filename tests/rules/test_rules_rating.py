@@ -129,3 +129,38 @@ def test_validate_component():
         with pytest.raises(DomainError) as e:
             validate_component("self", bad)
         assert e.value.key == "rules.component_range"
+
+
+# -- typed components, publicity, states (#10) --------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from incubator_tui.rules.rating import parse_component, publicity_end, rating_state  # noqa: E402
+
+
+@pytest.mark.parametrize("typed,cents", [("85", 8500), ("72.5", 7250), ("0", 0), ("100", 10000), ("100.00", 10000),
+                                         ("８５．５", 8550), (" 60 ", 6000), ("", None), (None, None), (".5", 50)])
+def test_parse_component_accepts_0_to_100_in_hundredths(typed, cents):
+    assert parse_component(typed) == cents
+
+
+@pytest.mark.parametrize("typed,key", [("101", "review.rule.range"), ("100.01", "review.rule.range"),
+                                       ("-1", "review.rule.range"), ("8.555", "review.rule.decimals"),
+                                       ("abc", "review.rule.not_number"), ("1e2", "review.rule.not_number")])
+def test_parse_component_refuses(typed, key):
+    with pytest.raises(DomainError) as err:
+        parse_component(typed)
+    assert err.value.key == key
+
+
+def test_publicity_end_counts_the_day_of_finalising():
+    assert publicity_end(date(2026, 1, 20), 7) == date(2026, 1, 26)
+    assert publicity_end(date(2026, 1, 20), 1) == date(2026, 1, 20)
+    assert publicity_end(date(2026, 12, 30), 7) == date(2027, 1, 5)
+
+
+def test_rating_state():
+    assert rating_state(False, False, False) == "live"
+    assert rating_state(False, False, True) == "vetoed"
+    assert rating_state(True, False, True) == "finalised"
+    assert rating_state(True, True, False) == "amended"
