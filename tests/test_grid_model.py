@@ -267,3 +267,94 @@ def test_position_and_place_across_months():
     other = model_of(grid, "2025-04")
     other.place(keep)
     assert (other.row, other.item) == (1, 3)
+
+
+# -- entry at spreadsheet speed (issue 13) ------------------------------------------------------------------
+def last_month(cells: dict[str, dict[str, Cell]], exempt: set[str] = frozenset(), month: str = "2025-02"):
+    from incubator_tui.services.scoring import LastMonth
+
+    return LastMonth(month, cells, set(exempt))
+
+
+def test_undo_and_redo_are_saves_of_the_cells_before_and_after_and_go_to_the_cell():
+    model = model_of()
+    keys(model, "2", "commit_next", ("move", 1, 0), "na")
+    assert [len(s) for s in (model.history.undo, model.history.redo)] == [2, 0]
+    out = model.undo()
+    assert [(s.org_id, s.values) for s in out.saves] == [("o2", {"i-hyg": Cell()})]
+    assert (model.row, model.item) == (1, 1) and out.notices[0].text == "已撤销：彩虹青少年成长营 · 卫生清洁 不适用 → 未评"
+    out = model.redo()
+    assert [(s.org_id, s.values) for s in out.saves] == [("o2", {"i-hyg": Cell(None, True)})]
+    assert out.notices[0].text.startswith("已重做：")
+    keys(model, "undo", "undo")
+    assert model.grid.rows[0].cells["i-plan"] == Cell() and len(model.history.redo) == 2
+    assert model.undo().notices[0].text == "本月没有可撤销的修改"
+
+
+def test_undo_is_refused_in_a_closed_month_and_drops_a_step_changed_since():
+    model = model_of()
+    keys(model, "2", "commit_next")
+    model.grid.rows[0].cells["i-plan"] = Cell(50)  # as if read again after another user's change
+    out = model.undo()
+    assert not out.ok and out.saves == [] and model.history.undo == []
+    keys(model, "1", "commit_next")
+    model.grid.closed = True
+    out = model.undo()
+    assert not out.ok and "已关账" in out.notices[0].text and len(model.history.undo) == 1
+
+
+def test_copy_last_and_fill_last_wait_for_last_month_and_copy_by_item_code():
+    model = model_of()
+    assert model.copy_last().notices[0].text == "正在读取上月的分数，请稍候"
+    model.set_last(last_month({"o1": {"plan": Cell(150), "hygiene": Cell(None, True, "停水"), "party": Cell(200)}}))
+    out = model.copy_last()
+    assert out.saves[0].values == {"i-plan": Cell(150)} and (model.row, model.item) == (0, 1)
+    keys(model, "1")  # typed, then R: committed, the rest from last month, the month's blanks stay
+    out = model.fill_last()
+    assert [s.values for s in out.saves] == [{"i-hyg": Cell(100)}, {"i-party": Cell(200)}]
+    assert (model.row, model.item) == (0, 3) and out.notices[0].severity == "warning"
+    assert "服务活动、制度台账、安全规范" in out.notices[0].text
+
+
+def test_copy_last_refuses_a_value_above_this_months_maximum():
+    model = model_of()
+    model.set_last(last_month({"o1": {"records": Cell(200)}}))  # records was worth 2 then, 1 now
+    keys(model, ("move", 0, 4))
+    out = model.copy_last()
+    assert not out.ok and out.saves == [] and "不合现在的满分 1" in out.notices[0].text
+    out = model.fill_last()
+    assert out.saves == [] and model.item == 0  # not copied: the first blank item
+
+
+def test_fill_down_takes_the_value_above_over_exempt_rows_and_keeps_the_cells_reason():
+    model = model_of(make_grid(exempt_second=True))
+    keys(model, "1", ".", "5", "commit_next", ("move", 2, -1))
+    model.grid.rows[2].cells["i-plan"] = Cell(None, False, "补交")
+    out = model.fill_down()
+    assert out.saves[0].values == {"i-plan": Cell(150, False, "补交")}
+    assert (model.row, model.item) == (2, 0)  # the last row: stays
+
+
+def test_search_by_name_initials_and_pinyin_from_the_row_after_the_cursor():
+    grid = make_grid()
+    for row, initials in zip(grid.rows, ("axzlfwd", "chqsnczy", "cgsgfwzx")):
+        row.initials = initials
+    grid.rows[0].pinyin, grid.rows[2].pinyin = "ai xin zhu lao fu wu dui", "chen guang she gong fu wu zhong xin"
+    model = model_of(grid)
+    assert model.next_match("服务") == 2 and model.search_preview("服务") == "2 个匹配 · Enter 到：晨光社工服务中心"
+    model.search("服务")
+    assert model.row == 2 and model.next_match("服务") == 0  # wraps round
+    assert model.next_match("chq") == 1 and model.next_match("aixin") == 0 and model.next_match("ai xin") == 0
+    assert not model.search("xyz").ok and model.row == 2
+
+
+def test_provisional_total_and_exempt_rows_shown_dimmed():
+    grid = make_grid(exempt_second=True)
+    grid.rows[1].cells["i-plan"] = Cell(200, False, "x")
+    model = model_of(grid)
+    keys(model, "2", "commit_next", "1", "commit_next")
+    view = model.row_view(0)
+    assert (view.total.text, view.total.mark, view.total.look) == ("~7.5", " 缺4", "muted")
+    exempt = model.row_view(1)
+    assert (exempt.items[0].text, exempt.items[0].look, exempt.items[0].mark) == ("2", "muted", "*")
+    assert (exempt.items[1].text, exempt.total.text) == ("-", "免考评")
