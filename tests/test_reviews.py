@@ -296,3 +296,137 @@ def test_live_monthly_component_counts_the_complete_months_it_belonged(db, centr
     whole_counted.append(Fraction(25, 3))
     assert live["庚"].monthly_months == 6 and live["庚"].components["monthly"] == monthly_component(part_counted)
     assert live["辛"].monthly_months == 10 and live["辛"].components["monthly"] == monthly_component(whole_counted)
+
+
+# ---------------------------------------------------------------- the review screen's services and model (#10)
+
+
+def test_set_peer_rating_by_hand_retires_the_raters_earlier_one(db, orgs):
+    from incubator_tui.services.reviews import set_peer_rating
+
+    with db.session() as s:
+        assert set_peer_rating(s, orgs["甲"], 2025, orgs["乙"], 8000, "t") == 1
+        assert set_peer_rating(s, orgs["甲"], 2025, orgs["乙"], 8000, "t") == 0  # the same: nothing
+        assert set_peer_rating(s, orgs["甲"], 2025, orgs["乙"], 8500, "t") == 2
+        with pytest.raises(UserError):
+            set_peer_rating(s, orgs["甲"], 2025, orgs["甲"], 9000, "t")  # never itself
+        with pytest.raises(UserError):
+            set_peer_rating(s, orgs["甲"], 2025, orgs["戊"], 9000, "t")  # not a 2025 member
+        with pytest.raises(UserError):
+            set_peer_rating(s, orgs["甲"], 2025, orgs["丙"], 10001, "t")
+    with db.session() as s:
+        rows = s.execute(select(PeerRating.value_cent, PeerRating.active).where(PeerRating.org_id == orgs["甲"])).all()
+        audits = s.execute(select(AuditEntry.field).where(AuditEntry.table_name == "peer_rating")).scalars().all()
+    assert sorted(rows) == [(8000, False), (8500, True)]  # kept, never deleted
+    assert sorted(audits) == ["active", "value", "value"]
+
+
+def test_inputs_of_a_finalised_org_are_frozen_and_a_later_veto_amends_it(db, centre, orgs):
+    from incubator_tui.services.reviews import record_veto, set_review_value
+
+    with db.session() as s:
+        set_review_input(s, orgs["甲"], 2025, "t", party_cent=9000, self_cent=9000, public_cent=9000)
+        set_peer_ratings(s, orgs["甲"], 2025, [(None, 9000)] * 3, "t")
+        finalise_year(s, centre.id, 2025, "t")
+    with db.session() as s, pytest.raises(UserError, match="已定级"):
+        set_review_value(s, orgs["甲"], 2025, "party", 5000, "t")
+    with db.session() as s:
+        res = record_veto(s, orgs["甲"], 2025, "重大安全事故", "t")
+    assert res.amended and res.case is not None
+    with db.session() as s:
+        rating = s.execute(select(Rating).where(Rating.org_id == orgs["甲"])).scalars().one()
+        amendment = s.execute(select(RatingAmendment)).scalars().one()
+        kinds = sorted(s.execute(select(OrgCase.kind).where(OrgCase.org_id == orgs["甲"])).scalars())
+    assert (rating.stars, rating.original_stars, rating.priority) == (1, 5, False)
+    assert amendment.reason == "一票否决：重大安全事故" and kinds == ["annual", "veto"]
+
+
+def test_requests_for_review_within_publicity_one_at_a_time(db, centre, orgs):
+    from incubator_tui.services.reviews import confirm_rating, request_review
+
+    with db.session() as s:
+        set_review_input(s, orgs["甲"], 2025, "t", party_cent=9000, self_cent=9000, public_cent=9000)
+        set_peer_ratings(s, orgs["甲"], 2025, [(None, 9000)] * 3, "t")
+        finalise_year(s, centre.id, 2025, "t")
+    with db.session() as s:
+        rating = s.execute(select(Rating)).scalars().one()
+        assert rating.publicity_until == date(2026, 1, 26)  # finalised 2026-01-20, 7 days
+        with pytest.raises(UserError):
+            confirm_rating(s, rating.id, "维持", "t")  # nothing to decide yet
+        request_review(s, rating.id, "互评有误", "t")
+        with pytest.raises(UserError, match="待决定"):
+            request_review(s, rating.id, "再申请", "t")
+        with pytest.raises(UserError):
+            confirm_rating(s, rating.id, "  ", "t")  # a reason is required
+    with db.session() as s:
+        amend_rating(s, rating.id, 4, "互评更正", "t")  # amending decides the request
+    with db.session() as s:
+        decision = s.execute(select(AuditEntry.new).where(AuditEntry.table_name == "rating_request",
+                                                          AuditEntry.field == "decision")).scalars().all()
+    assert decision == ["amended"]
+    from incubator_tui.services.access import read
+    from incubator_tui.services.reviews import priority_list, rating_history
+
+    assert read(db, priority_list, centre.id, 2025) == []  # 4 stars now: off the priority list
+    history = read(db, rating_history, orgs["甲"])
+    assert [e[2] for e in history[0].events] == ["request", "amended"] and history[0].original_stars == 5
+
+
+def _year(rows, **kw):
+    from incubator_tui.rules.rating import DEFAULT_CUTOFFS, DEFAULT_WEIGHTS
+    from incubator_tui.services.reviews import ReviewYear
+
+    return ReviewYear(2025, rows, dict(kw.get("weights", DEFAULT_WEIGHTS)), DEFAULT_CUTOFFS, 60, 3, 6, True)
+
+
+def _live(name: str, **comps):
+    from incubator_tui.rules.rating import COMPONENTS
+    from incubator_tui.services.reviews import LiveRating
+
+    components = {c: (Fraction(comps[c]) if c in comps else None) for c in COMPONENTS}
+    return LiveRating("c", "中心", f"id-{name}", name, 2025, components, None, None, (), peer_raters=3,
+                      monthly_months=12)
+
+
+def test_review_model_types_commits_and_rates_as_the_keys_go():
+    from incubator_tui.editing.review_model import ReviewModel, ValueJob
+
+    model = ReviewModel(_year([_live("甲", monthly=80, peer=80), _live("乙", monthly=90, peer=90)]), "c")
+    assert (model.row, model.column) == (0, "party")
+    for ch in "80":
+        model.type(ch)
+    assert model.row_view(0)[1].text == "80_" and model.row_view(0)[1].look == "editing"
+    out = model.commit_next()
+    assert [type(j) for j in out.saves] == [ValueJob] and out.saves[0].value_cent == 8000
+    assert model.column == "self"
+    for value in ("80", "80"):
+        for ch in value:
+            model.type(ch)
+        model.commit_next()
+    assert (model.row, model.column) == (1, "party")  # after public: the next org's party
+    assert model.row_view(0)[6].text == "80.00" and model.row_view(0)[7].text == "★★★★☆"
+    for ch in "101":
+        model.type(ch)
+    refused = model.commit_next()
+    assert not refused.ok and model.buffer == "101" and model.row == 1  # refused in place
+    assert model.row_view(1)[1].look == "invalid"
+    model.discard()
+    assert model.buffer is None and model.row_view(1)[1].text == "·"
+    # a save that failed puts the stored value back and says why
+    job = out.saves[0]
+    shown = model.save_failed(job, RuntimeError("磁盘已满"))
+    assert model.rows[0].components["party"] is None and "磁盘已满" in shown.notices[0].text
+
+
+def test_weight_zero_components_are_optional(db, centre, orgs):
+    """Peer and public at weight 0: an org without them is rated on the other three."""
+    with db.session() as s:
+        set_setting(s, centre.id, "weights", "2025-01",
+                    {"party": 40, "monthly": 40, "self": 20, "peer": 0, "public": 0}, "t")
+        set_review_input(s, orgs["甲"], 2025, "t", party_cent=9000, self_cent=9500)
+    from incubator_tui.services.access import read
+    from incubator_tui.services.reviews import review_year
+
+    row = next(r for r in read(db, review_year, centre.id, 2025).rows if r.org == "甲")
+    # (40 × 90 + 40 × 100 + 20 × 95) / 100 = 95
+    assert row.composite == 95 and row.stars == 5 and row.missing == ()

@@ -993,17 +993,18 @@ def rating_history(session: Session, org_id: str) -> list[RatingHistory]:
         for when, op, old, new, reason in session.execute(text(
             "SELECT at, operator, old_stars, new_stars, reason FROM rating_amendment WHERE rating_id = :r"),
                 {"r": rid}).all():
-            events.append((str(when)[:16], op, "amended", t("review.history.amended", old=old, new=new,
-                                                                reason=reason)))
+            events.append((str(when), op, "amended", t("review.history.amended", old=old, new=new,
+                                                           reason=reason)))
         for when, op, received, req, decision, reason, decided, decided_by in session.execute(text(
             "SELECT recorded_at, recorded_by, received_on, text, decision, decision_reason, decided_at, decided_by "
             "FROM rating_request WHERE rating_id = :r"), {"r": rid}).all():
-            events.append((str(when)[:16], op, "request", t("review.history.request", on=str(received)[:10],
-                                                                text=req)))
+            events.append((str(when), op, "request", t("review.history.request", on=str(received)[:10],
+                                                           text=req)))
             if decision == "confirmed":
-                events.append((str(decided)[:16], decided_by, "confirmed", t("review.history.confirmed",
-                                                                              reason=reason)))
-        events.sort(key=lambda e: e[0])
+                events.append((str(decided), decided_by, "confirmed", t("review.history.confirmed",
+                                                                         reason=reason)))
+        events.sort(key=lambda e: e[0])  # full timestamps; shown to the minute
+        events = [(when[:16], *rest) for when, *rest in events]
         out.append(RatingHistory(year, original, stars, Fraction(composite) if composite else None,
                                  _finalised_on(inputs, at), by, as_date(until), events))
     return out
