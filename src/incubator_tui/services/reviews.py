@@ -271,6 +271,13 @@ _PEERS = (
     f"JOIN peer_rating x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} "
     "AND x.year = :y AND x.active = :t"
 )
+# The orgs of a centre with anything for the year (inputs, active peer ratings, a rating): ids only.
+_HAVING = (
+    "SELECT x.org_id FROM review_input x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y "
+    "UNION SELECT x.org_id FROM peer_rating x JOIN organisation o ON o.id = x.org_id "
+    "WHERE o.centre_id = :c AND x.year = :y AND x.active = :t "
+    "UNION SELECT x.org_id FROM rating x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
+)
 _RATINGS = (
     "SELECT x.org_id, x.id, x.composite, x.stars, x.priority, x.inputs, x.finalised_at, x.publicity_until, "
     "EXISTS (SELECT 1 FROM rating_amendment a WHERE a.rating_id = x.id), "
@@ -379,21 +386,25 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
     many orgs by name (a screenful, worked out in a few ms).
     """
     orgs = _org_rows(session, centre_id)
-    params = {"c": centre_id, "y": year, "t": True}
-    ratings = {r.org_id: r for r in session.execute(text(_RATINGS), params).all()}
-    inputs = {r.org_id: r for r in session.execute(text(_INPUTS), params).all()}
+    params: dict = {"c": centre_id, "y": year, "t": True}
+    members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
+    scope = ""
+    if first is not None:
+        # The first page only: which orgs it holds is decided from their ids alone, then only
+        # their rows are read (a district's year has thousands of inputs and peer ratings).
+        having = set(session.execute(text(_HAVING), params).scalars())
+        keep = sorted((having | members) if all_members else having, key=lambda i: order(orgs[i]))[:first]
+        scope = " AND o.id IN (" + ",".join(f":k{i}" for i in range(len(keep))) + ")" if keep else " AND 1 = 0"
+        params.update({f"k{i}": org_id for i, org_id in enumerate(keep)})
+    ratings = {r.org_id: r for r in session.execute(text(_RATINGS + scope), params).all()}
+    inputs = {r.org_id: r for r in session.execute(text(_INPUTS + scope), params).all()}
     peers: dict[str, list[tuple[str | None, int]]] = {}
-    for org_id, rater, value in session.execute(text(_PEERS), params).all():
+    for org_id, rater, value in session.execute(text(_PEERS + scope), params).all():
         peers.setdefault(org_id, []).append((rater, value))
     live_ids = set(inputs) | set(peers)
-    members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
     if all_members:
-        live_ids |= members
+        live_ids |= members if first is None else members & set(keep)
     live_ids -= set(ratings)
-    if first is not None:
-        keep = set(sorted(live_ids | set(ratings), key=lambda i: order(orgs[i]))[:first])
-        live_ids &= keep
-        ratings = {org_id: r for org_id, r in ratings.items() if org_id in keep}
     stored = _FractionCache()
     p = _params(session, centre_id, year) if (live_ids or ratings) else None
     out = [_from_rating(centre_id, centre_name, orgs[org_id], year, r, stored, p) for org_id, r in ratings.items()]
