@@ -478,7 +478,9 @@ async def test_the_page_in_english_names_the_default_items_in_english(db, centre
         await settle(pilot)
         scores = pilot.app.screen.query_one("#page-scores", DataTable)
         items = [str(scores.get_row_at(i)[0]) for i in range(scores.row_count)]
-        assert items == ["Plan", "Hygiene", "Party", "Activity", "Records", "Safety", t("orgs.page.total")]
+        # The items' English names, as the scoring grid shows them (name_en, migration 0004).
+        assert items == ["Work plan", "Hygiene", "Party-building", "Service activities", "Records", "Safety",
+                         t("orgs.page.total")]
 
 
 # ---------------------------------------------------------------- snapshots

@@ -160,4 +160,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notice.detail_required": ("请填写{field}", "{field} is required"),
     "notice.details_missing": ("缺少通知书所需信息：{fields}", "The notice needs: {fields}"),
     "notice.folder_failed": ("无法写入文件夹 {folder}：{detail}", "Cannot write into {folder}: {detail}"),
+    # 一票否决 from the organisation's page
+    "case.veto_description_required": ("请填写违规情况", "describe the violation"),
+    "case.veto_exists": ("「{name}」{year} 年已有一票否决案件（立案 {opened}），每年一件",
+                         "\"{name}\" already has a veto case for {year} (opened {opened}): one a year"),
 }

@@ -544,3 +544,93 @@ class LeaveModal(BaseModal):
         msg = self.query_one("#leave-msg", Static)
         msg.update(message)
         msg.display = True
+
+
+class VetoModal(BaseModal):
+    """一票否决 (v on the organisation's page): the violation's description, then a confirmation;
+    saving opens a ``veto`` case at once (``services.cases.open_veto``).  Dismissed with the
+    new case's id, or None."""
+
+    CSS_PATH = "org_form.tcss"
+    BINDINGS = [Binding("escape", "cancel", "orgs.key.cancel", id="orgs.veto.cancel")]
+
+    def __init__(self, org_id: str, name: str) -> None:
+        super().__init__()
+        self.org_id, self.org_name = org_id, name
+        self.asked = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="leave", classes="dialog -exited"):
+            yield Label(t("orgs.veto.title"), classes="dialog-title", markup=False)
+            yield Static(message("orgs.leave.org", name=self.org_name), id="leave-org", markup=False)
+            with Horizontal(classes="orgf-line"):
+                yield Label(t("orgs.veto.description"), classes="orgf-label", markup=False)
+                yield Input("", placeholder=t("orgs.veto.placeholder"), id="veto-description", compact=True,
+                            max_length=500)
+            yield Static("", id="leave-msg", classes="orgf-msg -error", markup=False)
+            yield Static("", id="leave-confirm", markup=False)
+            with Horizontal(id="form-buttons"):
+                yield Button(t("orgs.veto.confirm"), id="veto-ok", variant="error", compact=True)
+                yield Button(t("orgs.form.cancel"), id="veto-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#leave-msg").display = False
+        self.query_one("#leave-confirm").display = False
+        self.query_one("#veto-description").focus()
+
+    def _description(self) -> str:
+        return self.query_one("#veto-description", Input).value.strip()
+
+    @on(Input.Changed, "#veto-description")
+    def _changed(self) -> None:
+        self.asked = False
+        self.query_one("#leave-confirm").display = False
+
+    @on(Input.Submitted, "#veto-description")
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._ask()
+
+    def _ask(self) -> None:
+        if not self._description():
+            self._failed(t("case.veto_description_required"))
+            return
+        self.query_one("#leave-msg").display = False
+        confirm = self.query_one("#leave-confirm", Static)
+        confirm.update(t("orgs.veto.question", name=self.org_name, description=self._description()))
+        confirm.display = True
+        self.asked = True
+        self.query_one("#veto-ok", Button).focus()
+
+    @on(Button.Pressed, "#veto-ok")
+    def _ok(self) -> None:
+        if not self.asked:
+            self._ask()
+            return
+        self._open(self._description())
+
+    @on(Button.Pressed, "#veto-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="org-veto")
+    def _open(self, description: str) -> None:
+        from incubator_tui.errors import UserError
+        from incubator_tui.services.access import write
+        from incubator_tui.services.cases import open_veto
+
+        app = self.iapp
+        try:
+            case = write(app.db, lambda s: open_veto(s, self.org_id, description, app.operator).id)
+        except UserError as err:
+            self.from_worker(self._failed, str(err))
+            return
+        self.from_worker(self.dismiss, case)
+
+    def _failed(self, text: str) -> None:
+        msg = self.query_one("#leave-msg", Static)
+        msg.update(text)
+        msg.display = True

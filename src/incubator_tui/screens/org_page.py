@@ -74,6 +74,37 @@ class DetailsView(Widget):
         return out
 
 
+class MonthTable(DataTable, inherit_bindings=False):
+    """The scores, a column per month: its keys are its own (DataTable's are not inherited),
+    so that the help lists every key the page has.  ←/→ or h/l go a month back or on
+    (the table scrolls with the cursor; the item column stays), ↑/↓ an item, Home/End the
+    first or the latest month."""
+
+    BINDINGS = [
+        Binding("left,h", "month(-1)", "orgs.page.key.month_prev", id="orgs.page.month_prev"),
+        Binding("right,l", "month(1)", "orgs.page.key.month_next", id="orgs.page.month_next"),
+        Binding("up", "cursor_up", "orgs.page.key.item_up", id="orgs.page.item_up", show=False),
+        Binding("down", "cursor_down", "orgs.page.key.item_down", id="orgs.page.item_down", show=False),
+        Binding("home", "month_edge(0)", "orgs.page.key.first_month", id="orgs.page.first_month", show=False),
+        Binding("end", "month_edge(1)", "orgs.page.key.latest_month", id="orgs.page.latest_month", show=False),
+    ]
+
+    def action_month(self, step: int) -> None:
+        last = len(self.columns) - 1  # column 0 is the item's name
+        if last >= 1:
+            column = min(max(1, self.cursor_column + step), last)
+            self.move_cursor(column=column, animate=False, scroll=True)
+
+    def action_month_edge(self, latest: int) -> None:
+        last = len(self.columns) - 1
+        if last >= 1:
+            self.move_cursor(column=last if latest else 1, animate=False, scroll=True)
+
+
+class PageScroll(VerticalScroll, inherit_bindings=False):
+    """The page's scroll: j/k and PgUp/PgDn are the screen's keys (listed in its help)."""
+
+
 class OrgPageScreen(BaseScreen):
     """Pushed from the organisations list; Esc or Backspace returns."""
 
@@ -83,8 +114,11 @@ class OrgPageScreen(BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "orgs.key.back", id="orgs.page.back"),
         Binding("backspace", "back", "orgs.key.back", id="orgs.page.back2", show=False),
-        Binding("j", "scroll_down", "orgs.key.down", id="orgs.page.down", show=False),
-        Binding("k", "scroll_up", "orgs.key.up", id="orgs.page.up", show=False),
+        Binding("j", "scroll_down", "orgs.page.key.scroll_down", id="orgs.page.down", show=False),
+        Binding("k", "scroll_up", "orgs.page.key.scroll_up", id="orgs.page.up", show=False),
+        Binding("pagedown", "page_down", "orgs.page.key.page_down", id="orgs.page.page_down", show=False),
+        Binding("pageup", "page_up", "orgs.page.key.page_up", id="orgs.page.page_up", show=False),
+        Binding("v", "veto", "orgs.page.key.veto", id="orgs.page.veto"),
     ]
 
     def __init__(self, org_id: str) -> None:
@@ -95,7 +129,7 @@ class OrgPageScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="page"):
+        with PageScroll(id="page"):
             with Horizontal(id="page-top"):
                 with Vertical(id="page-details-box"):
                     yield Static("", id="page-name", markup=False)
@@ -107,16 +141,17 @@ class OrgPageScreen(BaseScreen):
             yield Label(t("orgs.page.trend"), classes="section", markup=False)
             yield TrendChart(id="page-chart")
             yield Label(t("orgs.page.scores"), classes="section", markup=False)
-            yield DataTable(id="page-scores", cursor_type="cell", zebra_stripes=False)
+            yield MonthTable(id="page-scores", cursor_type="cell", zebra_stripes=False)
             yield Static("", id="page-cell", markup=False)
             yield Label(t("orgs.page.cases"), classes="section", markup=False)
-            yield DataTable(id="page-cases", cursor_type="row", show_cursor=False)
+            yield DataTable(id="page-cases", cursor_type="row", show_cursor=False)  # not focusable: on_mount
             yield Static("", id="page-no-cases", markup=False)
             yield Label(t("orgs.page.reasons"), classes="section", markup=False)
             yield Static("", id="page-reasons", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one("#page-cases", DataTable).can_focus = False  # shown, not browsed: no keys of its own
         self.title = t("orgs.page.title")
         self.query_one("#page").loading = True
         self.reload()
@@ -140,6 +175,32 @@ class OrgPageScreen(BaseScreen):
 
     def action_scroll_up(self) -> None:
         self.query_one("#page", VerticalScroll).scroll_up()
+
+    def action_page_down(self) -> None:
+        self.query_one("#page", VerticalScroll).scroll_page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one("#page", VerticalScroll).scroll_page_up()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "veto":  # only an organisation still in the centre
+            return self.page is not None and self.page.details.base_status == "incubating"
+        return True
+
+    def action_veto(self) -> None:
+        """v: 一票否决, a grave violation with its description opens a veto case at once."""
+        from incubator_tui.screens.org_form import VetoModal
+
+        if not self.check_action("veto", ()):
+            return
+        name = self.page.details.name
+
+        def done(case_id: str | None) -> None:
+            if case_id:
+                self.notify(t("orgs.veto.done", name=name), markup=False, timeout=8)
+                self.reload()
+
+        self.app.push_screen(VetoModal(self.org_id, name), done)
 
     # ------------------------------------------------------------------ showing
 
@@ -174,6 +235,7 @@ class OrgPageScreen(BaseScreen):
         self._fill_scores(page, st)
         self.query_one("#page-reasons", Static).update(self._reasons(page, st))
         self._fill_cases(page, st)
+        self.refresh_bindings()  # v needs an organisation still in the centre
         scroll = self.query_one("#page", VerticalScroll)
         scroll.loading = False
         self.query_one("#page-scores", DataTable).focus(scroll_visible=False)

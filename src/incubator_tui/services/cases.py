@@ -318,6 +318,37 @@ def withdraw(session: Session, case_id: str, operator: str, *, reason: str, on: 
     return case
 
 
+def open_veto(session: Session, org_id: str, description: str, operator: str, on: date | None = None) -> OrgCase:
+    """一票否决 from the organisation's page: a grave violation, with its description, opens a
+    ``veto`` case at once (state 待约谈, the event and the audit row of its opening).
+
+    It is the year's veto record too (DOMAIN 6: a veto recorded for the org that year makes it
+    1 star, and opens the veto case): written as the year's review input, as a review file
+    would, so the rating and the case tell the same story.  One veto case per org and year
+    (as the review import): a second is refused, naming the first."""
+    from incubator_tui.services.reviews import set_review_input
+
+    text_ = (description or "").strip()
+    if not text_:
+        raise UserError("case.veto_description_required")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise UserError("org.unknown", name=org_id)
+    if org.status != "incubating":
+        raise UserError("org.already_left", name=org.name)
+    on = on or today_in_tz()
+    existing = session.execute(
+        select(OrgCase).where(OrgCase.org_id == org_id, OrgCase.kind == "veto", OrgCase.year == on.year)
+    ).scalars().first()
+    if existing is not None:
+        raise UserError("case.veto_exists", name=org.name, year=on.year, opened=existing.opened_on.isoformat())
+    result = set_review_input(session, org_id, on.year, operator, veto=text_)
+    case = result.case
+    if case is None:  # set_review_input found a veto case after all: never two
+        raise UserError("case.veto_exists", name=org.name, year=on.year, opened=on.isoformat())
+    return case
+
+
 @dataclass(frozen=True)
 class CaseRow:
     id: str

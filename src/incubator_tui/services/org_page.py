@@ -48,6 +48,7 @@ class ItemColumn:
     code: str
     name: str
     max_cent: int
+    name_en: str = ""  # shown in English (item_label)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
         for it in checklists.items_for(m):
             if it.code not in seen:
                 seen.add(it.code)
-                items.append(ItemColumn(it.code, it.name, it.max_cent))
+                items.append(ItemColumn(it.code, it.name, it.max_cent, getattr(it, "name_en", "") or ""))
 
     cells: dict[str, dict[str, ScoreCell]] = {}
     exempt_reasons: dict[str, str] = {}
