@@ -1,8 +1,11 @@
-"""案件 (c): every case of the centre, open and closed, read-only for now.
+"""案件 (c): every case of the centre, open and closed.
 
 One row per case from ``services.cases.list_cases``; overdue open cases stand
 out in the theme's error colour.  Enter opens the case's page (``case_page``:
-its reason, items, timeline and the keys that move it on).
+its reason, items, timeline and the keys that move it on).  ``f`` cycles the
+state filter (all, open, each state), ``1``-``3`` toggle a kind (``0`` all
+kinds), ``a`` open only / all; ``t`` sorts by name in pinyin order (the stored
+sort keys, as the organisations list; the default) or by deadline.
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import message, plain
 
 COLUMNS = ("org", "kind", "state", "deadline", "opened", "months")  # the deadline before what fits last
+STATE_FILTERS = ("all", "open", *(s.value for s in case_rules.CaseState))
+KINDS = tuple(k.value for k in case_rules.CaseKind)  # 1 2 3
+SORTS = ("pinyin", "deadline")
+
+
+def state_matches(state: str, wanted: str) -> bool:
+    if wanted == "all":
+        return True
+    if wanted == "open":
+        return case_rules.is_open(state)
+    return state == wanted
 
 
 def local_time(at: datetime) -> datetime:
@@ -45,11 +59,19 @@ class CasesScreen(PagedTable, BaseScreen):
         # priority: the table's own Enter would otherwise shadow it (and hide it from the help)
         Binding("enter", "events", "key.case_events", id="cases.events", priority=True),
         Binding("a", "toggle_all", "key.cases_toggle", id="cases.toggle"),
+        Binding("f", "cycle_state", "cases.key.state", id="cases.state"),
+        Binding("1", "kind(1)", "cases.key.kind", id="cases.kind1", key_display="1-3"),
+        Binding("2", "kind(2)", "cases.key.kind", id="cases.kind2", show=False),
+        Binding("3", "kind(3)", "cases.key.kind", id="cases.kind3", show=False),
+        Binding("0", "kind(0)", "cases.key.kind_all", id="cases.kind0", show=False),
+        Binding("t", "cycle_sort", "cases.key.sort", id="cases.sort"),
         Binding("f5", "reload", "key.reload", id="cases.reload"),
         *cursor_bindings("cases"),
     ]
 
-    open_only = False
+    state_filter = "all"
+    kind_filter: str | None = None
+    sort = "pinyin"
     rows: list = []
     loaded = False
 
@@ -98,8 +120,18 @@ class CasesScreen(PagedTable, BaseScreen):
         deadline = self.deadline_of(row)
         return deadline is not None and case_rules.is_overdue([deadline], self.today)
 
+    @property
+    def open_only(self) -> bool:
+        return self.state_filter == "open"
+
     def visible_rows(self) -> list:
-        return [r for r in self.rows if case_rules.is_open(r.state)] if self.open_only else list(self.rows)
+        """The cases after the state and kind filters, in the chosen order."""
+        rows = [r for r in self.rows if state_matches(r.state, self.state_filter)
+                and (self.kind_filter is None or r.kind == self.kind_filter)]
+        if self.sort == "deadline":  # open cases by the deadline that matters now, undated after; closed last
+            return sorted(rows, key=lambda r: (not case_rules.is_open(r.state), self.deadline_of(r) is None,
+                                               self.deadline_of(r) or date.max, r.pinyin, r.org, r.opened_at))
+        return sorted(rows, key=lambda r: (r.pinyin, r.org, r.opened_at))
 
     def _fill(self) -> None:
         if not self.loaded:
@@ -140,6 +172,10 @@ class CasesScreen(PagedTable, BaseScreen):
         summary = message("cases.summary", total=len(self.rows), open=n_open, overdue=n_overdue)
         if self.open_only:
             summary += message("cases.summary_open_only")
+        summary += plain("  ·  ") + message(
+            "cases.bar", state=t(f"cases.state_filter.{self.state_filter}"),
+            kind=t(f"case_kind.{self.kind_filter}") if self.kind_filter else t("cases.kind_all"),
+            sort=t(f"cases.sort.{self.sort}"), shown=len(rows))
         if not rows:
             summary += plain("  ") + message("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
@@ -158,7 +194,26 @@ class CasesScreen(PagedTable, BaseScreen):
         self._fill()
 
     def action_toggle_all(self) -> None:
-        self.open_only = not self.open_only
+        self.state_filter = "all" if self.open_only else "open"
+        self._refill()
+
+    def action_cycle_state(self) -> None:
+        self.state_filter = STATE_FILTERS[(STATE_FILTERS.index(self.state_filter) + 1) % len(STATE_FILTERS)]
+        self._refill()
+
+    def action_kind(self, n: int) -> None:
+        wanted = KINDS[n - 1] if 1 <= n <= len(KINDS) else None
+        self.kind_filter = None if wanted == self.kind_filter else wanted
+        self._refill()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._refill()
+
+    def _refill(self) -> None:
+        """A new filter or order: the table from its first row."""
+        if self.loaded:
+            self.query_one("#cases-table", DataTable).move_cursor(row=0)
         self._fill()
 
     def current_row(self):

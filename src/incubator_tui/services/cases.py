@@ -363,6 +363,7 @@ class CaseRow:
     months: tuple[str, ...]
     reason: str
     deadline: date | None
+    pinyin: str = ""  # the org's stored pinyin sort key (screens sort by it; the CLI keeps code points)
 
 
 @reads_sql
@@ -370,7 +371,7 @@ def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
     """Every case, open and closed, sorted by org name (code points) then opening time."""
     sql = (
         "SELECT c.id, c.centre_id, ce.name AS centre, c.org_id, o.name AS org, c.kind, c.state, c.opened_on, "
-        "c.opened_at, c.months, c.reason, "
+        "c.opened_at, c.months, c.reason, o.pinyin, "
         "(SELECT MAX(r.deadline) FROM rectification_item r WHERE r.case_id = c.id) AS deadline "
         "FROM org_case c JOIN organisation o ON o.id = c.org_id JOIN centre ce ON ce.id = c.centre_id"
     )
@@ -391,7 +392,7 @@ def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
         if deadline is not None and not isinstance(deadline, date):
             deadline = date.fromisoformat(str(deadline))
         rows.append(CaseRow(r.id, r.centre_id, r.centre, r.org_id, r.org, r.kind, r.state, opened_on,
-                            str(r.opened_at), tuple(months or ()), r.reason, deadline))
+                            str(r.opened_at), tuple(months or ()), r.reason, deadline, r.pinyin or ""))
     rows.sort(key=lambda c: (c.org, c.opened_at))
     return rows
 
