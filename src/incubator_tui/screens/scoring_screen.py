@@ -23,6 +23,7 @@ that failed otherwise (the database busy, the disk full) keeps the value, marked
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
 from functools import partial
@@ -476,7 +477,9 @@ class ScoringScreen(BaseScreen):
             loaded = reads(read_month, centre_id, month)
             if get_current_worker().is_cancelled:
                 raise LoadCancelled  # another month was asked for meanwhile
-            self.from_worker(self.load_done, loaded)  # painted now; last month follows
+            painted = threading.Event()
+            self.from_worker(self.load_done, loaded, painted)  # shown now; last month follows,
+            painted.wait(1.0)  # once the grid is painted (not competing with its first paint)
             return reads(read_last_month, centre_id, month)
 
         self.load(read, self.last_month_done, failed=self.load_failed)
@@ -495,7 +498,9 @@ class ScoringScreen(BaseScreen):
             self.month = self.model.grid.month
             self.render_header()
 
-    def load_done(self, loaded: Loaded) -> None:
+    def load_done(self, loaded: Loaded, painted: threading.Event | None = None) -> None:
+        if painted is not None:
+            self.call_after_refresh(painted.set)
         if loaded.grid.month != self.month:
             return  # another month was asked for meanwhile: its read is on its way
         self.reading = False
