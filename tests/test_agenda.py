@@ -187,3 +187,18 @@ async def test_the_dashboard_warns_about_a_year_without_holidays(db, centre):
         await pilot.press("f5")
         await settle(pilot)
         assert not warning.display
+
+
+async def test_a_click_selects_a_line_and_a_double_click_opens_it(db, centre, agenda_data):
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        agenda = screen.query_one("#agenda", EntryList)
+        await pilot.click("#agenda", offset=(10, 1))  # the second line: 晨光's overdue item
+        await settle(pilot)
+        assert app.screen is screen and agenda.has_focus
+        assert agenda.cursor_key == ("case", agenda_data["晨光公益服务社"])
+        await pilot.double_click("#agenda", offset=(10, 0))  # the first: 北辰's hand-over
+        await wait_until(lambda: isinstance(app.screen, CasePageScreen), what="the case page")
+        assert app.screen.case_id == agenda_data["北辰读书会"]

@@ -323,10 +323,10 @@ def open_veto(session: Session, org_id: str, description: str, operator: str, on
     ``veto`` case at once (state 待约谈, the event and the audit row of its opening).
 
     It is the year's veto record too (DOMAIN 6: a veto recorded for the org that year makes it
-    1 star, and opens the veto case): written as the year's review input, as a review file
-    would, so the rating and the case tell the same story.  One veto case per org and year
-    (as the review import): a second is refused, naming the first."""
-    from incubator_tui.services.reviews import set_review_input
+    1 star, and opens the veto case): ``services.reviews.record_veto``, as the review screen's
+    `v` (a finalised rating is amended to 1 star), so the rating and the case tell the same
+    story.  One veto case per org and year: a second is refused, naming the first."""
+    from incubator_tui.services.reviews import record_veto
 
     text_ = (description or "").strip()
     if not text_:
@@ -342,8 +342,7 @@ def open_veto(session: Session, org_id: str, description: str, operator: str, on
     ).scalars().first()
     if existing is not None:
         raise UserError("case.veto_exists", name=org.name, year=on.year, opened=existing.opened_on.isoformat())
-    result = set_review_input(session, org_id, on.year, operator, veto=text_)
-    case = result.case
+    case = record_veto(session, org_id, on.year, text_, operator).case
     if case is None:  # set_review_input found a veto case after all: never two
         raise UserError("case.veto_exists", name=org.name, year=on.year, opened=on.isoformat())
     return case
