@@ -13,7 +13,7 @@ LANGUAGES = ("zh", "en")
 # their messages without editing one another's files.
 _PARTS = (
     "common", "rules", "services", "imports", "cli", "app", "scoring", "orgs",
-    "storage", "exchange", "grid", "release", "screens", "casework", "settings_ui", "review",
+    "storage", "exchange", "grid", "release", "screens", "casework", "settings_ui", "review", "palette",
 )
 _language = "zh"
 _catalog: dict[str, tuple[str, str]] | None = None
@@ -54,6 +54,14 @@ def t(key: str, /, **params: Any) -> str:
     else:
         text = entry[0] if _language == "zh" else entry[1]
     return text.format(**params) if params else text
+
+
+def texts(key: str, /, **params: Any) -> tuple[str, ...]:
+    """The message ``key`` in every language (zh, en): words that find a command whatever the
+    language in force (the command palette's search)."""
+    entry = _load().get(key)
+    found = (key,) if entry is None else entry
+    return tuple(text.format(**params) if params else text for text in found)
 
 
 def has(key: str) -> bool:
