@@ -358,3 +358,13 @@ def test_provisional_total_and_exempt_rows_shown_dimmed():
     exempt = model.row_view(1)
     assert (exempt.items[0].text, exempt.items[0].look, exempt.items[0].mark) == ("2", "muted", "*")
     assert (exempt.items[1].text, exempt.total.text) == ("-", "免考评")
+
+
+def test_header_labels_break_between_words_and_hyphenate_a_word_only_to_fit():
+    from incubator_tui.editing.grid_layout import split_even
+
+    assert split_even("工作计划", 2) == ["工作", "计划"]
+    assert split_even("Service activities", 2, 5) == ["Service", "activities"]
+    assert split_even("Party-building", 2, 5) == ["Party-", "building"]
+    assert split_even("Hygiene", 2) == ["Hygiene"]  # no room asked for: the word stays whole
+    assert split_even("Hygiene", 2, 5) == ["Hygi-", "ene"]

@@ -6,6 +6,7 @@ Planned once per load or resize; the widget draws what the plan says.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -29,16 +30,35 @@ def item_label(item) -> str:
     return item.name
 
 
-def split_even(text: str, lines: int) -> list[str]:
-    """Split ``text`` into ``lines`` pieces of about equal display width (two lines of
-    words split at the space nearest the middle, not inside a word)."""
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def split_even(text: str, lines: int, fit: int | None = None) -> list[str]:
+    """Split ``text`` into ``lines`` pieces of about equal display width.  Two lines break
+    where a line may: at a space, after a hyphen, or between Chinese characters
+    ("Party-" / "building", "工作" / "计划"); a Latin word is broken (with a hyphen:
+    "Hygi-" / "ene") only when its lines would otherwise be wider than ``fit``."""
     if lines <= 1:
         return [text]
-    if lines == 2 and " " in text.strip():
-        words = text.split(" ")
-        best = min(range(1, len(words)),
-                   key=lambda n: max(cell_len(" ".join(words[:n])), cell_len(" ".join(words[n:]))))
-        return [" ".join(words[:best]), " ".join(words[best:])]
+    if lines == 2:
+        breaks = [i for i in range(1, len(text))
+                  if text[i - 1] in " -" or _wide(text[i - 1]) or _wide(text[i])]
+        parts = [(text[:i].rstrip(), text[i:].lstrip()) for i in breaks]
+        natural = list(min(parts, key=lambda p: (max(cell_len(p[0]), cell_len(p[1])), cell_len(p[0])))) \
+            if parts else [text]
+        widest = max(cell_len(p) for p in natural)
+        if fit is None or widest <= fit or len(text) < 2:
+            return natural
+        forced = _split_chars(text, 2)
+        if forced[0][-1:].isascii() and forced[0][-1:].isalnum() and forced[1][:1].isascii() \
+                and forced[1][:1].isalnum():
+            forced[0] += "-"
+        return forced if max(cell_len(p) for p in forced) < widest else natural
+    return _split_chars(text, lines)
+
+
+def _split_chars(text: str, lines: int) -> list[str]:
     target = cell_len(text) / lines
     out, cur = [], ""
     for ch in text:
@@ -81,6 +101,7 @@ class Layout:
     note_width: int  # 0: no note column
     headers: tuple[tuple[str, str], ...] = ()  # each item's (label, max) as shown
     total_marks: bool = True  # a provisional total shows its count of blank items ("~7.5 缺2")
+    label_lines: tuple[tuple[str, ...], ...] = ()  # each item's label as drawn, one piece per header line
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -110,7 +131,7 @@ def plan_layout(grid: Grid, width: int) -> Layout:
             elif mode == 2:
                 w = max(cell_len(label), cell_len(mx))
             else:
-                w = max(max(cell_len(p) for p in split_even(label, 2)), cell_len(mx))
+                w = max(max(cell_len(p) for p in split_even(label, 2, value_w)), cell_len(mx))
             out.append(max(w, value_w))
         return tuple(out)
 
@@ -130,4 +151,5 @@ def plan_layout(grid: Grid, width: int) -> Layout:
     note_w = room - name_w - 2 * PADDING
     if note_w < NOTE_MIN:
         note_w = 0
-    return Layout(mode, name_w, items, total_w, streak_w, note_w, tuple(zip(labels, maxes)), marks)
+    parts = tuple(tuple(split_even(label, 2, value_w)) if mode == 3 else (label,) for label in labels)
+    return Layout(mode, name_w, items, total_w, streak_w, note_w, tuple(zip(labels, maxes)), marks, parts)

@@ -40,7 +40,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from incubator_tui.editing.grid_layout import PADDING, Layout, item_label, plan_layout, split_even
+from incubator_tui.editing.grid_layout import PADDING, Layout, item_label, plan_layout
 from incubator_tui.editing.grid_model import GridModel, RowView, Shown
 from incubator_tui.i18n import t
 from incubator_tui.widgets.safe_text import plain
@@ -297,11 +297,11 @@ class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
         plan = self.layout_plan
         first = line == 0
         cells = [(Text(t("scoring.col.org") if first else ""), LEFT)]
-        for label, mx in plan.headers:
+        for n, (label, mx) in enumerate(plan.headers):
             if plan.header_lines == 1:
                 text = Text.assemble(label, " ", (mx, self.cstyle("max")))
             else:
-                parts = [label] if plan.header_lines == 2 else split_even(label, 2)
+                parts = plan.label_lines[n] if n < len(plan.label_lines) else (label,)
                 if line < len(parts):
                     text = Text(parts[line])
                 elif line == len(parts):
