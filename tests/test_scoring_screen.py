@@ -640,6 +640,29 @@ def test_snapshot_grid_in_chinese(snap_compare, db, centre, orgs, items):
     assert snap_compare(make_app(db), terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.parametrize(("size", "lang"), [((80, 24), "zh"), ((80, 24), "en"), ((120, 36), "en")],
+                         ids=["80x24-zh", "80x24-en", "120x36-en"])
+def test_snapshot_grid_sizes_and_languages(snap_compare, db, centre, orgs, items, size, lang):
+    """The same month at 80×24 and in English (issue 13): names keep their room, English labels
+    break between words, a half-entered row reads provisional, an exempt row keeps its scores dimmed."""
+    with db.session() as s:
+        low = {items[c]: Cell(v) for c, v in zip(CODES, (100, 100, 100, 100, 0, 0))}
+        for month in ("2025-01", "2025-02", MONTH):
+            save_cells(s, centre.id, orgs[2], month, low, "tester")
+        save_cells(s, centre.id, orgs[0], MONTH, {
+            items["plan"]: Cell(200), items["hygiene"]: Cell(150, reason="楼道杂物"), items["party"]: Cell(None, True),
+        }, "tester")
+        save_cells(s, centre.id, orgs[1], MONTH, {items["plan"]: Cell(100), items["hygiene"]: Cell(200)}, "tester")
+        set_exempt(s, centre.id, orgs[1], MONTH, "外出参加培训", "tester")
+    set_language(lang)
+
+    async def run_before(pilot) -> None:
+        await open_grid(pilot, centre)
+        await pilot.press("G", "1", ".")
+
+    assert snap_compare(make_app(db), terminal_size=size, run_before=run_before)
+
+
 # -- saves that fail, future months, text that is not markup (issue 7) ------------------------------------------
 def key_bar(screen: ScoringScreen) -> str:
     from incubator_tui.widgets.key_bar import KeyBar
