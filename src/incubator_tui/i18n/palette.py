@@ -29,10 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "palette.names.theme": ("主题|配色|颜色", "theme|colours|colors"),
     "palette.names.quit": ("退出|关闭", "quit|exit"),
     # The import dialog (palette: 导入文件…)
-    "importer.title": ("导入文件", "Import a file"),
-    "importer.intro": ("从 CSV 或 Excel（.xlsx）文件导入到孵化中心「{centre}」。全部无误才写入；有错时不作任何修改，并指出行和列。",
-                       "Imports a CSV or Excel (.xlsx) file into the centre \"{centre}\". Nothing is written unless "
-                       "the whole file is right; an error names its line and column."),
+    "importer.title": ("导入文件到孵化中心「{centre}」", "Import a file into the centre \"{centre}\""),
+    "importer.intro": ("CSV、Excel（.xlsx）文件均可。全部无误才写入；有错时不作任何修改，并指出行和列。",
+                       "A CSV or Excel (.xlsx) file. Nothing is written unless the whole file is right; "
+                       "an error names its line and column."),
     "importer.path": ("文件路径", "File path"),
     "importer.kind": ("导入什么（回车开始导入）", "What it holds (Enter imports)"),
     "importer.kind.orgs": ("组织名录", "Organisations"),

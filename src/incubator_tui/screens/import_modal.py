@@ -16,7 +16,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -39,16 +39,17 @@ class ImportModal(BaseModal):
     imported = False  # something was imported (the caller may reload)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="import", classes="dialog"):
-            yield Static(message("importer.title"), classes="dialog-title", markup=False)
-            yield Static(message("importer.intro", centre=self.iapp.centre_name), classes="dialog-text", markup=False)
+        # The dialog scrolls as a whole: at 80×24 a long report still has room below the form.
+        with VerticalScroll(id="import", classes="dialog"):
+            yield Static(message("importer.title", centre=self.iapp.centre_name), classes="dialog-title",
+                         markup=False)
+            yield Static(message("importer.intro"), classes="dialog-text", markup=False)
             yield Label(message("importer.path"), classes="field-label", markup=False)
-            yield Input("", id="import-path")
+            yield Input("", id="import-path", compact=True)
             yield Label(message("importer.kind"), classes="field-label", markup=False)
             yield OptionList(*[Option(Content(f"{t(f'importer.kind.{k}')}  ({k})"), id=k) for k in KINDS],
-                             id="import-kinds")
-            with VerticalScroll(id="import-report"):
-                yield Static("", id="import-message", markup=False)
+                             id="import-kinds", compact=True)
+            yield Static("", id="import-message", markup=False)
             yield Static(message("importer.hint"), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -120,6 +121,7 @@ class ImportModal(BaseModal):
         self.busy = False
         self.imported = self.imported or ok
         self._say(text, "success" if ok else "error")
+        self.query_one("#import", VerticalScroll).scroll_end(animate=False)  # the report, in view
 
 
 def import_from_palette(app) -> None:  # noqa: ANN001 - the app
