@@ -153,6 +153,13 @@ def _imports(p: Place) -> list[list[str]]:
         ["import", "scores", p.file("bad.csv", [["名称", "月份", "plan"], ["新芽公益服务社", "2025-04", "九"]]),
          "--db", db],
         ["import", "scores", str(p.tmp / "no-such-file.csv"), "--db", db],
+        # a second centre: commands that need one name them all
+        ["import", "orgs", str(p.tmp / "orgs.csv"), "--db", db, "--centre", "青州孵化中心"],
+        ["import", "scores", str(p.tmp / "scores.csv"), "--db", db],
+        ["settings", "--db", db],
+        ["flags", "--db", db],
+        ["cases", "--db", db],
+        ["export", "xlsx", str(p.tmp / "both.xlsx"), "--db", db],
     ]
 
 

@@ -83,7 +83,9 @@ def resolve_centre(session: Session, name: str | None, *, required_if_many: bool
     if len(centres) == 1:
         return centres[0]
     if len(centres) > 1 and required_if_many:
-        raise UsageError("centre.needed", names="、".join(c.name for c in centres))
+        from incubator_tui.i18n import t
+
+        raise UsageError("centre.needed", names=t("sep.enum").join(c.name for c in centres))
     return None
 
 
