@@ -388,3 +388,20 @@ def test_argparse_messages_we_translate_are_argparse_own() -> None:
         set_language("zh")
     for msgid in cli._ARGPARSE_WORDS:
         assert repr(msgid) in source, msgid
+
+
+def test_the_real_command_helps_in_the_language_asked(tmp_path: Path) -> None:
+    """The installed script, as a shell runs it: help in Chinese by default, English with --lang en."""
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "incubator-tui"
+    env = {**os.environ, "INCUBATOR_TUI_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
+    env.pop("INCUBATOR_TUI_LANG", None)
+    zh = subprocess.run([str(exe), "ratings", "--help"], capture_output=True, text=True, env=env, timeout=60)
+    en = subprocess.run([str(exe), "ratings", "--help", "--lang", "en"], capture_output=True, text=True, env=env,
+                        timeout=60)
+    assert zh.returncode == en.returncode == 0
+    assert "用法：" in zh.stdout and not english_in(zh.stdout, [], set())
+    assert "usage:" in en.stdout and not chinese_in(en.stdout, [])
