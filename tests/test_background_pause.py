@@ -103,7 +103,7 @@ async def test_a_result_that_comes_after_quitting_is_dropped_not_a_crash(db, cen
     from incubator_tui.services import reviews
 
     release, started, read, shown = threading.Event(), threading.Event(), threading.Event(), []
-    real = reviews.ratings_for_year
+    real = reviews.review_year  # what the review screen reads (#10)
 
     def slow(session, centre_id, year, first=None):
         started.set()
@@ -113,7 +113,7 @@ async def test_a_result_that_comes_after_quitting_is_dropped_not_a_crash(db, cen
         finally:
             read.set()
 
-    monkeypatch.setattr(reviews, "ratings_for_year", reads_sql(slow))
+    monkeypatch.setattr(reviews, "review_year", reads_sql(slow))
     monkeypatch.setattr(ReviewScreen, "_loaded", lambda self, *a: shown.append(a))
     app = IncubatorApp(db, config=Config(operator="tester"))
     async with app.run_test(size=(120, 36)) as pilot:
