@@ -286,12 +286,17 @@ def damage(source: Path, path: Path) -> Path:
     random bytes (fixed seed): the schema's pages (the first ones) are left whole."""
     import random
 
+    import sqlite3
+
+    con = sqlite3.connect(source)  # the schema's own pages, wherever a growing schema put them (#10: 0006)
+    schema_pages = {p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
+    con.close()
     data = bytearray(source.read_bytes())
     page = int.from_bytes(data[16:18], "big")
     pages = len(data) // page
     rng = random.Random(7)
     for n in range(pages // 3, pages):
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 and n + 1 not in schema_pages:  # page numbers start at 1
             data[n * page:(n + 1) * page] = rng.randbytes(page)
     path.write_bytes(bytes(data))
     return path

@@ -24,8 +24,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('rating', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('publicity_until', sa.Date(), nullable=True))
+    # A plain ADD COLUMN (nullable): SQLite and PostgreSQL both do it in place, no table rebuilt.
+    op.add_column('rating', sa.Column('publicity_until', sa.Date(), nullable=True))
     op.create_table('rating_request',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('rating_id', sa.String(length=32), nullable=False),
