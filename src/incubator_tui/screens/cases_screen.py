@@ -175,7 +175,9 @@ class CasesScreen(PagedTable, BaseScreen):
         summary += plain("  ·  ") + message(
             "cases.bar", state=t(f"cases.state_filter.{self.state_filter}"),
             kind=t(f"case_kind.{self.kind_filter}") if self.kind_filter else t("cases.kind_all"),
-            sort=t(f"cases.sort.{self.sort}"), shown=len(rows))
+            sort=t(f"cases.sort.{self.sort}"))
+        if len(rows) != len(self.rows):
+            summary += message("cases.bar_shown", shown=len(rows))
         if not rows:
             summary += plain("  ") + message("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
