@@ -170,7 +170,7 @@ class ReviewModel(_Typing):
         return self._rate(row, comps)
 
     def _rate(self, row: LiveRating, comps: dict) -> LiveRating:
-        d = self.data
+        d = self.data.of_centre(row.centre_id)  # several centres shown: each row by its own settings
         res = rate(comps, d.weights, d.cutoffs, d.party_gate, d.party_cap, vetoed=bool(row.veto))
         return replace(row, components=comps, composite=res.composite, stars=res.stars, missing=res.missing,
                        capped=res.capped, vetoed=res.vetoed, state=rating_state(False, False, res.vetoed))
@@ -183,6 +183,7 @@ class ReviewModel(_Typing):
     def notes(self, row: LiveRating) -> list[tuple[str, str]]:
         """The row's warnings and states, as (text, look)."""
         out: list[tuple[str, str]] = []
+        d = self.data.of_centre(row.centre_id)
         if row.vetoed:
             out.append((t("review.ui.note.veto", text=row.veto), "error"))
         if row.missing and not row.vetoed:
@@ -190,10 +191,10 @@ class ReviewModel(_Typing):
                         "muted"))
         if row.capped:
             out.append((t("review.ui.capped"), "warn"))
-        if self.data.weights.get("peer", 0) and row.peer_raters < MIN_PEER_RATERS and not row.finalised:
+        if d.weights.get("peer", 0) and row.peer_raters < MIN_PEER_RATERS and not row.finalised:
             out.append((t("review.ui.note.few_peers", n=row.peer_raters, min=MIN_PEER_RATERS), "warn"))
-        if row.monthly_months < self.data.min_months and not row.finalised:
-            out.append((t("review.ui.note.few_months", n=row.monthly_months, min=self.data.min_months), "warn"))
+        if row.monthly_months < d.min_months and not row.finalised:
+            out.append((t("review.ui.note.few_months", n=row.monthly_months, min=d.min_months), "warn"))
         if row.request:
             out.append((t("review.ui.note.request", text=row.request), "warn"))
         elif row.finalised and row.publicity_until is not None:
@@ -217,7 +218,7 @@ class ReviewModel(_Typing):
                 cells.append(Shown(self.buffer + EDIT_MARK, "editing" if valid else "invalid"))
             elif comp == "peer":
                 peer = row.components.get("peer")
-                few = row.peer_raters < MIN_PEER_RATERS and self.data.weights.get("peer", 0)
+                few = row.peer_raters < MIN_PEER_RATERS and self.data.of_centre(row.centre_id).weights.get("peer", 0)
                 cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
                                    else muted))
             else:

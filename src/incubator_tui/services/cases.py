@@ -366,8 +366,9 @@ class CaseRow:
 
 
 @reads_sql
-def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
-    """Every case, open and closed, sorted by org name (code points) then opening time."""
+def list_cases(session: Session, centre_id: str | Sequence[str] | None = None) -> list[CaseRow]:
+    """Every case, open and closed, sorted by org name (code points) then opening time: of one
+    centre, of several (a list of ids: the app's all-centres view), or of all (None)."""
     sql = (
         "SELECT c.id, c.centre_id, ce.name AS centre, c.org_id, o.name AS org, c.kind, c.state, c.opened_on, "
         "c.opened_at, c.months, c.reason, o.pinyin, "
@@ -376,8 +377,9 @@ def list_cases(session: Session, centre_id: str | None = None) -> list[CaseRow]:
     )
     params = {}
     if centre_id is not None:
-        sql += " WHERE c.centre_id = :c"
-        params["c"] = centre_id
+        from incubator_tui.services.centres import ids_in, scope_ids
+
+        sql += " WHERE " + ids_in("c.centre_id", scope_ids(centre_id), params)
     stmt = text(sql).columns()
     rows = []
     import json

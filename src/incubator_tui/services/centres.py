@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from incubator_tui.errors import UserError, UsageError
+from incubator_tui.services.access import reads_sql
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -179,3 +181,33 @@ def set_setting(session: Session, centre_id: str, key: str, effective_month: str
 
 def org_count(session: Session, centre_id: str) -> int:
     return session.execute(text("SELECT COUNT(*) FROM organisation WHERE centre_id = :c"), {"c": centre_id}).scalar_one()
+
+
+# ---------------------------------------------------------------- the app's scope (a district database)
+
+
+def ids_in(column: str, centre_ids: Sequence[str], params: dict, name: str = "cids") -> str:
+    """``column IN (:cids0, :cids1, ...)`` for ``centre_ids`` (bind parameters added to ``params``):
+    the screens read one centre or several with the same query (an index on ``column`` serves both).
+    Portable SQL: SQLite and PostgreSQL alike."""
+    ids = list(dict.fromkeys(centre_ids))
+    if not ids:
+        return "1 = 0"
+    params.update({f"{name}{i}": c for i, c in enumerate(ids)})
+    return f"{column} IN (" + ", ".join(f":{name}{i}" for i in range(len(ids))) + ")"
+
+
+def scope_ids(centre_ids: str | Sequence[str]) -> tuple[str, ...]:
+    """One centre id or several, as a tuple (services take either)."""
+    return (centre_ids,) if isinstance(centre_ids, str) else tuple(centre_ids)
+
+
+@reads_sql
+def merged_centres(session: Session) -> frozenset[str]:
+    """The centres whose rows came from a district merge (``exchange_log`` kind ``merge``): the
+    database is a district database, and these centres' scores are entered in their own
+    databases (their next export replaces what is here)."""
+    rows = session.execute(text(
+        "SELECT DISTINCT l.centre_id FROM exchange_log l JOIN centre c ON c.id = l.centre_id WHERE l.kind = 'merge'"
+    )).all()
+    return frozenset(r[0] for r in rows)

@@ -10,6 +10,7 @@ open cases.  Nothing reads every score or every month of a centre's history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -22,7 +23,7 @@ from incubator_tui.rules import cases as case_rules
 from incubator_tui.rules.months import add_months, month_of, months_between
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.services import clock
-from incubator_tui.services.centres import Checklists, setting_entries
+from incubator_tui.services.centres import Checklists, ids_in, scope_ids, setting_entries
 from incubator_tui.services.flags import streaks_as_of
 from incubator_tui.services.monthly import OrgInfo, paused_months
 from incubator_tui.services.dates import as_date
@@ -60,6 +61,7 @@ class FlagLine:
     level: str  # red | amber
     months: tuple[str, ...]
     totals: tuple[Fraction, ...]
+    centre: str = ""  # the centre's name, in the all-centres view
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class CaseLine:
     months: tuple[str, ...]
     deadline: date | None  # rectification (latest item) or, once exit ordered, the hand-over deadline
     overdue: bool
+    centre: str = ""  # the centre's name, in the all-centres view
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class AgendaLine:
     due: date | None  # None: an interview with no planned date (to hold now)
     overdue: bool
     detail: str = ""  # the item's description, the interview's planned place
+    centre: str = ""  # the centre's name, in the all-centres view
 
 
 AGENDA_DAYS = 7
@@ -102,6 +106,18 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class CentreSummary:
+    """One centre's line in the all-centres dashboard."""
+
+    centre: CentreRef
+    progress: Progress
+    red: int
+    amber: int
+    open_cases: int
+    overdue: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     centre: CentreRef
     today: date
@@ -115,6 +131,10 @@ class Dashboard:
     agenda: tuple[AgendaLine, ...] = ()  # overdue first, then by due date
     holidays_missing: tuple[int, ...] = ()  # of this year and next, those without a holiday list
     agenda_days: int = AGENDA_DAYS
+    # The all-centres view (a district database): the centres shown, one summary line each;
+    # the fields above are then the overall figures (every centre's lines, with their centre).
+    scope: tuple[str, ...] = ()
+    centres: tuple[CentreSummary, ...] = ()
 
     @property
     def red(self) -> tuple[FlagLine, ...]:
@@ -440,10 +460,69 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
 
 
 @reads_sql
-def handover_deadlines(session: Session, centre_id: str) -> dict[str, date]:
-    """Case id → hand-over deadline, for the cases whose exit was ordered."""
+def handover_deadlines(session: Session, centre_ids: str | Sequence[str]) -> dict[str, date]:
+    """Case id → hand-over deadline, for the cases whose exit was ordered (one centre or several)."""
+    params: dict = {}
     rows = session.execute(
-        text("SELECT id, handover_deadline FROM org_case WHERE centre_id = :c AND handover_deadline IS NOT NULL"),
-        {"c": centre_id},
+        text(f"SELECT id, handover_deadline FROM org_case WHERE {ids_in('centre_id', scope_ids(centre_ids), params)} "
+             "AND handover_deadline IS NOT NULL"),
+        params,
     )
     return {r[0]: as_date(r[1]) for r in rows}
+
+
+# ---------------------------------------------------------------- the all-centres view (a district database)
+
+
+def _sum_progress(parts: list[Progress]) -> Progress:
+    """The centres' progress of one month added up: paused or closed when every centre is."""
+    return Progress(
+        month=parts[0].month, members=sum(p.members for p in parts), complete=sum(p.complete for p in parts),
+        incomplete=sum(p.incomplete for p in parts), not_started=sum(p.not_started for p in parts),
+        exempt=sum(p.exempt for p in parts), paused=all(p.paused for p in parts), closed=all(p.closed for p in parts),
+    )
+
+
+def _sum_trend(parts: list[tuple[TrendPoint, ...]]) -> tuple[TrendPoint, ...]:
+    """Each month's mean over every centre's complete totals (weighted by their counts)."""
+    out = []
+    for points in zip(*parts):
+        count = sum(p.count for p in points)
+        total = sum((p.average * p.count for p in points if p.average is not None), Fraction(0))
+        out.append(TrendPoint(points[0].month, total / count if count else None, count, points[0].threshold,
+                              all(p.paused for p in points)))
+    return tuple(out)
+
+
+@reads_sql
+def load_scope(session: Session, centre_ids: str | Sequence[str], *, today: date | None = None) -> Dashboard:
+    """The dashboard of one centre (:func:`load_dashboard`) or of several: then the overall
+    figures (progress added up, every centre's flags, open cases and agenda with their centre,
+    the trend over every centre's complete totals) and one :class:`CentreSummary` per centre.
+
+    Each centre is read with its own settings and checklist (DOMAIN 7: they are per centre),
+    by the same bounded queries as one centre's dashboard."""
+    from dataclasses import replace
+
+    ids = scope_ids(centre_ids)
+    if len(ids) == 1:
+        return replace(load_dashboard(session, ids[0], today=today), scope=ids)
+    today = today or clock.today()
+    parts = [load_dashboard(session, c, today=today) for c in ids]
+    parts.sort(key=lambda d: (d.centre.name, d.centre.id))
+    flags = [replace(f, centre=d.centre.name) for d in parts for f in d.flags]
+    flags.sort(key=lambda f: (f.level != "red", f.org, f.centre))
+    cases = [replace(c, centre=d.centre.name) for d in parts for c in d.cases]
+    cases.sort(key=lambda c: (not c.overdue, c.deadline is None, c.deadline or date.max, c.org, c.opened_on))
+    agenda = [replace(a, centre=d.centre.name) for d in parts for a in d.agenda]
+    agenda.sort(key=lambda a: (not a.overdue, a.due or today, a.org, _AGENDA_ORDER.index(a.what)))
+    first = parts[0]
+    return Dashboard(
+        centre=CentreRef("", ""), today=today, month=first.month,
+        progress=_sum_progress([d.progress for d in parts]), previous=_sum_progress([d.previous for d in parts]),
+        flags=tuple(flags), cases=tuple(cases), trend=_sum_trend([d.trend for d in parts]),
+        run_length=first.run_length, agenda=tuple(agenda),
+        holidays_missing=tuple(sorted({y for d in parts for y in d.holidays_missing})), scope=ids,
+        centres=tuple(CentreSummary(d.centre, d.progress, len(d.red), len(d.amber), len(d.cases), len(d.overdue))
+                      for d in parts),
+    )

@@ -27,6 +27,8 @@ from incubator_tui.services.scoring import Cell as ScoreCell  # one cell type fo
 from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlmodel import Session
 
     from incubator_tui.services.cases import CaseRow
@@ -251,7 +253,7 @@ class ListRow:
 
 
 @reads_sql
-def quick_overview(session: Session, centre_id: str, limit: int | None = None) -> list[ListRow]:
+def quick_overview(session: Session, centre_id: str | Sequence[str], limit: int | None = None) -> list[ListRow]:
     """The organisations list without the month aggregates: names, categories,
     display status, stars and entry dates, in pinyin order.
 
@@ -259,24 +261,30 @@ def quick_overview(session: Session, centre_id: str, limit: int | None = None) -
     at once while services.orgs.overview, which adds latest totals and streaks
     from every score of the centre (~1.7 s for 5,000 orgs with 24 months of
     scores), is still running.  ``latest_total`` is None and ``streak`` 0 here.
-    With ``limit``, only the first rows in pinyin order (a screenful, at once).
+    With ``limit``, only the first rows in pinyin order (a screenful, at once).  ``centre_id``
+    may be several centres' ids (the app's all-centres view): their orgs in one pinyin order.
     """
+    from incubator_tui.services.centres import ids_in, scope_ids
+
+    params: dict = {"n": limit}
+    ids = scope_ids(centre_id)
     open_states: dict[str, list[str]] = {}
     for org_id, state in session.execute(
-        text("SELECT org_id, state FROM org_case WHERE centre_id = :c AND state IN "
-             "('to_interview','rectifying','exit_ordered')"), {"c": centre_id}
+        text(f"SELECT org_id, state FROM org_case WHERE {ids_in('centre_id', ids, params)} AND state IN "
+             "('to_interview','rectifying','exit_ordered')"), params
     ):
         open_states.setdefault(org_id, []).append(state)
     stars = dict(session.execute(
         text("SELECT r.org_id, r.stars FROM rating r JOIN organisation o ON o.id = r.org_id "
-             "WHERE o.centre_id = :c ORDER BY r.year"), {"c": centre_id}
+             f"WHERE {ids_in('o.centre_id', ids, params)} ORDER BY r.year"), params
     ).all())
     return [
         ListRow(r.id, r.name, r.pinyin, r.initials, r.category, org_status(r.status, open_states.get(r.id, [])),
                 None, None, 0, None, stars.get(r.id), as_date(r.entry_date))
         for r in session.execute(
             text("SELECT id, name, pinyin, initials, category, status, entry_date FROM organisation "
-                 "WHERE centre_id = :c ORDER BY pinyin, name" + (" LIMIT :n" if limit is not None else "")),
-            {"c": centre_id, "n": limit},
+                 f"WHERE {ids_in('centre_id', ids, params)} ORDER BY pinyin, name"
+                 + (" LIMIT :n" if limit is not None else "")),
+            params,
         )
     ]

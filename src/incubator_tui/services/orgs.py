@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -274,3 +274,34 @@ def overview(session: Session, centre_id: str, as_of: str,
             flag_level(streak, run_length) if member else None, stars.get(r.id), entry,
         ))
     return rows
+
+
+# ---------------------------------------------------------------- the all-centres view (a district database)
+
+
+@reads_sql
+def overview_of(session: Session, centre_ids: str | Sequence[str], as_of: str,
+                checkpoint: Callable[[], None] | None = None) -> list[OrgOverview]:
+    """:func:`overview` of one centre or of several (the app's all-centres view): each centre with
+    its own settings and checklist (streaks are judged by the centre's threshold and run length),
+    then every row in one pinyin order."""
+    from incubator_tui.services.centres import scope_ids
+
+    ids = scope_ids(centre_ids)
+    if len(ids) == 1:
+        return overview(session, ids[0], as_of, checkpoint)
+    rows = [row for c in ids for row in overview(session, c, as_of, checkpoint)]
+    rows.sort(key=lambda r: (r.pinyin or "", r.name, r.id))
+    return rows
+
+
+@reads_sql
+def org_centres(session: Session, centre_ids: str | Sequence[str]) -> dict[str, str]:
+    """Organisation id → its centre's name, for the centres given (the all-centres view's column)."""
+    from incubator_tui.services.centres import ids_in, scope_ids
+
+    params: dict = {}
+    return dict(session.execute(
+        text("SELECT o.id, c.name FROM organisation o JOIN centre c ON c.id = o.centre_id "
+             f"WHERE {ids_in('o.centre_id', scope_ids(centre_ids), params)}"), params,
+    ).all())

@@ -660,6 +660,13 @@ class ReviewYear:
     party_cap: int
     min_months: int
     complete: bool  # every row of the year (not only its first page)
+    # The all-centres view (a district database): each centre's own year (its settings), by id;
+    # the fields above are then the first centre's.  Empty for one centre.
+    by_centre: dict[str, ReviewYear] = field(default_factory=dict)
+
+    def of_centre(self, centre_id: str) -> ReviewYear:
+        """The year as ``centre_id``'s settings rate it (this one, for a single centre)."""
+        return self.by_centre.get(centre_id, self)
 
 
 @reads_sql
@@ -672,6 +679,27 @@ def review_year(session: Session, centre_id: str, year: int, first: int | None =
     p = _params(session, centre_id, year)
     return ReviewYear(year, rows, dict(p.weights), tuple(p.cutoffs), p.party_gate, p.party_cap, p.min_months,
                       first is None)
+
+
+@reads_sql
+def review_scope(session: Session, centre_ids: str | Sequence[str], year: int,
+                 first: int | None = None) -> ReviewYear:
+    """:func:`review_year` of one centre or of several (the app's all-centres view): every
+    centre's rows in one pinyin order, each rated with its own centre's settings (``by_centre``).
+    With ``first``: the first so many of that order (each centre's first so many, merged)."""
+    from incubator_tui.services.centres import scope_ids
+
+    ids = scope_ids(centre_ids)
+    if len(ids) == 1:
+        return review_year(session, ids[0], year, first)
+    years = {c: review_year(session, c, year, first) for c in ids}
+    rows = [r for y in years.values() for r in y.rows]
+    rows.sort(key=lambda r: (r.pinyin, r.org, r.centre, r.org_id))
+    if first is not None:
+        rows = rows[:first]
+    lead = years[ids[0]]
+    return ReviewYear(year, rows, lead.weights, lead.cutoffs, lead.party_gate, lead.party_cap, lead.min_months,
+                      first is None, by_centre=years)
 
 
 def state_of(r: LiveRating) -> str:
