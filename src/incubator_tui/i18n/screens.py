@@ -1,4 +1,61 @@
-"""Messages of shared screen texts: loading, safe text, formatting: key -> (zh, en)."""
+"""Messages of shared screen texts: loading, safe text, formatting: key -> (zh, en).
+
+``short.<key>``: the footer's short label for the binding description ``<key>``,
+used when the full labels do not fit the terminal's width (80 columns).
+"""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # The footer on a narrow terminal (widgets/key_bar.py).
+    "short.key.more": ("更多", "more"),
+    "short.key.case_events": ("记录", "open"),
+    "short.key.cases_toggle": ("全部/未结", "all/open"),
+    "short.key.year_prev": ("上年", "year-"),
+    "short.key.year_next": ("下年", "year+"),
+    "short.key.palette": ("命令", "cmds"),
+    "short.orgs.key.status": ("状态", "Status"),
+    "short.orgs.key.category": ("类别", "Cat."),
+    "short.orgs.key.graduate": ("出壳", "Grad."),
+    "short.cases.key.state": ("状态", "State"),
+    "short.cases.key.kind": ("类型", "Kind"),
+    "short.review.key.peer": ("互评", "peer"),
+    "short.review.key.veto": ("否决", "veto"),
+    "short.review.key.amend": ("改星", "amend"),
+    "short.review.key.request": ("复核", "request"),
+    "short.review.key.priority": ("优先", "priority"),
+    "short.scoring.key.fill": ("满分", "Max"),
+    "short.grid.key.fill_last": ("同上月", "As last"),
+    "short.grid.key.search": ("查找", "Find"),
+    "short.scoring.key.reason": ("原因", "Reason"),
+    "short.scoring.key.exempt": ("免评", "Exempt"),
+    "short.scoring.key.prev_month": ("上月", "Month-"),
+    "short.scoring.key.next_month": ("下月", "Month+"),
+    "short.scoring.key.close": ("关账", "Close"),
+    "short.scoring.key.pause": ("不考评", "Pause"),
+    "short.grid.key.retry": ("重试", "Retry"),
+    "short.casepage.key.toggle": ("完成", "done"),
+    "short.caseform.key.add_item": ("加事项", "add"),
+    "short.caseform.key.remove_item": ("删事项", "remove"),
+    # Short words where a column must shrink to leave the names room (80 columns).
+    "short.status.incubating": ("在孵", "incubating"),
+    "short.status.to_interview": ("约谈中", "interview"),
+    "short.status.rectifying": ("整改中", "rectifying"),
+    "short.status.exit_ordered": ("责令退出", "exit order"),
+    "short.status.exited": ("已退出", "exited"),
+    "short.status.graduated": ("已出壳", "graduated"),
+    "short.case_state.to_interview": ("待约谈", "interview"),
+    "short.case_state.rectifying": ("整改中", "rectifying"),
+    "short.case_state.rectified": ("已整改", "rectified"),
+    "short.case_state.exit_ordered": ("责令退出", "exit order"),
+    "short.case_state.exited": ("已退出", "exited"),
+    "short.case_state.withdrawn": ("已撤销", "withdrawn"),
+    "short.case_kind.monthly": ("月度", "month"),
+    "short.case_kind.annual": ("年度", "year"),
+    "short.case_kind.veto": ("否决", "veto"),
+    "short.category.charity": ("公益", "charity"),
+    "short.category.culture": ("文化", "culture"),
+    "short.category.community": ("社区", "community"),
+    "short.category.volunteer": ("志愿", "volunteer"),
+    # The organisations list's search prompt where the full one does not fit.
+    "short.orgs.search.placeholder": ("名称、拼音或首字母（cg）；回车回列表，Esc 清除",
+                                      "name, pinyin or initials (cg); Enter: list, Esc: clear"),
 }

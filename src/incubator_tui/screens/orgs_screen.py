@@ -27,7 +27,7 @@ from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PAGE, PagedTable
 from incubator_tui.services.centres import CATEGORIES
-from incubator_tui.widgets.format import fit, stars_text
+from incubator_tui.widgets.format import fit_names, stars_text, word
 from incubator_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -168,6 +168,8 @@ class OrgsScreen(PagedTable, BaseScreen):
         self._shown = 0
         self._columns: tuple[str, ...] = ()
         self._name_width = 0
+        self._short = False  # short status and category words (the names need the room)
+        self._names: dict[str, str] = {}  # each name as shown, where some must be cut (format.fit_names)
         self.sort = "pinyin"
         self.status_filter = "all"
         self.category_filter: str | None = None
@@ -326,13 +328,22 @@ class OrgsScreen(PagedTable, BaseScreen):
         columns = ("name", "category", "status", "latest", "streak", "stars")
         if width >= self.WIDE:
             columns += ("entry",)
-        widths = self.column_widths()
-        fixed = sum(widths[c] for c in columns[1:])
         padding = 2 * len(columns) + 2  # cell padding and the scrollbar
-        name_width = max(10, min(self._longest, width - fixed - padding, 40))
-        if not force and columns == self._columns and name_width == self._name_width:
+        for short in (False, True):  # short words only when the full ones would cut a name
+            widths = self.column_widths(short)
+            fixed = sum(widths[c] for c in columns[1:])
+            name_width = max(10, min(self._longest, width - fixed - padding, 40))
+            if name_width >= min(self._longest, 40):
+                break
+        names = {r.name for r in self._all}
+        if self._longest > name_width:
+            if force or name_width != self._name_width or names != set(self._names):
+                self._names = fit_names(sorted(names), name_width)
+        else:
+            self._names = {}
+        if not force and columns == self._columns and name_width == self._name_width and short == self._short:
             return
-        self._columns, self._name_width = columns, name_width
+        self._columns, self._name_width, self._short = columns, name_width, short
         table = self.table
         table.clear(columns=True)
         self._shown = 0
@@ -340,11 +351,12 @@ class OrgsScreen(PagedTable, BaseScreen):
             w = name_width if c == "name" else widths[c]
             table.add_column(t(f"orgs.col.{c}"), width=w, key=c)
 
-    def column_widths(self) -> dict[str, int]:
-        """Cells each column needs in the current language (CJK counts double)."""
+    def column_widths(self, short: bool = False) -> dict[str, int]:
+        """Cells each column needs in the current language (CJK counts double); ``short``:
+        with the short status and category words."""
         words = {
-            "category": [t(f"category.{c}") for c in CATEGORIES],
-            "status": [t(f"status.{s}") for s in ("incubating", *CASE_STATUSES, *LEFT_STATUSES)],
+            "category": [word(f"category.{c}", short) for c in CATEGORIES],
+            "status": [word(f"status.{s}", short) for s in ("incubating", *CASE_STATUSES, *LEFT_STATUSES)],
         }
         return {
             c: max([w, cell_len(t(f"orgs.col.{c}"))] + [cell_len(x) for x in words.get(c, ())])
@@ -352,12 +364,13 @@ class OrgsScreen(PagedTable, BaseScreen):
         }
 
     def on_resize(self) -> None:
+        self._fit_placeholder()
         if not self.loaded:
             return
-        before = (self._columns, self._name_width)
+        before = (self._columns, self._name_width, self._short)
         current = self.current_row()
         self._setup_columns(force=False)
-        if (self._columns, self._name_width) != before:
+        if (self._columns, self._name_width, self._short) != before:
             self.refresh_view(current.id if current else None)
 
     def _styles(self) -> dict[str, Style]:
@@ -385,9 +398,9 @@ class OrgsScreen(PagedTable, BaseScreen):
         if r.level == "red":
             streak.append(" ●")
         cells = {
-            "name": Text(fit(r.name, self._name_width), style=st["muted"] if r.status in LEFT_STATUSES else ""),
-            "category": Text(t(f"category.{r.category}")),
-            "status": Text(t(f"status.{r.status}"), style=status_style),
+            "name": Text(self._names.get(r.name, r.name), style=st["muted"] if r.status in LEFT_STATUSES else ""),
+            "category": Text(word(f"category.{r.category}", self._short)),
+            "status": Text(word(f"status.{r.status}", self._short), style=status_style),
             "latest": latest,
             "streak": streak,
             "stars": Text(stars_text(r.stars), style=st["warning"]),
@@ -467,7 +480,14 @@ class OrgsScreen(PagedTable, BaseScreen):
 
     def action_search(self) -> None:
         self.query_one("#orgs-searchbar").remove_class("hidden")
+        self._fit_placeholder()
         self.search_input.focus()
+
+    def _fit_placeholder(self) -> None:
+        """The search prompt whole: its short form where the full one would be cut (80 columns)."""
+        room = (self.size.width or self.app.size.width) - cell_len(t("orgs.search.label")) - 3
+        full = t("orgs.search.placeholder")
+        self.search_input.placeholder = full if cell_len(full) <= room else t("short.orgs.search.placeholder")
 
     def action_escape(self) -> None:
         bar = self.query_one("#orgs-searchbar")
