@@ -12,11 +12,19 @@ and says where the user clicked.  Drawn lines are kept in an LRU keyed on what
 they show, so a key redraws the one or two rows it touched, and a year of
 5,000 organisations draws the thirty or so on screen.
 
+On a narrow terminal the screen may show the model's columns in another order
+(``Column.source``: which of the model's cells the column draws) and give the
+first column a table of names as shown (``Column.shown``: ``format.fit_names``,
+so that two names never read alike).  A column is drawn whole or not at all:
+one that an edge would cut is left blank (``★★★★`` is not a cut
+``★★★★★``, "finalis" is not a word).
+
 Text is never markup: every cell is a ``rich.text.Text`` built from the string.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -40,6 +48,13 @@ class Column:
     label: str
     width: int  # content cells, without padding
     justify: str = LEFT
+    source: int | None = None  # the model's cell this column draws (default: its own position)
+    shown: Mapping[str, str] | None = None  # texts as shown (names cut apart), where they differ
+
+
+def sources(columns: tuple[Column, ...]) -> list[int]:
+    """The model's cell each column draws."""
+    return [i if c.source is None else c.source for i, c in enumerate(columns)]
 
 
 class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -125,12 +140,17 @@ class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh_line(1 + r)
         self.scroll_to_cursor()
 
+    def display_column(self, column: int) -> int:
+        """Where the model's column ``column`` is drawn."""
+        order = sources(self.columns)
+        return order.index(column) if column in order else column
+
     def scroll_to_cursor(self) -> None:
         model = self.model
         if model is None or not self.columns or not self.row_count:
             return
         widths = [c.width + 2 * PADDING for c in self.columns]
-        column = model.cursor_column
+        column = self.display_column(model.cursor_column)
         region = Region(sum(widths[:column]), 1 + model.row, widths[column], 1)
         self.scroll_to_region(region, spacing=Spacing(1, 0, 0, widths[0]), animate=False, force=True,
                               immediate=True)
@@ -159,6 +179,8 @@ class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- drawing --------------------------------------------------------------------------------------------
     def cell_segments(self, text: Text, width: int, justify: str, base: Style) -> list[Segment]:
+        if width <= 0:
+            return []
         size = text.cell_len
         if size != width:
             text = text.copy()
@@ -205,24 +227,37 @@ class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
             row_style = fixed_style = self.table_style("header")
             cursor_at = -1
         else:
-            texts = [Text(s.text, style=self.cstyle(s.look)) for s in model.row_view(row)]
+            view = model.row_view(row)
+            texts = []
+            for column, source in zip(self.columns, sources(self.columns)):
+                shown = view[source]
+                text = shown.text if column.shown is None else column.shown.get(shown.text, shown.text)
+                texts.append(Text(text, style=self.cstyle(shown.look)))
             row_style = self.table_style("odd-row" if row % 2 else "even-row")
             fixed_style = self.table_style("fixed")
-            cursor_at = model.cursor_column if model.row == row else -1
+            cursor_at = self.display_column(model.cursor_column) if model.row == row else -1
         first, *rest = self.columns
         fixed = Strip(self.cell_segments(texts[0], first.width, first.justify, fixed_style))
+        room = max(width - fixed.cell_length, 0)
         segments: list[Segment] = []
+        x = 0
         for column, (text, col) in enumerate(zip(texts[1:], rest), start=1):
             base = row_style + self.table_style("cursor") if column == cursor_at else row_style
-            segments += self.cell_segments(text, col.width, col.justify, base)
+            cells = col.width + 2 * PADDING
+            if x < scroll_x < x + cells or x < scroll_x + room < x + cells:  # cut by an edge: whole or not at all
+                segments.append(Segment(" " * cells, row_style))
+            else:
+                segments += self.cell_segments(text, col.width, col.justify, base)
+            x += cells
         used = sum(c.width + 2 * PADDING for c in rest)
         if width > used:
             segments.append(Segment(" " * (width - used), row_style))
-        scrolled = Strip(segments).crop(scroll_x, scroll_x + max(width - fixed.cell_length, 0))
+        scrolled = Strip(segments).crop(scroll_x, scroll_x + room)
         return Strip.join([fixed, scrolled]).adjust_cell_length(width, self.rich_style).simplify()
 
     # -- reading what is shown (tests) ------------------------------------------------------------------------
     def cell(self, row: int, column: int) -> str:
+        """The text of the model's column ``column`` (whatever its place on screen)."""
         return self.model.row_view(row)[column].text
 
     # -- the mouse ----------------------------------------------------------------------------------------------
@@ -237,4 +272,4 @@ class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
         x = offset.x if offset.x < edges[0] else offset.x + self.scroll_offset.x
         column = next((c for c, edge in enumerate(edges) if x < edge), len(edges) - 1)
         event.stop()
-        self.post_message(self.Clicked(row, column))
+        self.post_message(self.Clicked(row, sources(self.columns)[column]))
