@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,7 +24,7 @@ from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PagedTable, cursor_bindings
-from incubator_tui.widgets.format import fit, name_width, span_text
+from incubator_tui.widgets.format import date_text, fit_names, name_width, span_text, word
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import message, plain
 
@@ -144,13 +145,12 @@ class CasesScreen(PagedTable, BaseScreen):
         table.clear(columns=True)  # column widths are worked out afresh for the data and the width
         rows = self.visible_rows()
         lines = []
-        for r in rows:
-            deadline = self.deadline_of(r)
-            due = "" if deadline is None else deadline.isoformat()
-            if self.is_overdue(r):
-                due = t("cases.overdue", date=due)
-            lines.append((r, [r.org, t(f"case_kind.{r.kind}"), t(f"case_state.{r.state}"), due,
-                              r.opened_on.isoformat(), span_text(r.months)]))
+        widest = max((cell_len(r.org) for r in rows), default=0)
+        body = self.query_one("#cases-body").size.width
+        for short in (False, True):  # short words and dates (26-02-06) only where a name would be cut
+            lines = [(r, self.cells_of(r, short)) for r in rows]
+            if name_width([c for _, c in lines], [t(f"cases.col.{c}") for c in COLUMNS], body) >= widest:
+                break
         headers = [t(f"cases.col.{col}") for col in COLUMNS]
         name_w = name_width([c for _, c in lines], headers, self.query_one("#cases-body").size.width)
         for col, header in zip(COLUMNS, headers):
@@ -158,10 +158,11 @@ class CasesScreen(PagedTable, BaseScreen):
         # Rows are added a page at a time (a district has thousands of cases and a
         # DataTable's first layout costs per row): more as the cursor nears the end.
         self._lines = []
+        names = fit_names([r.org for r in rows], name_w) if widest > name_w else {}  # never two alike
         for r, cells in lines:
             overdue = self.is_overdue(r)
             style = error if overdue else (muted if not case_rules.is_open(r.state) else "")
-            cells[0] = fit(cells[0], name_w).rstrip()
+            cells[0] = names.get(cells[0], cells[0])
             self._lines.append((r.id, [Text(c, style=style) for c in cells]))
         self.restart_pages(keep)
         table.loading = False
@@ -181,6 +182,15 @@ class CasesScreen(PagedTable, BaseScreen):
         if not rows:
             summary += plain("  ") + message("cases.empty")
         self.query_one("#cases-summary", Static).update(summary)
+
+    def cells_of(self, r, short: bool) -> list[str]:  # noqa: ANN001 - a CaseRow
+        """A case's cells; ``short`` on a narrow screen: short words, 26-02-06, 25-11~26-01."""
+        deadline = self.deadline_of(r)
+        due = date_text(deadline, short)
+        if deadline is not None and self.is_overdue(r):
+            due = t("short.cases.overdue" if short else "cases.overdue", date=due)
+        return [r.org, word(f"case_kind.{r.kind}", short), word(f"case_state.{r.state}", short), due,
+                date_text(r.opened_on, short), span_text(r.months, short)]
 
     def paged_table(self) -> DataTable:
         return self.query_one("#cases-table", DataTable)
