@@ -55,6 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "short.category.culture": ("文化", "culture"),
     "short.category.community": ("社区", "community"),
     "short.category.volunteer": ("志愿", "volunteer"),
+    "short.cases.overdue": ("{date} 逾期", "{date} late"),
     # The organisations list's search prompt where the full one does not fit.
     "short.orgs.search.placeholder": ("名称、拼音或首字母（cg）；回车回列表，Esc 清除",
                                       "name, pinyin or initials (cg); Enter: list, Esc: clear"),
