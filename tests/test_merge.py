@@ -299,3 +299,107 @@ def test_refused_merge_reports_every_bad_file(two_centres, tmp_path: Path) -> No
     with pytest.raises(MergeRefused) as err:
         merge(district, [bad["random"], ea, bad["altered"]])
     assert len(err.value.lines) == 2
+
+
+def _many_exports(tmp_path: Path, n: int = 5) -> list[Path]:
+    exports = []
+    for i in range(n):
+        db, _centre, _orgs = centre_db(tmp_path / f"m{i}.sqlite", f"多中心{i:02d}", orgs=2, months=("2026-01",))
+        exports.append(tmp_path / f"me{i}.sqlite")
+        export_sqlite(db, exports[-1])
+        db.dispose()
+    return exports
+
+
+def _content(path: Path) -> list:
+    """The district's rows, but for what each merge stamps anew (its log row's id and time)."""
+    con = sqlite3.connect(path)
+    try:
+        rows = []
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            if table == "exchange_log":
+                rows.append(sorted(con.execute("SELECT centre_id, kind, sequence, exported_at, checksum, summary "
+                                               "FROM exchange_log")))
+            else:
+                rows.append(sorted(con.execute(f'SELECT * FROM "{table}"'), key=repr))
+        schema = sorted(con.execute("SELECT type, name, sql FROM sqlite_master"), key=repr)
+        return [schema, rows]
+    finally:
+        con.close()
+
+
+def test_many_files_merge_while_they_are_checked_with_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    """With several files and cores the merge into the scratch copy starts while the files are checked
+    (from what they say of themselves); the district is what checking first and merging after makes."""
+    exports = _many_exports(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    steps: list[str] = []
+    early = tmp_path / "early.sqlite"
+    report = merge(early, exports, progress=steps.append)
+    assert [r.action for r in report.results] == ["new"] * 5
+    # A centre was merged before the last file's check came back: the two overlapped.
+    assert steps.index("多中心00") < steps.index(str(exports[-1]))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # one core: every check first, then the merge
+    steps.clear()
+    after = tmp_path / "after.sqlite"
+    merge(after, exports, progress=steps.append)
+    assert steps.index(str(exports[-1])) < steps.index("多中心00")
+    assert _content(early) == _content(after)
+    assert _count(early, "PRAGMA quick_check") == "ok"
+    assert not list(tmp_path.glob(".*.part*"))
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_file_refused_by_its_check_while_merging_early_leaves_nothing(tmp_path: Path, monkeypatch,
+                                                                       existing: bool) -> None:
+    """A file whose metadata reads well but whose content was altered is merged early along with the
+    others, then refused by its check: nothing is created or changed, no scratch copy is left."""
+    exports = _many_exports(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    district = tmp_path / "district.sqlite"
+    if existing:
+        merge(district, exports[:1])
+        before = (dump(district), sha(district))
+    altered = _bad_files(tmp_path, exports[-1])["altered"]
+    with pytest.raises(MergeRefused) as err:
+        merge(district, [*exports[:-1], altered])
+    assert len(err.value.lines) == 1 and str(altered) in err.value.lines[0] and "校验和不符" in err.value.lines[0]
+    if existing:
+        assert (dump(district), sha(district)) == before
+    else:
+        assert not district.exists()
+    assert not list(tmp_path.glob(".district.sqlite.merge-*"))
+
+
+KILL_EARLY = textwrap.dedent("""
+    import os, sys, time
+    from incubator_tui.services.merge import merge
+
+    os.cpu_count = lambda: 2  # several cores: the merge overlaps the checks
+
+    def progress(step):
+        print("STEP", step, flush=True)
+        time.sleep(0.2)
+
+    merge(sys.argv[1], sys.argv[2:], progress=progress)
+    print("DONE", flush=True)
+""")
+
+
+def test_a_merge_killed_while_merging_early_leaves_the_district_as_it_was(tmp_path: Path) -> None:
+    exports = _many_exports(tmp_path)
+    district = tmp_path / "district.sqlite"
+    merge(district, exports[:2])
+    before = sha(district)
+    proc = subprocess.Popen([sys.executable, "-c", KILL_EARLY, str(district), *map(str, exports)],
+                            stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("STEP 多中心03"):  # merging the copy, its checks not all back
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert sha(district) == before
+    report = merge(district, exports)
+    assert [r.action for r in report.results] == ["unchanged", "unchanged", "new", "new", "new"]
+    assert not list(tmp_path.glob(".district.sqlite.merge-*"))

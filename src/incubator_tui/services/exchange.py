@@ -463,52 +463,79 @@ def check_export(path: Path | str) -> ExportInfo:
         raise ExchangeError("exchange.damaged", path=str(path)) from exc
     try:
         _integrity(con, path)
+        info, meta = _read_meta(con, path)
         try:
-            tables = set(tables_of(con))
-        except sqlite3.DatabaseError as exc:
-            raise ExchangeError("exchange.damaged", path=str(path)) from exc
-        if META_TABLE not in tables:
-            if APP_TABLES <= tables:
-                raise ExchangeError("exchange.app_database_not_export", path=str(path))
-            raise ExchangeError("exchange.foreign", path=str(path))
-        if not APP_TABLES <= tables:
-            raise ExchangeError("exchange.foreign", path=str(path))
-        try:
-            row = con.execute(
-                f"SELECT format, centre_id, centre_name, sequence, exported_at, schema_version, app_version, "
-                f"redacted, row_counts, checksum FROM {META_TABLE}").fetchall()
-            revision = con.execute("SELECT version_num FROM alembic_version").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise ExchangeError("exchange.altered", path=str(path)) from exc
-        if len(row) != 1 or len(revision) != 1:
-            raise ExchangeError("exchange.altered", path=str(path))
-        (fmt, centre_id, centre_name, sequence, exported_at, schema, app_version, redacted, counts_text,
-         checksum) = row[0]
-        revision = revision[0][0]
-        if fmt != FORMAT and isinstance(fmt, int) and fmt > FORMAT or revision not in SCHEMA_REVISIONS:
-            raise ExchangeError("exchange.newer", path=str(path), revision=str(revision), version=str(app_version))
-        if fmt != FORMAT or schema != revision:
-            raise ExchangeError("exchange.altered", path=str(path))
-        try:
-            counts = json.loads(counts_text)
-        except (TypeError, ValueError) as exc:
-            raise ExchangeError("exchange.altered", path=str(path)) from exc
-        meta = {"format": fmt, "centre_id": centre_id, "centre_name": centre_name, "sequence": sequence,
-                "exported_at": exported_at, "schema_version": schema, "app_version": app_version,
-                "redacted": bool(redacted), "row_counts": counts}
-        try:
-            if content_checksum(con, meta) != checksum:
+            if content_checksum(con, meta) != info.checksum:
                 raise ExchangeError("exchange.altered", path=str(path))
             centres = con.execute("SELECT id FROM centre").fetchall()
         except sqlite3.DatabaseError as exc:
             raise ExchangeError("exchange.damaged", path=str(path)) from exc
-        if [r[0] for r in centres] != [centre_id]:
+        if [r[0] for r in centres] != [info.centre_id]:
             raise ExchangeError("exchange.altered", path=str(path))
     finally:
         con.close()
-    return ExportInfo(path=path, centre_id=centre_id, centre_name=centre_name, sequence=int(sequence),
+    return info
+
+
+def peek_export(path: Path | str) -> ExportInfo | None:
+    """What a file *says* about itself (its ``export_meta``), without SQLite's check or the
+    checksum: a few pages read, for planning work that is thrown away unless
+    :func:`check_export` later returns the very same info.  None when it cannot be read."""
+    path = Path(path).expanduser()
+    try:
+        wal = check_sqlite_file(path)
+        con = connect_ro(path, immutable=not wal)
+        try:
+            return _read_meta(con, path)[0]
+        finally:
+            con.close()
+    except (ExchangeError, sqlite3.Error):
+        return None
+
+
+def _read_meta(con: sqlite3.Connection, path: Path) -> tuple[ExportInfo, dict]:
+    """The export's ``export_meta`` row, read and checked for form (not the checksum):
+    (the info, the metadata the checksum covers)."""
+    try:
+        tables = set(tables_of(con))
+    except sqlite3.DatabaseError as exc:
+        raise ExchangeError("exchange.damaged", path=str(path)) from exc
+    if META_TABLE not in tables:
+        if APP_TABLES <= tables:
+            raise ExchangeError("exchange.app_database_not_export", path=str(path))
+        raise ExchangeError("exchange.foreign", path=str(path))
+    if not APP_TABLES <= tables:
+        raise ExchangeError("exchange.foreign", path=str(path))
+    try:
+        row = con.execute(
+            f"SELECT format, centre_id, centre_name, sequence, exported_at, schema_version, app_version, "
+            f"redacted, row_counts, checksum FROM {META_TABLE}").fetchall()
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ExchangeError("exchange.altered", path=str(path)) from exc
+    if len(row) != 1 or len(revision) != 1:
+        raise ExchangeError("exchange.altered", path=str(path))
+    (fmt, centre_id, centre_name, sequence, exported_at, schema, app_version, redacted, counts_text,
+     checksum) = row[0]
+    revision = revision[0][0]
+    if fmt != FORMAT and isinstance(fmt, int) and fmt > FORMAT or revision not in SCHEMA_REVISIONS:
+        raise ExchangeError("exchange.newer", path=str(path), revision=str(revision), version=str(app_version))
+    if fmt != FORMAT or schema != revision:
+        raise ExchangeError("exchange.altered", path=str(path))
+    try:
+        counts = json.loads(counts_text)
+        number = int(sequence)
+    except (TypeError, ValueError) as exc:
+        raise ExchangeError("exchange.altered", path=str(path)) from exc
+    if not isinstance(counts, dict):
+        raise ExchangeError("exchange.altered", path=str(path))
+    meta = {"format": fmt, "centre_id": centre_id, "centre_name": centre_name, "sequence": sequence,
+            "exported_at": exported_at, "schema_version": schema, "app_version": app_version,
+            "redacted": bool(redacted), "row_counts": counts}
+    info = ExportInfo(path=path, centre_id=centre_id, centre_name=centre_name, sequence=number,
                       exported_at=exported_at, schema=schema, app_version=app_version, redacted=bool(redacted),
                       counts=counts, checksum=checksum)
+    return info, meta
 
 
 def upgraded_copy(info: ExportInfo, folder: Path) -> Path:

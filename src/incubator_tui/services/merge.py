@@ -18,7 +18,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,34 +193,56 @@ def merge(
             continue  # the same file named twice merges once
         seen.add(key)
         paths.append(path)
-    for path, outcome in check_all(paths, say):
-        if outcome[0] == "ok":
-            infos.append(outcome[1])
-        else:
-            refusals.append(str(ExchangeError(outcome[1], **outcome[2])))
-    results, more = plan(district, infos, force) if not refusals else ([], [])
-    refusals.extend(more)
-    if refusals:
-        raise MergeRefused(refusals)
-    report = MergeReport(district_path, not district.exists, results)
-    report.check_seconds = time.perf_counter() - started
-    todo = [r for r in results if r.action in ("new", "replaced")]
-    if not todo and district.exists:
-        return report  # nothing new: the district database is not even rewritten
-    info_by_file = {str(i.path): i for i in infos}
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="incubator-merge-") as tmp:
-        sources: list[tuple[CentreResult, Path, ExportInfo]] = []
-        for r in todo:
-            info = info_by_file[r.file]
-            path = info.path
-            if info.needs_upgrade:
-                say(t("merge.progress_upgrade", path=r.file))
-                path = exchange.upgraded_copy(info, Path(tmp))
-            sources.append((r, path, info))
-        _merge_into_copy(district, sources, operator, say)
-    report.merge_seconds = time.perf_counter() - started
-    return report
+    early: _Early | None = None
+    try:
+        outcomes = []
+        for path, outcome in _checks(paths, say, district, force, operator, refusals):
+            if isinstance(outcome, _Early):
+                early = outcome
+                continue
+            outcomes.append((path, outcome))
+        for path, outcome in outcomes:
+            if outcome[0] == "ok":
+                infos.append(outcome[1])
+            else:
+                refusals.append(str(ExchangeError(outcome[1], **outcome[2])))
+        results, more = plan(district, infos, force) if not refusals else ([], [])
+        refusals.extend(more)
+        if refusals:
+            raise MergeRefused(refusals)
+        report = MergeReport(district_path, not district.exists, results)
+        report.check_seconds = time.perf_counter() - started
+        todo = [r for r in results if r.action in ("new", "replaced")]
+        if not todo and district.exists:
+            return report  # nothing new: the district database is not even rewritten
+        started = time.perf_counter()
+        if early is not None and early.infos == infos:
+            # The copy made while the files were checked was made from exactly what the
+            # checks returned: it is the merge.  (Its time ran beside the checks'.)
+            report.results = early.results
+            built, early = early.built, None
+            _commit(built)
+            report.merge_seconds = (built.seconds or 0.0) + time.perf_counter() - started
+            return report
+        if early is not None:  # made from what a file said of itself and its check did not: made again
+            _discard(early.built)
+            early = None
+        info_by_file = {str(i.path): i for i in infos}
+        with tempfile.TemporaryDirectory(prefix="incubator-merge-") as tmp:
+            sources: list[tuple[CentreResult, Path, ExportInfo]] = []
+            for r in todo:
+                info = info_by_file[r.file]
+                path = info.path
+                if info.needs_upgrade:
+                    say(t("merge.progress_upgrade", path=r.file))
+                    path = exchange.upgraded_copy(info, Path(tmp))
+                sources.append((r, path, info))
+            _commit(_build_copy(district, sources, operator, say))
+        report.merge_seconds = time.perf_counter() - started
+        return report
+    finally:
+        if early is not None:
+            _discard(early.built)
 
 
 def _check_one(path: str) -> tuple:
@@ -231,28 +253,119 @@ def _check_one(path: str) -> tuple:
         return ("refused", exc.key, exc.params)
 
 
-def check_all(paths: list[Path], say: Progress):
-    """(path, outcome) for each file, in order.  Many files are checked in parallel, one
-    process per core: reading every row for the checksum is most of a merge's time."""
-    workers = min(len(paths), os.cpu_count() or 1)
-    if workers < 2 or len(paths) < 4:
-        for path in paths:
-            say(str(path))
-            yield path, _check_one(str(path))
-        return
+def _pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _parallel(count: int) -> int:
+    """How many processes check ``count`` files: 0 when they are checked here, one by one."""
+    cpus = os.cpu_count() or 1
+    return 0 if cpus < 2 or count < 4 else min(count, cpus)
+
+
+def check_all(paths: list[Path], say: Progress):
+    """(path, outcome) for each file, in order.  Many files are checked in parallel, one
+    process per core: reading every row for the checksum is most of a merge's time."""
+    workers = _parallel(len(paths))
+    if not workers:
+        for path in paths:
+            say(str(path))
+            yield path, _check_one(str(path))
+        return
+    with _pool(workers) as pool:
         for path, outcome in zip(paths, pool.map(_check_one, [str(p) for p in paths])):
             say(str(path))
             yield path, outcome
 
 
-def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path, ExportInfo]], operator: str,
-                     say: Progress) -> None:
+@dataclass
+class _Built:
+    """A merged copy beside the district database, not yet in place."""
+
+    part: Path
+    target: Path
+    lock: sqlite3.Connection | None
+    seconds: float | None = None
+
+
+@dataclass
+class _Early:
+    """The merge made while the checks ran, from what the files say of themselves."""
+
+    infos: list[ExportInfo]
+    results: list[CentreResult]
+    built: _Built
+
+
+def _checks(paths: list[Path], say: Progress, district: _District, force: bool, operator: str,
+            refusals: list[str]):
+    """(path, outcome) for each file, in order, as :func:`check_all`; and, when many files are
+    checked in other processes, one ``(None, _Early)`` first: the merge into a scratch copy
+    made meanwhile from what the files say of themselves (:func:`exchange.peek_export`).
+
+    That copy is used only if the checks then return exactly the same infos; otherwise (a
+    file refused, an info that differs, anything that went wrong while merging early) it is
+    thrown away and the merge is made again after the checks, as without it.  The district
+    database itself is untouched until everything is checked, as ever."""
+    workers = _parallel(len(paths))
+    peeked = [exchange.peek_export(p) for p in paths] if workers and not refusals else []
+    early_plan = None
+    if peeked and all(i is not None and not i.needs_upgrade for i in peeked):
+        results, refused = plan(district, peeked, force)
+        todo = [r for r in results if r.action in ("new", "replaced")]
+        if todo and not refused:
+            early_plan = (peeked, results, todo)
+            workers = max(1, workers - 1)  # this process merges meanwhile: one core is its own
+    if not workers:
+        yield from check_all(paths, say)
+        return
+    pool = _pool(workers)
+    try:
+        futures = [pool.submit(_check_one, str(p)) for p in paths]  # the workers start (fork) here
+        if early_plan is not None:
+            early = _merge_early(district, *early_plan, futures, operator, say)
+            if early is not None:
+                yield None, early
+        for path, future in zip(paths, futures):
+            outcome = future.result()
+            say(str(path))
+            yield path, outcome
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+class _Stop(Exception):
+    """A check refused a file while the early merge ran: it stops, its copy is thrown away."""
+
+
+def _merge_early(district: _District, infos: list[ExportInfo], results: list[CentreResult],
+                 todo: list[CentreResult], futures: list, operator: str, say: Progress) -> _Early | None:
+    started = time.perf_counter()
+    by_file = {str(i.path): i for i in infos}
+
+    def refused_yet() -> None:
+        for future in futures:
+            if future.done() and (future.exception() is not None or future.result()[0] != "ok"):
+                raise _Stop
+
+    try:
+        built = _build_copy(district, [(r, by_file[r.file].path, by_file[r.file]) for r in todo], operator, say,
+                            refused_yet)
+    except Exception:  # noqa: BLE001 - whatever it was, the merge after the checks says it properly
+        return None
+    built.seconds = time.perf_counter() - started
+    return _Early(infos, results, built)
+
+
+def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, ExportInfo]], operator: str,
+                say: Progress, between: Callable[[], None] | None = None) -> _Built:
+    """The merged copy of the district database, beside it (see the module doc), with the
+    district's write lock held when it exists.  ``between`` is called before each centre."""
     target = district.path
     part = target.with_name(f".{target.name}.merge-{os.getpid()}.part")
     _remove_leftovers(target)
@@ -286,6 +399,7 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
             con.execute("PRAGMA journal_mode = OFF")  # a scratch copy: on any failure it is thrown away
             con.execute("PRAGMA synchronous = OFF")
             con.execute("PRAGMA foreign_keys = OFF")
+            con.execute("PRAGMA trusted_schema = OFF")  # an attached file's views and triggers run nothing
             con.execute("PRAGMA cache_size = -200000")
             tables = [name for name, _ in SCOPE]
             columns = {name: columns_of(con, name) for name in tables}
@@ -295,6 +409,8 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
                     con.execute(f"ATTACH DATABASE ? AS src{n}", (path.absolute().as_uri() + "?mode=ro&immutable=1",))
                 con.execute("BEGIN")
                 for n, (result, _path, info) in enumerate(batch):
+                    if between is not None:
+                        between()
                     say(result.centre)
                     _merge_one(con, f"src{n}", result, info, columns, operator)
                 con.execute("COMMIT")  # of the scratch copy only: nothing is in place before the rename
@@ -310,15 +426,33 @@ def _merge_into_copy(district: _District, sources: list[tuple[CentreResult, Path
             raise ExchangeError("merge.collision", path=str(target), detail=str(exc)) from exc
         finally:
             con.close()
-        fsync_file(part)
-        os.replace(part, target)
-        fsync_dir(target.parent)
+    except BaseException as exc:
+        _discard(_Built(part, target, lock))
+        if isinstance(exc, OSError):
+            raise ExchangeError("merge.write_failed", path=str(target), detail=exc.strerror or str(exc)) from exc
+        raise
+    return _Built(part, target, lock)
+
+
+def _commit(built: _Built) -> None:
+    """The copy synced and renamed over the district database in one step; the lock let go."""
+    try:
+        fsync_file(built.part)
+        os.replace(built.part, built.target)
+        fsync_dir(built.target.parent)
     except OSError as exc:
-        raise ExchangeError("merge.write_failed", path=str(target), detail=exc.strerror or str(exc)) from exc
+        raise ExchangeError("merge.write_failed", path=str(built.target),
+                            detail=exc.strerror or str(exc)) from exc
     finally:
-        if lock is not None:
-            lock.close()
-        remove_quietly(part)
+        _discard(built)
+
+
+def _discard(built: _Built) -> None:
+    """The lock let go and the copy removed (nothing once it has been renamed into place)."""
+    if built.lock is not None:
+        built.lock.close()
+        built.lock = None
+    remove_quietly(built.part)
 
 
 def _remove_leftovers(target: Path) -> None:
