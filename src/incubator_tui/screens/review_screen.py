@@ -43,7 +43,7 @@ from incubator_tui.editing.review_model import (
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
-from incubator_tui.widgets.format import fit
+from incubator_tui.widgets.format import fit, fit_names
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
 from incubator_tui.widgets.safe_text import message
@@ -145,7 +145,7 @@ class ReviewScreen(BaseScreen):
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.model is not None:
-            self.table.set_columns(self.plan_columns())
+            self.table.set_columns(self.fit_columns(self.plan_columns()))
             self.table.scroll_to_cursor()
 
     # -- loading -------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class ReviewScreen(BaseScreen):
         self.model = model
         self._name_cells = max(self._name_cells if self.partial else 0, name_cells)
         self.loaded = True
-        self.table.show(model, self.plan_columns())
+        self.table.show(model, self.fit_columns(self.plan_columns()))
         self.title = t("review.ui.title_year", year=data.year)
         self.apply(Outcome())
 
@@ -228,6 +228,37 @@ class ReviewScreen(BaseScreen):
                    "public": RIGHT, "composite": RIGHT}
         return tuple(Column(label, widths[c], justify.get(c, CENTER)) for c, label in zip(COLUMNS, labels))
 
+    def fit_columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
+        """On a narrow terminal (80 columns), where the columns planned do not all fit: short
+        labels, the monthly mean moved after the stars (name, inputs, composite and stars on
+        screen; the rest scrolls in from the right, each column whole or not at all), the name
+        given the room left, and names cut so that two never read alike (``format.fit_names``)."""
+        width = max((self.size.width or self.app.size.width) - 1, 20)
+        if sum(c.width + 2 for c in columns) <= width or self.model is None:
+            return columns
+        codes = {t(f"review.ui.col.{c}"): c for c in COLUMNS}
+        shortened = []
+        for n, column in enumerate(columns):
+            code = codes.get(column.label)
+            if code in _WIDEST:
+                label = t(f"short.review.ui.col.{code}")
+                column = Column(label, max(cell_len(label), cell_len(_WIDEST[code])), column.justify, n)
+            else:
+                column = Column(column.label, column.width, column.justify, n)
+            shortened.append((code, column))
+        monthly = next(i for i, (code, _c) in enumerate(shortened) if code == "monthly")
+        moved = shortened.pop(monthly)
+        stars = next(i for i, (code, _c) in enumerate(shortened) if code == "stars")
+        shortened.insert(stars + 1, moved)
+        head = sum(c.width + 2 for _code, c in shortened[1:stars + 1])
+        name = shortened[0][1]
+        widest = self._name_cells if not self.partial else width
+        cells = max(min(width - head - 2, max(widest, cell_len(name.label))), NAME_MIN)
+        names = {r.org for r in self.model.rows}
+        shown = fit_names(sorted(names), cells) if self._name_cells > cells else None
+        first = Column(name.label, cells, name.justify, 0, shown)
+        return (first, *(c for _code, c in shortened[1:]))
+
     # -- drawing ------------------------------------------------------------------------------------------
     def show_summary(self) -> None:
         """The line above the table, true at every moment: loading, the first page, the whole year."""
@@ -239,7 +270,10 @@ class ReviewScreen(BaseScreen):
         elif not model.rows:
             self.status("summary").set(message("review.ui.empty", year=self.year))
         else:
-            self.status("summary").set(message("review.ui.summary", year=self.year, **model.counts()))
+            summary = message("review.ui.summary", year=self.year, **model.counts())
+            if summary.cell_length > self.size.width - 2:  # 80 columns: the short form, whole
+                summary = message("short.review.ui.summary", year=self.year, **model.counts())
+            self.status("summary").set(summary)
 
     def apply(self, out: Outcome) -> None:
         for job in out.saves:
