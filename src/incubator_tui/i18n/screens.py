@@ -56,6 +56,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "short.category.community": ("社区", "community"),
     "short.category.volunteer": ("志愿", "volunteer"),
     "short.cases.overdue": ("{date} 逾期", "{date} late"),
+    # The annual review on a narrow screen (screens/review_screen.py fit_columns).
+    "short.review.ui.col.party": ("党建", "Party"),
+    "short.review.ui.col.self": ("自评", "Self"),
+    "short.review.ui.col.peer": ("互评", "Peer"),
+    "short.review.ui.col.public": ("群众", "Public"),
+    "short.review.ui.col.monthly": ("月度", "Month"),
+    "short.review.ui.col.composite": ("综合", "Comp."),
+    "short.review.ui.col.stars": ("星级", "Stars"),
+    "short.review.ui.summary": (
+        "{year} 年度 · {n} 个 · 可评 {rated} · 未能评 {unrated} · 已定级 {finalised} · 五星 {five} · ≤三星 {low}",
+        "{year}: {n} orgs · rated {rated} · not yet {unrated} · final {finalised} · 5★ {five} · ≤3★ {low}",
+    ),
     # The organisations list's search prompt where the full one does not fit.
     "short.orgs.search.placeholder": ("名称、拼音或首字母（cg）；回车回列表，Esc 清除",
                                       "name, pinyin or initials (cg); Enter: list, Esc: clear"),
