@@ -20,7 +20,7 @@ from textual.widgets import Header, Static
 from incubator_tui.i18n import t
 from incubator_tui.rules.scoring import format_total
 from incubator_tui.screens.base import BaseScreen
-from incubator_tui.widgets.format import fit, span_text
+from incubator_tui.widgets.format import fit, fit_names, span_text
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import message, plain
 from incubator_tui.widgets.trend_chart import TrendChart
@@ -85,18 +85,23 @@ def flag_entries(flags, as_of: str, width: int = 200) -> list[tuple[tuple[str, s
         return []
     level_w = max(cell_len(t(f"dash.flags.{f.level}")) for f in flags)
     streak_w = max(cell_len(t("dash.flags.streak", n=len(f.months))) for f in flags)
-    tails = [Content.assemble((span_text(f.months), "$text-muted"), "  ", _totals(f.totals)) for f in flags]
-    others = 2 + level_w + 1 + 2 + streak_w + 2 + max(x.cell_length for x in tails)
-    name_w = _name_width([f.org for f in flags], others, width)
+    longest = min(NAME_WIDTH, max(cell_len(f.org) for f in flags))
+    for short in (False, True):  # 25-11~26-01 only where the names need the room
+        tails = [Content.assemble((span_text(f.months, short), "$text-muted"), "  ", _totals(f.totals)) for f in flags]
+        others = 2 + level_w + 1 + 2 + streak_w + 2 + max(x.cell_length for x in tails)
+        name_w = _name_width([f.org for f in flags], others, width)
+        if name_w is not None and name_w >= longest:
+            break
     one_line = name_w is not None
     if name_w is None:
         head_others = 2 + level_w + 1 + 2 + streak_w  # two lines: the name shares its line with these only
         name_w = min(NAME_WIDTH, max(cell_len(f.org) for f in flags), max(MIN_NAME, width - head_others))
+    names = fit_names([f.org for f in flags], name_w)  # two names never alike
     out = []
     for f, tail in zip(flags, tails):
         style = "$error" if f.level == "red" else "$warning"
         head = Content.assemble(
-            ("● " + fit(t(f"dash.flags.{f.level}"), level_w, pad=True), f"bold {style}"), " ", fit(f.org, name_w, pad=True), "  ",
+            ("● " + fit(t(f"dash.flags.{f.level}"), level_w, pad=True), f"bold {style}"), " ", fit(names[f.org], name_w, pad=True), "  ",
             (fit(t("dash.flags.streak", n=len(f.months)), streak_w, pad=True), style),
         )
         entry = Content.assemble(head, "  ", tail) if one_line else Content.assemble(head, "\n     ", tail)
@@ -130,10 +135,11 @@ def case_entries(cases, width: int = 200) -> list[tuple[tuple[str, str], Content
     one_line = name_w is not None
     if name_w is None:
         name_w = min(NAME_WIDTH, max(cell_len(c.org) for c in cases), max(MIN_NAME, width - 4))
+    names = fit_names([c.org for c in cases], name_w)  # two names never alike
     out = []
     for c, due in zip(cases, dues):
         mark = ("! ", "bold $error") if c.overdue else ("  ", "")
-        head = Content.assemble(mark, (fit(c.org, name_w, pad=True), "bold $error" if c.overdue else ""), "  ")
+        head = Content.assemble(mark, (fit(names[c.org], name_w, pad=True), "bold $error" if c.overdue else ""), "  ")
         rest = Content.assemble(fit(t(f"case_kind.{c.kind}"), kind_w, pad=True),
                                 fit(t(f"case_state.{c.state}"), state_w, pad=True), due)
         entry = Content.assemble(head, rest) if one_line else Content.assemble(head, "\n    ", rest)
@@ -154,6 +160,7 @@ def agenda_entries(agenda, today, width: int = 200) -> list[tuple[tuple[str, str
         return []
     date_w = max(cell_len(_agenda_due(a, today)) for a in agenda)
     name_w = min(NAME_WIDTH, max(cell_len(a.org) for a in agenda), max(MIN_NAME // 2, width - 2 - date_w - 2 - 2 - 12))
+    names = fit_names([a.org for a in agenda], name_w)  # two names never alike
     out = []
     for a in agenda:
         style = "bold $error" if a.overdue else ""
@@ -164,7 +171,7 @@ def agenda_entries(agenda, today, width: int = 200) -> list[tuple[tuple[str, str
         entry = Content.assemble(
             ("! " if a.overdue else "  ", style),
             (fit(_agenda_due(a, today), date_w, pad=True), style or ("$text-muted" if a.due is None else "")), "  ",
-            (fit(a.org, name_w, pad=True), style), "  ",
+            (fit(names[a.org], name_w, pad=True), style), "  ",
             (fit(what, room), "$error" if a.overdue else ""),
         )
         out.append((("case", a.case_id), entry))
