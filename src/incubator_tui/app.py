@@ -7,6 +7,7 @@ imported only when first shown, to keep start-up fast.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual import events, work
@@ -110,6 +111,7 @@ class IncubatorApp(App):
         *,
         config: Config | None = None,
         exit_when_ready: bool = False,
+        edit_district: bool = False,
     ) -> None:
         super().__init__()
         self.db = db
@@ -118,6 +120,12 @@ class IncubatorApp(App):
         self.exit_when_ready = exit_when_ready
         self.centre_id: str | None = None
         self.centre_name: str = ""
+        # The district view (#11): the centres the screens show, every centre by id, those that
+        # came from a merge (read-only for scores unless opened with --edit-district).
+        self.scope: tuple[str, ...] = ()
+        self.centres: dict[str, str] = {}
+        self.merged: frozenset[str] = frozenset()
+        self.edit_district = edit_district
         self.collector = IdleCollector()
         self._warmed = True  # until the dashboard is ready: nothing to warm up yet
         if self.config.keys:
@@ -138,16 +146,21 @@ class IncubatorApp(App):
     def on_mount(self) -> None:
         """Open the first centre (by name) on the dashboard, or ask for one."""
         from incubator_tui.errors import UserError
+        from incubator_tui.services.centres import merged_centres
         from incubator_tui.services.dashboard import list_centres
 
         try:
             with self.db.reading() as session:
                 centres = list_centres(session)
+                self.merged = merged_centres(session)
         except UserError as err:  # e.g. the database went away: say so, no traceback
             self.exit(return_code=1, message=str(err))
             return
         if centres:
+            self.centres = {c.id: c.name for c in centres}
             self._use_centre(centres[0])
+            if len(centres) > 1 and self.merged:  # a district database opens on all its centres
+                self._use_all()
             self.switch_mode("dashboard")
         else:
             from incubator_tui.screens.first_run_screen import FirstRunScreen
@@ -157,8 +170,34 @@ class IncubatorApp(App):
     def _use_centre(self, centre) -> None:  # noqa: ANN001 - a CentreRef
         self.centre_id = centre.id
         self.centre_name = centre.name
+        self.centres.setdefault(centre.id, centre.name)
+        self.scope = (centre.id,)
         self.title = centre.name
         self.refresh_bindings()
+
+    def _use_all(self) -> None:
+        """Every centre at once (``centre_id`` stays the centre last chosen, for what needs one)."""
+        self.scope = tuple(self.centres)
+        self.title = self.scope_name
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ the scope (screens.contract)
+
+    @property
+    def all_centres(self) -> bool:
+        return len(self.scope) > 1
+
+    @property
+    def scope_name(self) -> str:
+        return t("district.scope_all", n=len(self.scope)) if self.all_centres else self.centre_name
+
+    def centre_names(self) -> dict[str, str]:
+        return dict(self.centres)
+
+    def scores_read_only(self) -> str | None:
+        if self.edit_district or self.centre_id not in self.merged:
+            return None
+        return t("district.read_only", name=self.centre_name)
 
     def _first_run_done(self, centre) -> None:  # noqa: ANN001 - a CentreRef
         if centre is None:
@@ -269,6 +308,9 @@ class IncubatorApp(App):
     def action_goto(self, mode: str) -> None:
         if self.centre_id is None or mode == self.current_mode:
             return
+        if mode == "scoring" and self.all_centres:  # the grid is one centre's month
+            self.choose_centre("scoring", why=t("district.pick.scoring"))
+            return
         self.switch_mode(mode)
 
     def action_export(self) -> None:
@@ -276,12 +318,18 @@ class IncubatorApp(App):
 
         if self.centre_id is None or isinstance(self.screen, ExportModal):
             return
+        if self.all_centres:  # an export is of one centre
+            self.choose_centre(then=self.action_export)
+            return
         self.push_screen(ExportModal())
 
     def action_settings(self) -> None:
         from incubator_tui.screens.settings_screen import SettingsScreen
 
         if self.centre_id is None or isinstance(self.screen, SettingsScreen):
+            return
+        if self.all_centres:  # settings are per centre (DOMAIN 7)
+            self.choose_centre(then=self.action_settings)
             return
         self.push_screen(SettingsScreen())
 
@@ -301,16 +349,52 @@ class IncubatorApp(App):
 
     async def switch_centre(self, centre) -> None:  # noqa: ANN001 - a CentreRef
         """Work on another centre (a district database): every screen starts afresh."""
-        if centre.id == self.centre_id:
-            return
-        self._use_centre(centre)
-        if self.current_mode != "dashboard":
-            await self.switch_mode("dashboard")
-        for mode in SCREENS_IN_ORDER:
-            if mode != "dashboard":
-                await self.remove_mode(mode)
-                self.add_mode(mode, self.MODES[mode])
-        reload = getattr(self.screen, "reload", None)
-        if reload is not None:
-            reload()
-        self.notify(t("app.centre_switched", name=centre.name), markup=False)
+        self.centres.setdefault(centre.id, centre.name)
+        await self.switch_scope(centre.id)
+
+    async def switch_scope(self, centre_id: str | None, land_on: str = "dashboard") -> None:
+        """Show one centre (``centre_id``) or every centre (None): every screen starts afresh
+        (the dashboard is read again), then ``land_on`` is shown."""
+        from incubator_tui.services.access import read
+        from incubator_tui.services.dashboard import CentreRef, list_centres
+
+        if centre_id is None:
+            self.centres = {c.id: c.name for c in await asyncio.to_thread(read, self.db, list_centres)}
+            wanted: tuple[str, ...] = tuple(self.centres)
+        else:
+            wanted = (centre_id,)
+        if wanted != self.scope:
+            if centre_id is None:
+                self._use_all()
+            else:
+                self._use_centre(CentreRef(centre_id, self.centres.get(centre_id, "")))
+            if self.current_mode != "dashboard":
+                await self.switch_mode("dashboard")
+            for mode in SCREENS_IN_ORDER:
+                if mode != "dashboard":
+                    await self.remove_mode(mode)
+                    self.add_mode(mode, self.MODES[mode])
+            for screen in self.screen_stack:  # the dashboard (a dialog may still be over it)
+                reload = getattr(screen, "reload", None)
+                if reload is not None:
+                    reload()
+                    break
+            self.notify(t("district.switched_all", n=len(self.scope)) if centre_id is None
+                        else t("app.centre_switched", name=self.centre_name), markup=False)
+        if land_on != self.current_mode:
+            await self.switch_mode(land_on)
+
+    def choose_centre(self, land_on: str | None = None, then=None, why: str = "") -> None:  # noqa: ANN001
+        """Ask which centre (the all-centres view: something needs one), switch to it, show
+        ``land_on`` (None: the screen shown now), then call ``then``."""
+        from incubator_tui.screens.centre_picker import CentrePickerModal
+
+        async def chosen(centre_id: str | None) -> None:
+            if centre_id is None:
+                return
+            await self.switch_scope(centre_id, land_on or self.current_mode)
+            if then is not None:
+                then()
+
+        self.push_screen(CentrePickerModal(self.centre_names(), self.centre_id, why or t("district.pick.one")),
+                         chosen)

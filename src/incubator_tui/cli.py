@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                         version=t("release.version", version=__version__, schema=SCHEMA_HEAD))
     parser.add_argument("--demo", action="store_true", help=t("cli.help_app_demo"))
     parser.add_argument("--exit-when-ready", action="store_true", help=t("cli.help_exit_when_ready"))
+    parser.add_argument("--edit-district", action="store_true", help=t("district.cli.help_edit"))
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
                                 title=t("cli.commands_title"))
 
@@ -271,7 +272,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     from incubator_tui.app import IncubatorApp
     from incubator_tui.config import load_config
 
-    app = IncubatorApp(db, config=load_config(), exit_when_ready=args.exit_when_ready)
+    app = IncubatorApp(db, config=load_config(), exit_when_ready=args.exit_when_ready,
+                       edit_district=args.edit_district)
     app.run()
     return app.return_code or 0
 

@@ -1,6 +1,7 @@
 """The command palette (ctrl+p): secondary actions, found by typing.
 
-Go to each screen, switch centre (in a district database with several),
+Go to each screen, switch centre (in a district database with several; also to all
+centres at once),
 export, import a file, backup, restore, settings, help, theme, quit.  Titles come
 from the catalogue, so the palette speaks the app's language; each command is also
 found by its other names in both languages (``palette.names.*``: ``export`` finds
@@ -67,6 +68,14 @@ def rank(query: str, cmd: PaletteCommand, fuzzy: Callable[[str], float]) -> floa
     return tier + (0.5 if cmd.first else 0.0) + 0.5 * score / (score + 100)
 
 
+def for_one_centre(app, action: Callable[[], object]) -> None:  # noqa: ANN001 - the app
+    """``action`` (done for one centre: an import); in the all-centres view, once a centre is chosen."""
+    if getattr(app, "all_centres", False):
+        app.choose_centre(then=action)
+    else:
+        action()
+
+
 def _nothing() -> None:
     """The "no matching command" line does nothing when chosen (the palette closes)."""
 
@@ -112,20 +121,28 @@ class IncubatorCommands(Provider):
                                               partial(app.action_goto, mode),
                                               names(f"key.{mode}", f"app.cmd.goto.{mode}", f"palette.names.{mode}",
                                                     "app.cmd.goto_help")))
+            scope = tuple(getattr(app, "scope", ()) or (app.centre_id,))
             for centre in self.centres:
-                if centre.id != app.centre_id:
+                if scope != (centre.id,):
                     out.append(PaletteCommand(t("app.cmd.switch_centre", name=centre.name),
                                               t("app.cmd.switch_centre_help"),
                                               partial(app.switch_centre, centre),
                                               names("app.cmd.switch_centre", "palette.names.switch_centre",
                                                     name=centre.name) + (centre.name,), first=True))
+            if len(self.centres) > 1 and len(scope) < len(self.centres):  # the all-centres view
+                everyone = t("district.all_centres")
+                out.append(PaletteCommand(t("app.cmd.switch_centre", name=everyone), t("district.cmd.all_help"),
+                                          partial(app.switch_scope, None),
+                                          names("app.cmd.switch_centre", "palette.names.switch_centre",
+                                                "district.all_centres", name=everyone), first=True))
             from incubator_tui.screens.export_modal import backup_from_palette, restore_from_palette
             from incubator_tui.screens.import_modal import import_from_palette
 
             out.append(PaletteCommand(t("palette.export"), self._help("palette.export_help", "export", keys),
                                       app.action_export, names("palette.export", "palette.names.export")))
             out.append(PaletteCommand(t("palette.import"), t("palette.import_help"),
-                                      partial(import_from_palette, app), names("palette.import", "palette.names.import")))
+                                      partial(for_one_centre, app, partial(import_from_palette, app)),
+                                      names("palette.import", "palette.names.import")))
             out.append(PaletteCommand(t("exchange.cmd.backup"), t("exchange.cmd.backup_help"),
                                       partial(backup_from_palette, app),
                                       names("exchange.cmd.backup", "palette.names.backup")))

@@ -14,6 +14,7 @@ LANGUAGES = ("zh", "en")
 _PARTS = (
     "common", "rules", "services", "imports", "cli", "app", "scoring", "orgs",
     "storage", "exchange", "grid", "release", "screens", "casework", "settings_ui", "review", "palette",
+    "district",
 )
 _language = "zh"
 _catalog: dict[str, tuple[str, str]] | None = None

@@ -24,11 +24,12 @@ from incubator_tui.i18n import t
 from incubator_tui.rules import cases as case_rules
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PagedTable, cursor_bindings
-from incubator_tui.widgets.format import date_text, fit_names, name_width, span_text, word
+from incubator_tui.widgets.format import date_text, fit, fit_names, name_width, span_text, word
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import message, plain
 
 COLUMNS = ("org", "kind", "state", "deadline", "opened", "months")  # the deadline before what fits last
+CENTRE_WIDTH = 12  # cells of a centre's name in the all-centres view (longer ones are cut)
 STATE_FILTERS = ("all", "open", *(s.value for s in case_rules.CaseState))
 KINDS = tuple(k.value for k in case_rules.CaseKind)  # 1 2 3
 SORTS = ("pinyin", "deadline")
@@ -85,7 +86,7 @@ class CasesScreen(PagedTable, BaseScreen):
 
     def on_mount(self) -> None:
         self.title = t("cases.title")
-        self.sub_title = self.iapp.centre_name
+        self.sub_title = self.iapp.scope_name
         table = self.query_one("#cases-table", DataTable)
         table.loading = True
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
@@ -99,9 +100,9 @@ class CasesScreen(PagedTable, BaseScreen):
         from incubator_tui.services.clock import today
         from incubator_tui.services.dashboard import handover_deadlines
 
-        centre_id = self.iapp.centre_id
-        if centre_id is not None:
-            self.load(lambda reads: (reads(list_cases, centre_id), reads(handover_deadlines, centre_id), today()),
+        scope = self.iapp.scope  # one centre, or several (the all-centres view: a centre column)
+        if self.iapp.centre_id is not None and scope:
+            self.load(lambda reads: (reads(list_cases, list(scope)), reads(handover_deadlines, scope), today()),
                       lambda data: self._loaded(*data))
 
     def _loaded(self, rows: list, handover: dict[str, date], today: date) -> None:
@@ -151,9 +152,16 @@ class CasesScreen(PagedTable, BaseScreen):
             lines = [(r, self.cells_of(r, short)) for r in rows]
             if name_width([c for _, c in lines], [t(f"cases.col.{c}") for c in COLUMNS], body) >= widest:
                 break
+        columns = COLUMNS
         headers = [t(f"cases.col.{col}") for col in COLUMNS]
+        if self.iapp.all_centres:  # the all-centres view: each case's centre after its organisation
+            columns = (COLUMNS[0], "centre", *COLUMNS[1:])
+            headers.insert(1, t("district.col.centre"))
+            centre_w = min(CENTRE_WIDTH, max((cell_len(r.centre) for r, _ in lines), default=0))
+            for r, cells in lines:
+                cells.insert(1, fit(r.centre, centre_w).rstrip())
         name_w = name_width([c for _, c in lines], headers, self.query_one("#cases-body").size.width)
-        for col, header in zip(COLUMNS, headers):
+        for col, header in zip(columns, headers):
             table.add_column(header, key=col)
         # Rows are added a page at a time (a district has thousands of cases and a
         # DataTable's first layout costs per row): more as the cursor nears the end.

@@ -27,6 +27,7 @@ from incubator_tui.widgets.trend_chart import TrendChart
 from incubator_tui.widgets.trend_chart import TrendPoint as ChartPoint
 
 NAME_WIDTH = 24  # cells: longer names are cut with an ellipsis
+CENTRE_WIDTH = 8  # cells of a centre's name before each line of the all-centres view
 MIN_NAME = 14  # a one-line entry never cuts a name shorter than this
 
 
@@ -195,6 +196,50 @@ def holidays_warning(years) -> Content:  # noqa: ANN001 - the years without a ho
                           "$text-warning")
 
 
+def centre_tagged(entries_for, lines, width: int) -> list[tuple[tuple[str, str], Content]]:  # noqa: ANN001
+    """``entries_for(lines, width)`` with each entry led by its line's centre (the all-centres
+    view: lines carry ``centre``), muted and cut to a few cells; one centre: as they are."""
+    if not lines or not any(getattr(line, "centre", "") for line in lines):
+        return entries_for(lines, width)
+    w = min(CENTRE_WIDTH, max(cell_len(line.centre) for line in lines))
+    out = []
+    for (key, entry), line in zip(entries_for(lines, width - w - 2), lines):
+        first, *rest = entry.split("\n")
+        parts = [Content.assemble((fit(line.centre, w, pad=True), "$text-muted"), "  ", first)]
+        parts += [Content.assemble(" " * (w + 2), more) for more in rest]
+        out.append((key, Content("\n").join(parts)))
+    return out
+
+
+def centre_entries(centres, width: int = 200) -> list[tuple[tuple[str, str], Content]]:  # noqa: ANN001
+    """One line per centre (that centre on Enter): this month's progress, red and amber flags,
+    open and overdue cases."""
+    if not centres:
+        return []
+    tails = []
+    for c in centres:
+        p = c.progress
+        scored = p.complete + p.incomplete + p.not_started
+        progress = (Content.styled(t("district.dash.line_paused"), "$text-muted") if p.paused else
+                    Content.styled(t("district.dash.line_progress", complete=p.complete, total=scored),
+                                   "$success" if scored and p.complete == scored else ""))
+        flags = Content.styled(t("district.dash.line_flags", red=c.red, amber=c.amber),
+                               "$error" if c.red else "$warning" if c.amber else "$text-muted")
+        cases = message("district.dash.line_cases", n=c.open_cases)
+        if c.overdue:
+            cases = Content.assemble(cases, " ", (t("district.dash.line_overdue", n=c.overdue), "bold $error"))
+        tails.append((progress, flags, cases))
+    widths = [max(x[i].cell_length for x in tails) for i in range(3)]
+    others = sum(widths) + 2 * 3
+    name_w = max(MIN_NAME // 2, min(NAME_WIDTH, max(cell_len(c.centre.name) for c in centres), width - others))
+    out = []
+    for c, (progress, flags, cases) in zip(centres, tails):
+        out.append((("centre", c.centre.id), Content.assemble(
+            (fit(c.centre.name, name_w, pad=True), "bold"), "  ", progress.pad_right(widths[0] - progress.cell_length),
+            "  ", flags.pad_right(widths[1] - flags.cell_length), "  ", cases)))
+    return out
+
+
 class WidthAware(Widget):
     """Content laid out for the widget's width (one line per entry when it fits)."""
 
@@ -354,6 +399,7 @@ class DashboardScreen(BaseScreen):
                     yield Static(id="progress", markup=False)
                 with Vertical(id="trend-panel", classes="panel"):
                     yield TrendChart(id="trend", empty_key="dash.trend.empty")
+                    yield EntryList(id="centres")  # the all-centres view: one line per centre
             yield Static("", id="dash-warning", markup=False)
             with Horizontal(id="dash-bottom"):
                 with VerticalScroll(id="flags-panel", classes="panel"):
@@ -374,6 +420,7 @@ class DashboardScreen(BaseScreen):
         self.query_one("#cases-panel").border_title = t("dash.cases.title")
         self.query_one("#agenda-panel").border_title = t("dash.agenda.title")
         self.query_one("#dash-warning").display = False
+        self.query_one("#centres").display = False
         for panel in self.query(".panel"):
             panel.can_focus = False  # the lists inside take the focus (Tab between them), not their frames
         for panel in self.query(".panel"):
@@ -386,7 +433,9 @@ class DashboardScreen(BaseScreen):
     def on_entry_list_chosen(self, event: EntryList.Chosen) -> None:
         """A flag leads to the organisation's page; a case or an agenda line to the case's page."""
         kind, ident = event.key
-        if kind == "org":
+        if kind == "centre":  # the all-centres view: that centre's dashboard
+            self.app.call_later(self.iapp.switch_scope, ident)
+        elif kind == "org":
             from incubator_tui.screens.org_page import OrgPageScreen
 
             self.app.push_screen(OrgPageScreen(ident))
@@ -396,23 +445,24 @@ class DashboardScreen(BaseScreen):
             open_case_page(self.app, ident)
 
     def reload(self) -> None:
-        from incubator_tui.services.dashboard import load_dashboard
+        from incubator_tui.services.dashboard import load_scope
 
-        centre_id = self.iapp.centre_id
-        if centre_id is not None:
-            self.load(lambda reads: reads(load_dashboard, centre_id), self._paint, failed=self._failed)
+        scope = self.iapp.scope
+        if self.iapp.centre_id is not None and scope:
+            self.load(lambda reads: reads(load_scope, scope), self._paint, failed=self._failed)
 
     def _failed(self, _message: str) -> None:
         for panel in self.query(".panel"):
             panel.loading = False
 
     def _paint(self, data) -> None:  # noqa: ANN001 - a services.dashboard.Dashboard
-        if data.centre.id != self.iapp.centre_id:
+        if data.scope != self.iapp.scope:
             return  # the centre was switched while this was loading
         if self.loaded and data == self.dashboard:
             return  # shown again and nothing changed: no new layout, no repaint
         self.dashboard = data
-        self.sub_title = data.centre.name  # a title is shown literally (App.format_title)
+        # a title is shown literally (App.format_title)
+        self.sub_title = self.iapp.scope_name if data.centres else data.centre.name
         self.query_one("#progress", Static).update(
             Content.assemble(progress_content(data.progress), "\n\n", previous_content(data.previous))
         )
@@ -421,6 +471,7 @@ class DashboardScreen(BaseScreen):
         self.query_one("#trend", TrendChart).set_points([
             ChartPoint(p.month, p.average, p.threshold, mark="‖" if p.paused else "·") for p in data.trend
         ])
+        self._paint_centres(data)
         with_data = [p for p in data.trend if p.average is not None]
         subtitle = (message("dash.trend.latest", month=with_data[-1].month,
                             value=format_total(with_data[-1].average), n=with_data[-1].count)
@@ -428,15 +479,15 @@ class DashboardScreen(BaseScreen):
         self.query_one("#trend-panel").border_subtitle = subtitle
 
         self.query_one("#flags", EntryList).set_entries(
-            lambda w: flag_entries(data.flags, data.month, w),
+            lambda w: centre_tagged(lambda lines, w: flag_entries(lines, data.month, w), data.flags, w),
             Content.assemble((t("dash.flags.none", month=data.month), "$text-muted")))
         self.query_one("#flags-panel").border_title = message(
             "dash.flags.title_counts", month=data.month, red=len(data.red), amber=len(data.amber)
         )
         self.query_one("#cases", EntryList).set_entries(
-            lambda w: case_entries(data.cases, w), Content.assemble((t("dash.cases.none"), "$text-muted")))
+            lambda w: centre_tagged(case_entries, data.cases, w), Content.assemble((t("dash.cases.none"), "$text-muted")))
         self.query_one("#agenda", EntryList).set_entries(
-            lambda w: agenda_entries(data.agenda, data.today, w),
+            lambda w: centre_tagged(lambda lines, w: agenda_entries(lines, data.today, w), data.agenda, w),
             Content.assemble((t("dash.agenda.none", days=data.agenda_days), "$text-muted")))
         overdue_agenda = sum(1 for a in data.agenda if a.overdue)
         self.query_one("#agenda-panel").border_title = message(
@@ -455,3 +506,16 @@ class DashboardScreen(BaseScreen):
         if not self.loaded:
             self.loaded = True
             self.call_after_refresh(self.post_message, self.Ready())
+
+    def _paint_centres(self, data) -> None:  # noqa: ANN001 - a services.dashboard.Dashboard
+        """The all-centres view: the top right panel lists the centres (Enter: that centre) instead
+        of the trend; one centre: the trend."""
+        many = bool(data.centres)
+        self.query_one("#trend").display = not many
+        centres = self.query_one("#centres", EntryList)
+        centres.display = many
+        if many:
+            centres.set_entries(lambda w: centre_entries(data.centres, w), Content(""))
+            self.query_one("#trend-panel").border_title = t("district.dash.centres_title")
+        else:
+            self.query_one("#trend-panel").border_title = t("dash.trend.title")

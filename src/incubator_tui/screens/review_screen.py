@@ -36,7 +36,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 
-from incubator_tui.editing.grid_model import Notice, Outcome, refused
+from incubator_tui.editing.grid_model import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
     COLUMNS, DIGITS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
 )
@@ -55,6 +55,27 @@ _OPS = frozenset({"type", "commit_next", "discard", "backspace", "move", "first_
 # Widest texts of the number columns, whatever the data: nothing moves as rows arrive.
 _WIDEST = {"party": "100.00_", "self": "100.00_", "public": "100.00_", "peer": "100.0 (999)",
            "monthly": "100.0 (12)", "composite": "100.00", "stars": "★★★★★"}
+
+
+CENTRE_CELLS = 12  # the centre column of the all-centres view (longer names are cut)
+_WRITE_OPS = frozenset({"type", "backspace"})
+
+
+class ScopeReviewModel(ReviewModel):
+    """The all-centres view of a year (a district database): the same rows with a centre column
+    after the organisation; each row rated by its own centre's settings (``ReviewYear.by_centre``)."""
+
+    def row_view(self, r: int) -> list[Shown]:
+        cells = super().row_view(r)
+        cells.insert(1, Shown(self.rows[r].centre, "muted"))
+        return cells
+
+    @property
+    def cursor_column(self) -> int:
+        return super().cursor_column + 1
+
+    def goto(self, r: int, column: int) -> Outcome:
+        return super().goto(r, max(column - 1, 0) if column >= 1 else column)
 
 
 def _edit(key: str, op: str, description: str, ident: str, **kw: Any) -> Binding:
@@ -134,7 +155,7 @@ class ReviewScreen(BaseScreen):
 
         self.year = today().year - 1  # the last complete year
         self.title = t("review.ui.title_year", year=self.year)
-        self.sub_title = self.iapp.centre_name
+        self.sub_title = self.iapp.scope_name
         self.status("summary").set(message("review.ui.loading", year=self.year))
         self.reload()
 
@@ -167,10 +188,10 @@ class ReviewScreen(BaseScreen):
         every row; both after the writes asked for before (so that they are seen)."""
         from textual.worker import get_current_worker
 
-        from incubator_tui.services.reviews import review_year
+        from incubator_tui.services.reviews import review_scope
 
-        centre_id, year = self.iapp.centre_id, self.year
-        if centre_id is None or not year:
+        centre_id, year = self.iapp.scope, self.year  # one centre, or several (the all-centres view)
+        if self.iapp.centre_id is None or not centre_id or not year:
             return
         first_page = self._complete_year != year
         queue = self.db_queue
@@ -181,11 +202,11 @@ class ReviewScreen(BaseScreen):
             if queue is not None:
                 queue.wait_reported(mark)
             if first_page:
-                data = reads(review_year, centre_id, year, FIRST_PAGE)
+                data = reads(review_scope, centre_id, year, FIRST_PAGE)
                 self.from_worker(self._loaded, data, _widest_name(data.rows))
                 if get_current_worker().is_cancelled:
                     raise LoadCancelled  # another year asked for meanwhile
-            data = reads(review_year, centre_id, year)
+            data = reads(review_scope, centre_id, year)
             return data, _widest_name(data.rows)
 
         self.load(read, lambda got: self._loaded(*got), failed=self._failed)
@@ -201,7 +222,7 @@ class ReviewScreen(BaseScreen):
         if data.complete:
             self._complete_year = data.year
             self.reading = False
-        model = ReviewModel(data, self.iapp.centre_id)
+        model = (ScopeReviewModel if data.by_centre else ReviewModel)(data, self.iapp.centre_id)
         if self.model is not None and self.model.year == data.year:
             model.adopt(self.model)
         self.model = model
@@ -226,7 +247,13 @@ class ReviewScreen(BaseScreen):
         widths["note"] = max(width - fixed - (widths["org"] + 2) - 2, NOTE_MIN)
         justify = {"org": LEFT, "stars": LEFT, "state": LEFT, "note": LEFT, "party": RIGHT, "self": RIGHT,
                    "public": RIGHT, "composite": RIGHT}
-        return tuple(Column(label, widths[c], justify.get(c, CENTER)) for c, label in zip(COLUMNS, labels))
+        columns = [Column(label, widths[c], justify.get(c, CENTER)) for c, label in zip(COLUMNS, labels)]
+        if isinstance(self.model, ScopeReviewModel):  # the all-centres view: the centre after the name
+            widest = max((cell_len(r.centre) for r in self.model.rows), default=0)
+            centre = max(min(CENTRE_CELLS, widest), cell_len(t("district.col.centre")))
+            columns.insert(1, Column(t("district.col.centre"), centre, LEFT))
+            columns[-1] = Column(columns[-1].label, max(columns[-1].width - centre - 2, NOTE_MIN), LEFT)
+        return tuple(columns)
 
     def fit_columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
         """On a narrow terminal (80 columns), where the columns planned do not all fit: short
@@ -336,8 +363,26 @@ class ReviewScreen(BaseScreen):
             if op == "type":
                 self.apply(refused(t("review.ui.busy")))
             return
+        if op in _WRITE_OPS and self.refuse_write():
+            return
         args = tuple(a for a in (first, second) if a is not None)
         self.apply(getattr(self.model, op)(*args))
+
+    def refuse_write(self, dialog: bool = False) -> bool:
+        """True, having said why, when the year cannot be written from here: several centres are
+        shown (a dialog key asks which centre, typing says to choose one), or the centre came
+        from a district merge (``AppContract.scores_read_only``)."""
+        if self.iapp.all_centres:
+            if dialog:
+                self.iapp.choose_centre("review", why=t("district.pick.review"))
+            else:
+                self.apply(refused(t("district.review.one_centre")))
+            return True
+        reason = self.iapp.scores_read_only()
+        if reason is not None:
+            self.apply(refused(reason))
+            return True
+        return False
 
     def action_page(self, direction: int) -> None:
         self.action_edit("move", direction * self.table.page_rows, 0)
@@ -352,6 +397,8 @@ class ReviewScreen(BaseScreen):
 
     # -- dialogs ----------------------------------------------------------------------------------------------
     def action_peer(self) -> None:
+        if self.refuse_write(dialog=True):
+            return
         row = self.target()
         if row is None:
             return
@@ -370,6 +417,8 @@ class ReviewScreen(BaseScreen):
         self.app.push_screen(dialog, closed)
 
     def action_veto(self) -> None:
+        if self.refuse_write(dialog=True):
+            return
         row = self.target()
         if row is None:
             return
@@ -384,6 +433,8 @@ class ReviewScreen(BaseScreen):
             initial=row.veto, placeholder=t("review.veto.placeholder"), required=True), done)
 
     def action_finalise(self) -> None:
+        if self.refuse_write(dialog=True):
+            return
         if self.target() is None and self.model is None:
             return
         if self.model is not None and self.model.buffer is not None:
@@ -399,6 +450,8 @@ class ReviewScreen(BaseScreen):
         self.app.push_screen(FinaliseModal(self.iapp.centre_id, year, self.queue_mark()), done)
 
     def action_amend(self) -> None:
+        if self.refuse_write(dialog=True):
+            return
         row = self.target()
         if row is None:
             return
@@ -415,6 +468,8 @@ class ReviewScreen(BaseScreen):
         self.app.push_screen(AmendModal(row.org, self.year, row.stars, row.request), done)
 
     def action_request(self) -> None:
+        if self.refuse_write(dialog=True):
+            return
         row = self.target()
         if row is None:
             return
@@ -447,6 +502,9 @@ class ReviewScreen(BaseScreen):
     def action_priority(self) -> None:
         from incubator_tui.screens.review_modals import PriorityModal
 
+        if self.iapp.all_centres:  # a centre's own list
+            self.iapp.choose_centre("review", why=t("district.pick.review"))
+            return
         if self.model is not None:
             self.apply(self.model.leave())
         self.app.push_screen(PriorityModal(self.iapp.centre_id, self.iapp.centre_name, self.year,
@@ -521,7 +579,8 @@ class ReviewScreen(BaseScreen):
 
     # -- for tests and the benchmark ------------------------------------------------------------------------
     def cell_text(self, org_id: str, column: str) -> str:
-        return self.table.cell(self.model.row_of[org_id], COLUMNS.index(column))
+        shift = 1 if isinstance(self.model, ScopeReviewModel) and column != "org" else 0
+        return self.table.cell(self.model.row_of[org_id], COLUMNS.index(column) + shift)
 
     def row_of(self, name: str) -> int:
         return next(n for n, r in enumerate(self.model.rows) if r.org == name)

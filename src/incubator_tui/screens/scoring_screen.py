@@ -241,11 +241,21 @@ class ScoringScreen(BaseScreen):
         if op not in _OPS:
             raise ValueError(op)
         args = tuple(a for a in (first, second) if a is not None)
+        if op in _WRITES and self.read_only():
+            return
         if self.model is None:
             if op in _WRITES:
                 self.apply(refused(t("scoring.busy")))
             return
         self.apply(getattr(self.model, op)(*args))
+
+    def read_only(self) -> bool:
+        """A district database's merged centre (#11): scores are typed in the centre's own
+        database; refused here, saying why, unless the app was opened with --edit-district."""
+        reason = self.iapp.scores_read_only()
+        if reason is not None:
+            self.apply(refused(reason))
+        return reason is not None
 
     def action_page(self, direction: int) -> None:
         self.action_edit("move", direction * self.table.page_rows, 0)
@@ -265,6 +275,8 @@ class ScoringScreen(BaseScreen):
             self.apply(self.model.retry())
 
     def action_reason(self) -> None:
+        if self.read_only():
+            return
         model = self.model
         if model is None:
             return self.apply(refused(t("scoring.busy")))
@@ -300,6 +312,8 @@ class ScoringScreen(BaseScreen):
                                          placeholder=t("grid.search.placeholder")), done)
 
     def action_exempt(self) -> None:
+        if self.read_only():
+            return
         model = self.model
         if model is None:
             return self.apply(refused(t("scoring.busy")))
@@ -346,6 +360,8 @@ class ScoringScreen(BaseScreen):
         return self.model if out.ok else None
 
     def action_close(self) -> None:
+        if self.read_only():
+            return
         model = self.month_model()
         if model is None:
             return
@@ -380,6 +396,8 @@ class ScoringScreen(BaseScreen):
                                           confirm_label=t("scoring.button.close")), close)
 
     def action_pause(self) -> None:
+        if self.read_only():
+            return
         model = self.month_model()
         if model is None:
             return
@@ -513,6 +531,8 @@ class ScoringScreen(BaseScreen):
         self.centre_name = loaded.grid.centre_name
         self.table.show(model, self.table_width())
         self.show_banner(*self.model.banner())
+        if not self.model.banner()[0] and self.iapp.scores_read_only() is not None:
+            self.show_banner(t("district.read_only_banner"), "-closed")
         self.apply(Outcome())
 
     def retry_key(self) -> str:
