@@ -27,7 +27,7 @@ from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PAGE, PagedTable
 from incubator_tui.services.centres import CATEGORIES
-from incubator_tui.widgets.format import fit_names, stars_text, word
+from incubator_tui.widgets.format import fit, fit_names, stars_text, word
 from incubator_tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ class OrgsScreen(PagedTable, BaseScreen):
     # the translated words and the column titles may make them wider (column_widths).
     COLUMN_WIDTHS = {"category": 4, "status": 4, "latest": 10, "streak": 4, "stars": 5, "entry": 10}
     WIDE = 100  # from this width the entry date gets its own column
+    CENTRE_CELLS = 12  # the centre column of the all-centres view (longer names are cut)
 
     def __init__(self) -> None:
         super().__init__()
@@ -167,6 +168,7 @@ class OrgsScreen(PagedTable, BaseScreen):
         self._longest = 8  # cells of the longest name
         self._shown = 0
         self._columns: tuple[str, ...] = ()
+        self._centres: dict[str, str] = {}  # org id -> its centre's name (the all-centres view only)
         self._name_width = 0
         self._short = False  # short status and category words (the names need the room)
         self._names: dict[str, str] = {}  # each name as shown, where some must be cut (format.fit_names)
@@ -198,7 +200,7 @@ class OrgsScreen(PagedTable, BaseScreen):
 
     def on_mount(self) -> None:
         self.title = t("orgs.title")
-        self.sub_title = self.iapp.centre_name or ""
+        self.sub_title = self.iapp.scope_name or ""
         self._update_bar()
         # The first screenful is read here, before the first frame (a few ms, whatever the
         # size of the centre): read in the worker, it waited behind the first frame and
@@ -235,11 +237,14 @@ class OrgsScreen(PagedTable, BaseScreen):
         from dataclasses import replace
 
         from incubator_tui.services.org_page import quick_overview
+        from incubator_tui.services.orgs import org_centres
 
-        centre_id = self.iapp.centre_id
-        if centre_id is None:
+        scope = self.iapp.scope  # one centre, or several (the all-centres view: a centre column)
+        if self.iapp.centre_id is None or not scope:
             return []
-        quick = reads(quick_overview, centre_id, limit)
+        if len(scope) > 1:
+            self._centres = reads(org_centres, scope)
+        quick = reads(quick_overview, list(scope), limit)
         known = self._scored
         if known:  # a reload: keep the totals shown until the new ones arrive
             quick = [
@@ -254,17 +259,17 @@ class OrgsScreen(PagedTable, BaseScreen):
         need every score of the centre (seconds for thousands): they wait while the list
         is hidden (``checkpoint``)."""
         from incubator_tui.services.clock import current_month
-        from incubator_tui.services.orgs import overview
+        from incubator_tui.services.orgs import overview_of
 
-        centre_id = self.iapp.centre_id
-        if centre_id is None:
+        centre_id = self.iapp.scope
+        if self.iapp.centre_id is None or not centre_id:
             self._loaded(Loaded.of([]), focus_id, True)
             return
 
         def read(reads: Reads) -> Loaded:
             self.checkpoint()
             self.from_worker(self._loaded, Loaded.of(self._read_list(reads)), focus_id, False)
-            rows = reads(overview, centre_id, current_month(), checkpoint=self.checkpoint)
+            rows = reads(overview_of, centre_id, current_month(), checkpoint=self.checkpoint)
             self.checkpoint()
             return Loaded.of(rows, with_keys=True)
 
@@ -328,6 +333,8 @@ class OrgsScreen(PagedTable, BaseScreen):
         columns = ("name", "category", "status", "latest", "streak", "stars")
         if width >= self.WIDE:
             columns += ("entry",)
+        if self._centres:  # the all-centres view: each organisation's centre after its name
+            columns = ("name", "centre", *columns[1:])
         padding = 2 * len(columns) + 2  # cell padding and the scrollbar
         for short in (False, True):  # short words only when the full ones would cut a name
             widths = self.column_widths(short)
@@ -349,7 +356,7 @@ class OrgsScreen(PagedTable, BaseScreen):
         self._shown = 0
         for c in columns:
             w = name_width if c == "name" else widths[c]
-            table.add_column(t(f"orgs.col.{c}"), width=w, key=c)
+            table.add_column(t("district.col.centre" if c == "centre" else f"orgs.col.{c}"), width=w, key=c)
 
     def column_widths(self, short: bool = False) -> dict[str, int]:
         """Cells each column needs in the current language (CJK counts double); ``short``:
@@ -358,10 +365,14 @@ class OrgsScreen(PagedTable, BaseScreen):
             "category": [word(f"category.{c}", short) for c in CATEGORIES],
             "status": [word(f"status.{s}", short) for s in ("incubating", *CASE_STATUSES, *LEFT_STATUSES)],
         }
-        return {
+        widths = {
             c: max([w, cell_len(t(f"orgs.col.{c}"))] + [cell_len(x) for x in words.get(c, ())])
             for c, w in self.COLUMN_WIDTHS.items()
         }
+        if self._centres:  # the all-centres view: the centres' names, cut to a few cells
+            longest = max(cell_len(name) for name in self._centres.values())
+            widths["centre"] = max(cell_len(t("district.col.centre")), min(longest, self.CENTRE_CELLS))
+        return widths
 
     def on_resize(self) -> None:
         self._fit_placeholder()
@@ -406,6 +417,8 @@ class OrgsScreen(PagedTable, BaseScreen):
             "stars": Text(stars_text(r.stars), style=st["warning"]),
             "entry": Text(r.entry_date.isoformat() if r.entry_date else ""),
         }
+        if self._centres:
+            cells["centre"] = Text(fit(self._centres.get(r.id, ""), self.CENTRE_CELLS), style=st["muted"])
         return [cells[c] for c in self._columns]
 
     def current_row(self) -> OrgOverview | None:
@@ -520,6 +533,15 @@ class OrgsScreen(PagedTable, BaseScreen):
     def action_add(self) -> None:
         if self.iapp.centre_id is None:
             self.notify(t("orgs.no_centre"), severity="error", markup=False)
+            return
+        if self.iapp.all_centres:  # an organisation joins one centre: which, first
+            app = self.app
+
+            def add_there() -> None:
+                if isinstance(app.screen, OrgsScreen):
+                    app.screen.action_add()
+
+            self.iapp.choose_centre("orgs", then=add_there)
             return
         from incubator_tui.screens.org_form import OrgFormModal
 
