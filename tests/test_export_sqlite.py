@@ -192,3 +192,42 @@ def test_cli_export_sqlite(centre_a, tmp_path: Path, capsys) -> None:
                  "--month", "2026-01"]) == 2
     err = capsys.readouterr().err
     assert "takes neither" in err
+
+
+def test_the_checksum_is_what_the_documented_definition_gives(centre_a, tmp_path: Path) -> None:
+    """Recomputed here in plain Python from the module doc (any tool can): SHA-256 of the metadata as
+    canonical JSON, then per table in name order its name between NULs and its rows in primary-key order,
+    values as text joined by U+001F (NULL as U+0001), rows joined by U+001E.  Exports made by earlier
+    versions (0.2.0 shipped this definition) must keep verifying however the app computes it."""
+    import hashlib
+
+    db, _centre, _orgs = centre_a
+    out = tmp_path / "e.sqlite"
+    export_sqlite(db, out)
+    meta = _meta(out)
+    con = sqlite3.connect(out)
+    try:
+        h = hashlib.sha256()
+        h.update(json.dumps({"format": meta["format"], "centre_id": meta["centre_id"],
+                             "centre_name": meta["centre_name"], "sequence": meta["sequence"],
+                             "exported_at": meta["exported_at"], "schema_version": meta["schema_version"],
+                             "app_version": meta["app_version"], "redacted": bool(meta["redacted"]),
+                             "row_counts": json.loads(meta["row_counts"])},
+                            sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name NOT LIKE 'sqlite_%' AND name != 'export_meta' ORDER BY name")]
+        nulls = texts = 0
+        for table in tables:
+            info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
+            pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])] or [r[1] for r in info]
+            rows = []
+            for row in con.execute(f'SELECT * FROM "{table}" ORDER BY {", ".join(pk)}'):
+                assert not any(isinstance(v, (float, bytes)) for v in row)  # else SQLite's own text form
+                nulls += sum(v is None for v in row)
+                texts += sum(isinstance(v, str) and not v.isascii() for v in row)
+                rows.append("\x1f".join("\x01" if v is None else str(v) for v in row))
+            h.update(b"\x00" + table.encode() + b"\x00" + "\x1e".join(rows).encode())
+        assert nulls and texts  # the file has NULLs and Chinese text: both forms are covered
+    finally:
+        con.close()
+    assert h.hexdigest() == meta["checksum"] == check_export(out).checksum

@@ -222,7 +222,11 @@ def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") 
 
     Each row is its values as SQLite's text, joined by U+001F (NULL as U+0001), rows joined by
     U+001E in primary-key order: SQLite builds the row strings, so Python handles one object per
-    row instead of one per value (a third faster than JSON arrays, on the merge's checks)."""
+    row instead of one per value (a third faster than JSON arrays, on the merge's checks), and
+    hands them over as their UTF-8 bytes (``CAST ... AS BLOB``: no decoding into Python strings
+    and encoding back, a fifth less time; the same bytes, so the same checksum).  Most of what
+    is left is SQLite reading the values (~115 ns each): an aggregate in SQL (``group_concat``)
+    is hardly faster and would rely on an order SQLite does not promise."""
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
     for table in tables_of(con, schema):
@@ -231,9 +235,9 @@ def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") 
         cols, pk = columns_of(con, table, schema)
         expr = " || char(31) || ".join(f'coalesce("{c}", char(1))' for c in cols)
         order = ", ".join(f'"{c}"' for c in pk)
-        rows = con.execute(f'SELECT {expr} FROM {schema}."{table}" ORDER BY {order}').fetchall()
+        rows = con.execute(f'SELECT CAST({expr} AS BLOB) FROM {schema}."{table}" ORDER BY {order}').fetchall()
         h.update(b"\x00" + table.encode() + b"\x00")
-        h.update("\x1e".join([r[0] for r in rows]).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e".join([r[0] for r in rows]))
     return h.hexdigest()
 
 
