@@ -358,6 +358,29 @@ def bench_app(size: dict, floor_mb: int) -> list[Row]:
     return rows
 
 
+# --- the app on a district database (district_probe.py) -----------------------------------------
+
+DISTRICT_IDS = ("district.o", "district.c", "district.r", "district.d", "district.s", "keys.district")
+
+
+def bench_district(quick: bool) -> list[Row]:
+    """4 demo centres exported and merged (the district's own way), the app opened on all of them."""
+    orgs, months = (5, 6) if quick else (100, 60)
+    proc = run([PY, str(ROOT / "district_probe.py"), "--build", str(OUT / f"district-{orgs}x{months}"),
+                "--orgs", str(orgs), "--months", str(months)], timeout=1800)
+    data = json.loads(proc.stdout)
+    ms, what = data["switch_ms"], f"{data['centres']} centres x {orgs} orgs x {months} months"
+    names = {"o": "organisations", "c": "cases", "r": "annual review", "d": "dashboard"}
+    rows = [Row(f"district.{k}", f"{name}, all centres, first open, {what}", ms[f"{k} all centres (first)"], "ms",
+                target="<= 300 ms") for k, name in names.items()]
+    rows.append(Row("district.s", f"scoring grid of one centre (s, Enter in the picker), {what}",
+                    ms["s: picker, Enter, the centre's grid"], "ms", target="<= 300 ms"))
+    keys = data["grid_key_ms"]["with_paint"]
+    rows.append(Row("keys.district", f"grid keystroke + repaint in a district, {what} (mean; p95 {keys['p95']} ms)",
+                    keys["mean"], "ms", target="<= 16 ms"))
+    return rows
+
+
 # --- export and district merge (the exchange's own module) -----------------------------------
 
 EXCHANGE_IDS = ("export", "merge")
@@ -410,7 +433,7 @@ def print_table(rows: list[Row], started: str, elapsed: float, quick: bool) -> N
 ROW_IDS = ("startup", "keys@{0}", "keys@{1}", "flags", "import.csv", "import.xlsx",
            *(f"screen.{k}.{w}" for k in SCREEN_NAMES for w in ("first", "return")), "screen.o.totals", "screen.page",
            "screen.s.prev", "screen.s.next", "screen.s.after-o", "screen.r.live", "screen.r.live-all", "keys.review@{2}",
-           "memory",
+           "memory", *DISTRICT_IDS,
            *EXCHANGE_IDS)
 
 
@@ -432,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_app(size, floor_mb)
     rows += bench_flags(size)
     rows += bench_import(size)
+    rows += bench_district(args.quick)
     rows += bench_exchange(args.quick)
     order = {rid: i for i, rid in enumerate(row_ids(args.quick))}
     rows.sort(key=lambda r: order.get(r.id, len(order)))
