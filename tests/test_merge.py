@@ -404,3 +404,23 @@ def test_a_merge_killed_while_merging_early_leaves_the_district_as_it_was(tmp_pa
     report = merge(district, exports)
     assert [r.action for r in report.results] == ["unchanged", "unchanged", "new", "new", "new"]
     assert not list(tmp_path.glob(".district.sqlite.merge-*"))
+
+
+def test_the_merge_imports_no_orm(two_centres, tmp_path: Path) -> None:
+    """The merge of exports at the app's schema is plain sqlite3 (SQLAlchemy and alembic take ~0.1 s to
+    import): they are imported only to upgrade an older export or district."""
+    (da, _ca, _), (dbb, _cb, _) = two_centres
+    ea, eb = tmp_path / "ea.sqlite", tmp_path / "eb.sqlite"
+    export_sqlite(da, ea)
+    export_sqlite(dbb, eb)
+    district = tmp_path / "district.sqlite"
+    code = ("import sys\nfrom incubator_tui.cli import main\n"
+            "assert main(['merge', sys.argv[1], sys.argv[2], sys.argv[3]]) == 0\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic'))\n"
+            "print('HEAVY', heavy)\n")
+    for _ in range(2):  # a new district, then one to merge into
+        proc = subprocess.run([sys.executable, "-c", code, str(district), str(ea), str(eb)], capture_output=True,
+                              text=True, env={**os.environ, "INCUBATOR_TUI_HOME": str(tmp_path / "home")})
+        assert proc.returncode == 0, proc.stderr
+        assert "HEAVY []" in proc.stdout
+    assert _count(district, "SELECT COUNT(*) FROM centre") == 2

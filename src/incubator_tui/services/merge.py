@@ -10,6 +10,13 @@
    replaced as a whole, other centres' rows are not touched.  The copy is
    synced and renamed over the district database in one step (``os.replace``),
    so a merge that fails or is killed half-way leaves it exactly as it was.
+
+With several files and cores the two steps overlap: the files are checked in
+other processes while this one merges into the scratch copy from what each
+file says of itself (:func:`exchange.peek_export`).  The copy is renamed into
+place only if every check passes and returns exactly the info it was made
+from; otherwise it is thrown away (and, when the checks pass after all, made
+again after them).  The district database is untouched until all is checked.
 """
 
 from __future__ import annotations
