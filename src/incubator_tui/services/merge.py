@@ -373,7 +373,7 @@ def _merge_early(district: _District, infos: list[ExportInfo], results: list[Cen
 
     try:
         built = _build_copy(district, [(r, by_file[r.file].path, by_file[r.file]) for r in todo], operator, say,
-                            refused_yet)
+                            refused_yet, wait=0)  # a busy district: the merge after the checks waits and says so
     except Exception:  # noqa: BLE001 - whatever it was, the merge after the checks says it properly
         return None
     built.seconds = time.perf_counter() - started
@@ -381,9 +381,10 @@ def _merge_early(district: _District, infos: list[ExportInfo], results: list[Cen
 
 
 def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, ExportInfo]], operator: str,
-                say: Progress, between: Callable[[], None] | None = None) -> _Built:
+                say: Progress, between: Callable[[], None] | None = None, wait: float = 5) -> _Built:
     """The merged copy of the district database, beside it (see the module doc), with the
-    district's write lock held when it exists.  ``between`` is called before each centre."""
+    district's write lock held when it exists (waiting up to ``wait`` seconds for it).
+    ``between`` is called before each centre."""
     target = district.path
     part = target.with_name(f".{target.name}.merge-{os.getpid()}.part")
     _remove_leftovers(target)
@@ -396,7 +397,7 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
         except OSError as exc:
             raise ExchangeError("merge.district_unwritable", path=str(target)) from exc
         if district.exists:
-            lock = _lock_district(target)
+            lock = _lock_district(target, wait)
             # A consistent copy (the WAL's content included) through a second connection: a
             # reader is let in beside the lock's holder, and the lock keeps writers out meanwhile.
             reader = sqlite3.connect(target, isolation_level=None)
@@ -493,10 +494,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _lock_district(path: Path) -> sqlite3.Connection:
+def _lock_district(path: Path, wait: float = 5) -> sqlite3.Connection:
     """Hold the district database's write lock for the merge (no write of the app is lost
     under the rename), its WAL emptied first so that no stale log outlives the old file."""
-    con = sqlite3.connect(path, isolation_level=None, timeout=5)
+    con = sqlite3.connect(path, isolation_level=None, timeout=wait)
     try:
         if con.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
             busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -531,7 +532,7 @@ def _new_district(part: Path, first: Path) -> list[str]:
         con.execute(f"PRAGMA application_id = {int(app_id)}")
         con.execute("BEGIN")
         for kind, name, sql in schema:
-            if kind != "index" and name != exchange.META_TABLE:
+            if kind == "table" and name != exchange.META_TABLE:  # the app's schema has no views or triggers
                 con.execute(sql)
         con.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
         con.execute("COMMIT")
