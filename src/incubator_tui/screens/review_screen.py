@@ -261,8 +261,14 @@ class ReviewScreen(BaseScreen):
         screen; the rest scrolls in from the right, each column whole or not at all), the name
         given the room left, and names cut so that two never read alike (``format.fit_names``)."""
         width = max((self.size.width or self.app.size.width) - 1, 20)
-        if sum(c.width + 2 for c in columns) <= width or self.model is None:
+        if self.model is None:
             return columns
+        if sum(c.width + 2 for c in columns) <= width:  # all there: names cut apart where cut at all
+            name = columns[0]
+            if self._name_cells <= name.width:
+                return columns
+            shown = fit_names(sorted({r.org for r in self.model.rows}), name.width)
+            return (Column(name.label, name.width, name.justify, 0, shown), *columns[1:])
         codes = {t(f"review.ui.col.{c}"): c for c in COLUMNS}
         shortened = []
         for n, column in enumerate(columns):
