@@ -110,7 +110,7 @@ class KeyBar(Widget):
         if screen is self.screen:
             self.refresh()
 
-    def _entries(self) -> tuple[list[Entry], Entry | None]:
+    def entries(self) -> tuple[list[Entry], Entry | None]:
         """The footer's entries in the order the bindings are declared, and the palette's."""
         app = self.app
         active = self.screen.active_bindings
@@ -144,7 +144,7 @@ class KeyBar(Widget):
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
         dim_style = self.get_component_rich_style("key-bar--disabled", partial=True)
-        entries, palette = self._entries()
+        entries, palette = self.entries()
         width = self.size.width or self.app.size.width
         shown, short, tight, with_palette = plan_line(entries, palette, width)
         left_out = len(shown) < len(entries)
