@@ -31,7 +31,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "short.scoring.key.next_month": ("下月", "Month+"),
     "short.scoring.key.close": ("关账", "Close"),
     "short.scoring.key.pause": ("不考评", "Pause"),
-    "short.grid.key.retry": ("重试", "Retry"),
     "short.casepage.key.toggle": ("完成", "done"),
     "short.caseform.key.add_item": ("加事项", "add"),
     "short.caseform.key.remove_item": ("删事项", "remove"),
