@@ -126,3 +126,23 @@ def test_the_real_command_runs_and_never_prints_a_traceback(flagged, db_path: Pa
     proc = subprocess.run([str(exe), "flags", "--as-of", "2026-13"], capture_output=True, text=True, env=env,
                           timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "YYYY-MM" in proc.stderr
+
+
+def test_a_command_leaves_one_complete_file(capsys, tmp_path: Path, monkeypatch) -> None:
+    """Every connection is closed when a command ends, so SQLite checkpoints the WAL into the
+    database: a copy of the file alone (what a user hands over or backs up) holds everything."""
+    import shutil
+    import sqlite3
+
+    monkeypatch.setenv("INCUBATOR_TUI_HOME", str(tmp_path / "home"))
+    path = tmp_path / "demo.sqlite"
+    rc, _out, err = run_cli(capsys, "demo", "--db", str(path), "--orgs", "5", "--months", "3")
+    assert rc == 0, err
+    assert not (tmp_path / "demo.sqlite-wal").exists()
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(path, copy)
+    con = sqlite3.connect(copy)
+    try:
+        assert con.execute("SELECT COUNT(*) FROM organisation").fetchone()[0] == 5
+    finally:
+        con.close()

@@ -499,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
         log = _log_crash()
         sys.stderr.write(t("cli.internal_error", detail=f"{type(exc).__name__}: {exc}", log=log) + "\n")
         return EXIT_REJECTED
+    finally:
+        # Close every connection: the last close checkpoints the WAL into the file, so the
+        # database is one complete file when the command ends (a copy of it is whole).
+        if _opened is not None:
+            _opened.dispose()
 
 
 def _log_crash() -> str:
