@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -24,6 +24,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from incubator_tui.i18n import t
+from incubator_tui.rules.org_search import SearchKey, matches, search_key
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.screens.paged import PAGE, PagedTable
 from incubator_tui.services.centres import CATEGORIES
@@ -38,31 +39,6 @@ SORTS = ("pinyin", "total", "streak", "stars", "entry")
 STATUS_FILTERS = ("all", "current", "case", "exited", "graduated")
 CASE_STATUSES = frozenset({"to_interview", "rectifying", "exit_ordered"})
 LEFT_STATUSES = frozenset({"exited", "graduated"})
-
-
-class SearchKey(NamedTuple):
-    """What a query is matched against, computed once per org."""
-
-    name: str  # lower-cased name
-    initials: str  # 'cggyfws'
-    pinyin: str  # 'chen guang gong yi fu wu she'
-    compact: str  # 'chenguanggongyifuwushe'
-
-
-def search_key(row: OrgOverview) -> SearchKey:
-    pinyin = (row.pinyin or "").lower()
-    return SearchKey(row.name.lower(), (row.initials or "").lower(), pinyin, pinyin.replace(" ", ""))
-
-
-def matches(key: SearchKey, query: str) -> bool:
-    """Name substring, pinyin initials, or full pinyin with or without spaces."""
-    q = query.strip().lower()
-    if not q:
-        return True
-    if q in key.name or q in key.initials or q in key.pinyin:
-        return True
-    compact = q.replace(" ", "")
-    return bool(compact) and compact in key.compact
 
 
 @dataclass(frozen=True)
@@ -82,7 +58,7 @@ class Loaded:
 
 
 def search_keys(rows: list[OrgOverview]) -> dict[str, SearchKey]:
-    return {r.id: search_key(r) for r in rows}
+    return {r.id: search_key(r.name, r.pinyin, r.initials) for r in rows}
 
 
 def longest_name(rows: list[OrgOverview]) -> int:
