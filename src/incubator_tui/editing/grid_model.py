@@ -24,10 +24,10 @@ Two kinds of failed save (DOMAIN 3, issue 7.4):
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from incubator_tui.editing.cell_typing import DIGITS, CellTyping, Notice, Outcome, refused  # noqa: F401
 from incubator_tui.editing.grid_jobs import OpJob, SaveJob
 from incubator_tui.editing.grid_layout import EDIT_MARK, item_label
 from incubator_tui.i18n import t
@@ -37,8 +37,6 @@ from incubator_tui.rules.org_search import SearchKey, matches, search_key
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, streak_as_of
 from incubator_tui.services.scoring import Cell, Grid, GridRow, LastMonth
 
-DIGITS = frozenset("0123456789.")
-MAX_TYPED = 6  # "10.00" is the longest useful score
 REASON_MARK = "*"  # shown after a value that carries a reason for lost points
 FAILED_MARK = "!"  # shown after a value whose save failed
 PROVISIONAL_MARK = "~"  # before the total of a month half entered (some items blank)
@@ -90,34 +88,6 @@ class RowView:
     total: Shown
     streak: Shown
     note: Shown
-
-
-@dataclass(frozen=True)
-class Notice:
-    text: str
-    severity: str = "information"  # information, warning, error
-    timeout: float | None = None
-
-
-@dataclass
-class Outcome:
-    """What an operation asks of the screen: saves to queue, a message to show (or to clear)."""
-
-    ok: bool = True  # False: refused (what follows it, e.g. moving on, did not happen)
-    saves: list[SaveJob] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    clear_notice: bool = False
-
-    def add(self, other: Outcome) -> Outcome:
-        self.ok = self.ok and other.ok
-        self.saves += other.saves
-        self.notices += other.notices
-        self.clear_notice = (self.clear_notice or other.clear_notice) and not self.notices
-        return self
-
-
-def refused(text: str | None) -> Outcome:
-    return Outcome(ok=False, notices=[Notice(text, "error")] if text else [])
 
 
 # -- failed saves ---------------------------------------------------------------------------------------
@@ -205,7 +175,7 @@ class EditHistory:
 
 
 # -- the model --------------------------------------------------------------------------------------------
-class GridModel:
+class GridModel(CellTyping):
     """One month's grid being edited.  ``current_month`` (in the centre's time zone) makes
     later months read-only; ``failed`` carries the unsaved cells over from the last model."""
 
@@ -469,14 +439,6 @@ class GridModel:
         self.row, self.item = r, i
 
     # -- drawing bookkeeping -----------------------------------------------------------------------------
-    def _touch(self, r: int) -> None:
-        self.versions[r] += 1
-        self.dirty.add(r)
-
-    def take_dirty(self) -> set[int]:
-        dirty, self.dirty = self.dirty, set()
-        return dirty
-
     def _move_to(self, r: int, i: int) -> None:
         if (r, i) != (self.row, self.item):
             self.dirty.add(self.row)
@@ -500,21 +462,10 @@ class GridModel:
             return t("scoring.no_rows")
         return self.readonly_reason(self.row)
 
-    def type(self, char: str) -> Outcome:
-        """A digit or '.' typed (full-width ones too, as an IME in 全角 sends them)."""
-        char = unicodedata.normalize("NFKC", char)
-        if char not in DIGITS:
-            return Outcome(ok=False)
-        if self.buffer is None:
-            msg = self._writable_here()
-            if msg:
-                return refused(msg)
-            self.buffer = ""
-            self.edit_at = (self.row, self.item)
-        if len(self.buffer) < MAX_TYPED:
-            self.buffer += char
-            self._touch(self.edit_at[0])
-        return Outcome()
+    _refusal = _writable_here  # typing (:class:`CellTyping`) is refused where nothing can be written
+
+    def _typing_at(self) -> tuple[int, int]:
+        return self.row, self.item
 
     def commit_typing(self, quiet: bool = False) -> Outcome:
         """Commit the text being typed (if any); refused, with the rule's message unless
@@ -541,21 +492,6 @@ class GridModel:
             new = Cell(value, False, old.reason)
         out = self._set_cells(r, {item.id: new})
         out.clear_notice = True
-        return out
-
-    def discard_typing(self) -> None:
-        if self.buffer is not None:
-            self._touch(self.edit_at[0])
-            self.buffer = None
-            self.edit_at = None
-
-    def leave(self) -> Outcome:
-        """The user went elsewhere (another screen, a click on another cell): a valid value
-        being typed is committed, an invalid one dropped."""
-        out = self.commit_typing(quiet=True)
-        if not out.ok:
-            self.discard_typing()
-            return Outcome()
         return out
 
     def commit_next(self) -> Outcome:
@@ -593,22 +529,8 @@ class GridModel:
                 self._move_to(self.row - 1, len(self.grid.items) - 1)
         return out
 
-    def discard(self) -> Outcome:
-        """Esc: drop what is typed, and the message."""
-        self.discard_typing()
-        return Outcome(clear_notice=True)
-
-    def backspace(self) -> Outcome:
-        """The last character typed, or (nothing typed) the cell's value; its reason stays."""
-        if self.buffer is not None:
-            self.buffer = self.buffer[:-1]
-            self._touch(self.edit_at[0])
-            if not self.buffer:
-                self.discard_typing()
-            return Outcome()
-        msg = self._writable_here()
-        if msg:
-            return refused(msg)
+    def _clear_here(self) -> Outcome:
+        """Backspace with nothing typed: the cell's value goes; its reason stays."""
         item = self.grid.items[self.item]
         old = self.grid.rows[self.row].cells.get(item.id) or EMPTY
         if old.blank:

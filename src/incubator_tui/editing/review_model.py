@@ -17,19 +17,17 @@ per other organisation of the centre that year, never the org itself).
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from incubator_tui.editing.grid_model import Notice, Outcome, Shown, error_text, refused
+from incubator_tui.editing.cell_typing import DIGITS, CellTyping, Notice, Outcome, refused  # noqa: F401
+from incubator_tui.editing.grid_model import Shown, error_text
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.rating import MIN_PEER_RATERS, exact_sum, parse_component, rate, rating_state
 from incubator_tui.rules.scoring import cents_to_text, format_total
 from incubator_tui.services.reviews import LiveRating, PeerSheet, ReviewYear
 
-DIGITS = frozenset("0123456789.")
-MAX_TYPED = 6  # "100.00"
 EDIT_MARK = "_"
 TYPED = ("party", "self", "public")  # typed on the table
 CURSOR_COLUMNS = ("party", "self", "peer", "public")  # where the cursor goes
@@ -79,11 +77,10 @@ def stars_text(stars: int | None) -> str:
     return "—" if stars is None else "★" * stars + "☆" * (5 - stars)
 
 
-class _Typing:
+class _Typing(CellTyping):
     """What is typed into one cell: shared by the table and the peer dialog."""
 
-    buffer: str | None = None
-    edit_at: tuple[int, int] | None = None
+    TYPE_CLEARS_NOTICE = True
 
     def typed_value(self) -> tuple[bool, int | None]:
         """(valid, cents) of the text being typed."""
@@ -259,14 +256,6 @@ class ReviewModel(_Typing):
                 "five": sum(1 for r in rated if r.stars == 5), "low": sum(1 for r in rated if r.stars <= 3)}
 
     # -- drawing bookkeeping ------------------------------------------------------------------------------------
-    def _touch(self, r: int) -> None:
-        self.versions[r] += 1
-        self.dirty.add(r)
-
-    def take_dirty(self) -> set[int]:
-        dirty, self.dirty = self.dirty, set()
-        return dirty
-
     def _move_to(self, r: int, c: int) -> None:
         if (r, c) != (self.row, self.col):
             self.dirty.add(self.row)
@@ -285,19 +274,8 @@ class ReviewModel(_Typing):
             return t("review.finalised_frozen", name=row.org, year=self.year)
         return None
 
-    def type(self, char: str) -> Outcome:
-        char = unicodedata.normalize("NFKC", char)
-        if char not in DIGITS:
-            return Outcome(ok=False)
-        if self.buffer is None:
-            msg = self._refusal()
-            if msg:
-                return refused(msg)
-            self.buffer, self.edit_at = "", (self.row, self.col)
-        if len(self.buffer) < MAX_TYPED:
-            self.buffer += char
-            self._touch(self.edit_at[0])
-        return Outcome(clear_notice=True)
+    def _typing_at(self) -> tuple[int, int]:
+        return self.row, self.col
 
     def commit_typing(self, quiet: bool = False) -> Outcome:
         """Commit what is typed; refused in place (it stays typed, marked) when not 0-100."""
@@ -313,18 +291,6 @@ class ReviewModel(_Typing):
         self._touch(r)
         out = self._set(r, CURSOR_COLUMNS[c], cents)
         out.clear_notice = True
-        return out
-
-    def discard_typing(self) -> None:
-        if self.buffer is not None:
-            self._touch(self.edit_at[0])
-            self.buffer, self.edit_at = None, None
-
-    def leave(self) -> Outcome:
-        out = self.commit_typing(quiet=True)
-        if not out.ok:
-            self.discard_typing()
-            return Outcome()
         return out
 
     def commit_next(self) -> Outcome:
@@ -344,20 +310,7 @@ class ReviewModel(_Typing):
                 self._move_to(r, c)
         return out
 
-    def discard(self) -> Outcome:
-        self.discard_typing()
-        return Outcome(clear_notice=True)
-
-    def backspace(self) -> Outcome:
-        if self.buffer is not None:
-            self.buffer = self.buffer[:-1]
-            self._touch(self.edit_at[0])
-            if not self.buffer:
-                self.discard_typing()
-            return Outcome()
-        msg = self._refusal()
-        if msg:
-            return refused(msg)
+    def _clear_here(self) -> Outcome:
         if self.rows[self.row].components.get(self.column) is None:
             return Outcome()
         return self._set(self.row, self.column, None)
@@ -510,14 +463,6 @@ class PeerModel(_Typing):
     def cursor_column(self) -> int:
         return 1
 
-    def _touch(self, r: int) -> None:
-        self.versions[r] += 1
-        self.dirty.add(r)
-
-    def take_dirty(self) -> set[int]:
-        dirty, self.dirty = self.dirty, set()
-        return dirty
-
     def _move_to(self, r: int) -> None:
         if r != self.row:
             self.dirty.update((self.row, r))
@@ -530,19 +475,8 @@ class PeerModel(_Typing):
             return t("review.finalised_frozen", name=self.sheet.org, year=self.sheet.year)
         return None
 
-    def type(self, char: str) -> Outcome:
-        char = unicodedata.normalize("NFKC", char)
-        if char not in DIGITS:
-            return Outcome(ok=False)
-        if self.buffer is None:
-            msg = self._refusal()
-            if msg:
-                return refused(msg)
-            self.buffer, self.edit_at = "", (self.row, 1)
-        if len(self.buffer) < MAX_TYPED:
-            self.buffer += char
-            self._touch(self.edit_at[0])
-        return Outcome(clear_notice=True)
+    def _typing_at(self) -> tuple[int, int]:
+        return self.row, 1
 
     def commit_typing(self, quiet: bool = False) -> Outcome:
         if self.buffer is None:
@@ -558,18 +492,6 @@ class PeerModel(_Typing):
         out.clear_notice = True
         return out
 
-    def discard_typing(self) -> None:
-        if self.buffer is not None:
-            self._touch(self.edit_at[0])
-            self.buffer, self.edit_at = None, None
-
-    def leave(self) -> Outcome:
-        out = self.commit_typing(quiet=True)
-        if not out.ok:
-            self.discard_typing()
-            return Outcome()
-        return out
-
     def commit_next(self) -> Outcome:
         if not self.values:
             return Outcome()
@@ -579,20 +501,7 @@ class PeerModel(_Typing):
             self._move_to(min(at + 1, len(self.values) - 1))
         return out
 
-    def discard(self) -> Outcome:
-        self.discard_typing()
-        return Outcome(clear_notice=True)
-
-    def backspace(self) -> Outcome:
-        if self.buffer is not None:
-            self.buffer = self.buffer[:-1]
-            self._touch(self.edit_at[0])
-            if not self.buffer:
-                self.discard_typing()
-            return Outcome()
-        msg = self._refusal()
-        if msg:
-            return refused(msg)
+    def _clear_here(self) -> Outcome:
         if self.values[self.row] is None:
             return Outcome()
         return self._set(self.row, None)
