@@ -18,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from rich.cells import cell_len
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from incubator_tui.editing.grid_model import Notice, Outcome
-from incubator_tui.editing.review_model import DIGITS, PeerJob, PeerModel, number, stars_text
+from incubator_tui.editing.review_model import PeerJob, PeerModel, number, stars_text
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
+from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
 from incubator_tui.widgets.review_table import CellTable, Column, LEFT, RIGHT
 from incubator_tui.widgets.safe_text import message, plain
 from incubator_tui.widgets.score_grid import StatusLine
@@ -42,18 +43,12 @@ def _wait(mark: tuple) -> None:
         queue.wait_reported(n)
 
 
-def _edit(key: str, op: str, description: str, ident: str, **kw: Any) -> Binding:
-    return Binding(key, f"edit({op})", description, id=ident, show=False, priority=True, **kw)
-
-
-class PeerDialog(BaseModal):
+class PeerDialog(CellKeys, BaseModal):
     """``p``: the ratings the centre's other organisations of the year give one organisation."""
 
     CSS_PATH = _CSS
     BINDINGS = [
-        _edit("0", "'type', '0'", "review.key.type", "review.peer.type_0", key_display="0-9 ."),
-        *(_edit(d, f"'type', '{d}'", "", f"review.peer.type_{d}") for d in "123456789"),
-        _edit("full_stop", "'type', '.'", "", "review.peer.type_dot"),
+        *typing_bindings("review.peer", "review.key.type"),
         _edit("enter,tab", "'commit_next'", "review.key.commit_down", "review.peer.commit"),
         _edit("backspace,delete", "'backspace'", "review.key.clear", "review.peer.clear"),
         _edit("up,k", "'move', -1", "key.up", "review.peer.up"),
@@ -127,13 +122,6 @@ class PeerDialog(BaseModal):
             return
         args = tuple(a for a in (first, second) if a is not None)
         self.apply(getattr(self.model, op)(*args))
-
-    def on_key(self, event: events.Key) -> None:
-        char = event.character
-        if char and len(char) == 1 and not char.isascii() and unicodedata.normalize("NFKC", char) in DIGITS:
-            event.stop()
-            event.prevent_default()
-            self.action_edit("type", char)
 
     def on_cell_table_clicked(self, event: CellTable.Clicked) -> None:
         event.stop()

@@ -26,7 +26,6 @@ ratings, ``v`` veto, ``F`` finalise, ``A`` amend, ``q`` a request for review
 from __future__ import annotations
 
 import time
-import unicodedata
 from functools import partial
 from typing import Any
 
@@ -38,11 +37,12 @@ from textual.message import Message
 
 from incubator_tui.editing.grid_model import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
-    COLUMNS, DIGITS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
+    COLUMNS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
 )
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
+from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
 from incubator_tui.widgets.format import fit, fit_names
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
@@ -78,18 +78,12 @@ class ScopeReviewModel(ReviewModel):
         return super().goto(r, max(column - 1, 0) if column >= 1 else column)
 
 
-def _edit(key: str, op: str, description: str, ident: str, **kw: Any) -> Binding:
-    return Binding(key, f"edit({op})", description, id=ident, show=False, priority=True, **kw)
-
-
-class ReviewScreen(BaseScreen):
+class ReviewScreen(CellKeys, BaseScreen):
     CSS_PATH = "review_screen.tcss"
     AUTO_FOCUS = "#review-table"
 
     BINDINGS = [
-        _edit("0", "'type', '0'", "review.key.type", "review.type_0", key_display="0-9 ."),
-        *(_edit(d, f"'type', '{d}'", "", f"review.type_{d}") for d in "123456789"),
-        _edit("full_stop", "'type', '.'", "", "review.type_dot"),
+        *typing_bindings("review", "review.key.type"),
         _edit("enter,tab", "'commit_next'", "review.key.commit", "review.commit"),
         _edit("escape", "'discard'", "review.key.discard", "review.discard"),
         _edit("backspace,delete", "'backspace'", "review.key.clear", "review.clear"),
@@ -339,24 +333,7 @@ class ReviewScreen(BaseScreen):
         "right": ("move", 0, 1), "g": ("first_row",), "G": ("last_row",),
     }
 
-    def handle_review_key(self, key: str) -> bool:
-        """One key by its default binding (what the benchmark times); True if it was a table key."""
-        character = "." if key == "full_stop" else key if len(key) == 1 else None
-        if character is not None and character in DIGITS:
-            self.action_edit("type", character)
-            return True
-        op = self.KEY_OPS.get(key)
-        if op is not None:
-            self.action_edit(*op)
-        return op is not None
-
-    def on_key(self, event: events.Key) -> None:
-        # ASCII digits and '.' are bindings; this catches full-width ones (an IME left in 全角).
-        char = event.character
-        if char and len(char) == 1 and not char.isascii() and unicodedata.normalize("NFKC", char) in DIGITS:
-            event.stop()
-            event.prevent_default()
-            self.action_edit("type", char)
+    handle_review_key = CellKeys.handle_cell_key  # one table key by its default binding (the benchmark's)
 
     def on_cell_table_clicked(self, event: CellTable.Clicked) -> None:
         event.stop()

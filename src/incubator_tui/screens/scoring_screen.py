@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 from functools import partial
 from typing import Any
 
@@ -39,12 +38,13 @@ from textual.worker import get_current_worker
 from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_last_month, read_month
 from incubator_tui.editing.grid_layout import item_label
 from incubator_tui.editing.grid_model import (
-    DIGITS, EMPTY, EditHistory, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
+    EMPTY, EditHistory, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
 )
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.rules.months import add_months
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
+from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
 from incubator_tui.services.clock import current_month
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import plain
@@ -56,25 +56,15 @@ _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last"
 _OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
 
 
-def _edit(key: str, op: str, description: str, ident: str, **kw) -> Binding:
-    return Binding(key, f"edit({op})", description, id=ident, show=False, priority=True, **kw)
-
-
-class ScoringScreen(BaseScreen):
+class ScoringScreen(CellKeys, BaseScreen):
     """The scoring grid of one month (opens on the current month)."""
 
     CSS_PATH = "scoring_screen.tcss"
     AUTO_FOCUS = "#score-grid"
 
-    # Every grid key is a *priority* binding: priority bindings run as the app takes
-    # each key off its queue, so a fast typist's "2 Enter 1 Enter" keeps its order
-    # (ordinary bindings run only after the key bubbled back up from the focused
-    # grid, which let digits overtake Enter).  Digits and '.' are bindings too, for
-    # the same reason; only "0" carries the description, shown as "0-9 .".
+    # Every grid key is a *priority* binding (why: :mod:`~incubator_tui.screens.cell_keys`).
     BINDINGS = [
-        _edit("0", "'type', '0'", "scoring.key.type", "scoring.type_0", key_display="0-9 ."),
-        *(_edit(d, f"'type', '{d}'", "", f"scoring.type_{d}") for d in "123456789"),
-        _edit("full_stop", "'type', '.'", "", "scoring.type_dot"),
+        *typing_bindings("scoring", "scoring.key.type"),
         _edit("enter,tab", "'commit_next'", "scoring.key.commit", "scoring.commit"),
         _edit("shift+tab", "'prev_item'", "scoring.key.prev_item", "scoring.prev_item"),
         _edit("escape", "'discard'", "scoring.key.discard", "scoring.discard"),
@@ -201,29 +191,7 @@ class ScoringScreen(BaseScreen):
         "left": ("move", 0, -1), "h": ("move", 0, -1), "right": ("move", 0, 1), "l": ("move", 0, 1),
     }
 
-    def handle_grid_key(self, key: str, character: str | None = None) -> bool:
-        """Handle one key of the grid by its default binding; True if it was a grid key.
-
-        The keys the app binds (and users may remap) reach the same model
-        operations through the actions; this plain method is what the benchmark times.
-        """
-        if character is None:
-            character = "." if key == "full_stop" else key if len(key) == 1 else None
-        if character is not None and len(character) == 1 and unicodedata.normalize("NFKC", character) in DIGITS:
-            self.action_edit("type", character)
-            return True
-        op = self.KEY_OPS.get(key)
-        if op is not None:
-            self.action_edit(*op)
-        return op is not None
-
-    def on_key(self, event: events.Key) -> None:
-        # ASCII digits and '.' are bindings; this catches full-width ones (an IME left in 全角).
-        char = event.character
-        if char and len(char) == 1 and not char.isascii() and unicodedata.normalize("NFKC", char) in DIGITS:
-            event.stop()
-            event.prevent_default()
-            self.action_edit("type", char)
+    handle_grid_key = CellKeys.handle_cell_key  # one grid key by its default binding (the benchmark's)
 
     def on_score_grid_clicked(self, event: ScoreGrid.Clicked) -> None:
         event.stop()
