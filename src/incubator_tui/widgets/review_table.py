@@ -39,6 +39,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from incubator_tui.widgets.cell_looks import CellLooks
+
 PADDING = 1
 LEFT, CENTER, RIGHT = "left", "center", "right"
 
@@ -57,9 +59,10 @@ def sources(columns: tuple[Column, ...]) -> list[int]:
     return [i if c.source is None else c.source for i, c in enumerate(columns)]
 
 
-class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
+class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of cells drawn from a model; no bindings of its own (the screen handles the keys)."""
 
+    LOOK_PREFIX = "cell-table"
     COMPONENT_CLASSES = {
         "cell-table--header", "cell-table--fixed", "cell-table--even-row", "cell-table--odd-row",
         "cell-table--cursor",
@@ -155,29 +158,7 @@ class CellTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to_region(region, spacing=Spacing(1, 0, 0, widths[0]), animate=False, force=True,
                               immediate=True)
 
-    # -- styles -----------------------------------------------------------------------------------------
-    def cstyle(self, name: str | None) -> Style:
-        if name is None:
-            return Style.null()
-        key = ("look", name)
-        style = self.looks.get(key)
-        if style is None:
-            style = self.looks[key] = self.get_component_rich_style(f"cell-table--{name}", partial=True)
-        return style
-
-    def table_style(self, name: str) -> Style:
-        key = ("table", name)
-        style = self.looks.get(key)
-        if style is None:
-            style = self.looks[key] = self.get_component_styles(f"cell-table--{name}").rich_style
-        return style
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.looks = {}
-        self.strips.clear()
-
-    # -- drawing --------------------------------------------------------------------------------------------
+    # -- drawing (the styles: CellLooks) ------------------------------------------------------------------
     def cell_segments(self, text: Text, width: int, justify: str, base: Style) -> list[Segment]:
         if width <= 0:
             return []

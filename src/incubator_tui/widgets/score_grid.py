@@ -43,6 +43,7 @@ from textual.widget import Widget
 from incubator_tui.editing.grid_layout import PADDING, Layout, item_label, plan_layout
 from incubator_tui.editing.grid_model import GridModel, RowView, Shown
 from incubator_tui.i18n import t
+from incubator_tui.widgets.cell_looks import CellLooks
 from incubator_tui.widgets.safe_text import plain
 
 __all__ = ["ScoreGrid", "StatusLine", "item_label", "plan_layout"]
@@ -50,9 +51,10 @@ __all__ = ["ScoreGrid", "StatusLine", "item_label", "plan_layout"]
 LEFT, CENTER, RIGHT = "left", "center", "right"
 
 
-class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
+class ScoreGrid(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
     """The grid of one month's scores.  No bindings of its own: the screen handles the keys."""
 
+    LOOK_PREFIX = "score-grid"
     COMPONENT_CLASSES = {
         # the table (DataTable's look)
         "score-grid--header",
@@ -198,25 +200,7 @@ class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to_region(region, spacing=Spacing(plan.header_lines, 0, 0, widths[0]), animate=False,
                               force=True, immediate=True)
 
-    # -- styles -----------------------------------------------------------------------------------
-    def cstyle(self, name: str | None) -> Style:
-        """The Rich style of one of the grid's looks (a component class, partial)."""
-        if name is None:
-            return Style.null()
-        key = ("look", name)
-        style = self.looks.get(key)
-        if style is None:
-            style = self.looks[key] = self.get_component_rich_style(f"score-grid--{name}", partial=True)
-        return style
-
-    def table_style(self, name: str) -> Style:
-        """The whole style of a part of the table (header, fixed column, rows), as DataTable takes it."""
-        key = ("table", name)
-        style = self.looks.get(key)
-        if style is None:
-            style = self.looks[key] = self.get_component_styles(f"score-grid--{name}").rich_style
-        return style
-
+    # -- styles (cstyle, table_style: CellLooks) -------------------------------------------------
     def cursor_styles(self) -> tuple[Style, Style]:
         """The cursor's style and what goes on top of a cell's own style: the cursor's text
         colour wins, a cell's own background (typing, a red streak) stays (DataTable's defaults)."""
@@ -240,11 +224,6 @@ class ScoreGrid(ScrollView, can_focus=True, inherit_bindings=False):
                 style = Style.from_color(row_style.color, row_style.bgcolor)
             self.looks[key] = style
         return style
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.looks = {}
-        self.strips.clear()
 
     # -- what a cell shows ----------------------------------------------------------------------------
     def shown_text(self, shown: Shown) -> Text:
