@@ -378,11 +378,21 @@ class ReviewScreen(CellKeys, BaseScreen):
         self.apply(out)
         return row
 
+    def dialog_target(self, not_finalised: str | None = None):  # noqa: ANN201 - a LiveRating or None
+        """The organisation a dialog key works on, or None having said why: the year cannot be
+        written from here, nothing to work on, what is typed refused, or (``not_finalised``: the
+        message's key) its rating not finalised yet."""
+        if self.refuse_write(dialog=True):
+            return None
+        row = self.target()
+        if row is not None and not_finalised is not None and not row.finalised:
+            self.say(Notice(t(not_finalised, name=row.org), "error"))
+            return None
+        return row
+
     # -- dialogs ----------------------------------------------------------------------------------------------
     def action_peer(self) -> None:
-        if self.refuse_write(dialog=True):
-            return
-        row = self.target()
+        row = self.dialog_target()
         if row is None:
             return
         from incubator_tui.screens.review_modals import PeerDialog
@@ -400,9 +410,7 @@ class ReviewScreen(CellKeys, BaseScreen):
         self.app.push_screen(dialog, closed)
 
     def action_veto(self) -> None:
-        if self.refuse_write(dialog=True):
-            return
-        row = self.target()
+        row = self.dialog_target()
         if row is None:
             return
         from incubator_tui.screens.scoring_modals import ReasonModal
@@ -433,13 +441,9 @@ class ReviewScreen(CellKeys, BaseScreen):
         self.app.push_screen(FinaliseModal(self.iapp.centre_id, year, self.queue_mark()), done)
 
     def action_amend(self) -> None:
-        if self.refuse_write(dialog=True):
-            return
-        row = self.target()
+        row = self.dialog_target("review.amend.not_finalised")
         if row is None:
             return
-        if not row.finalised:
-            return self.say(Notice(t("review.amend.not_finalised", name=row.org), "error"))
         from incubator_tui.screens.review_modals import AmendModal
 
         def done(result: tuple[int, str] | None) -> None:
@@ -451,13 +455,9 @@ class ReviewScreen(CellKeys, BaseScreen):
         self.app.push_screen(AmendModal(row.org, self.year, row.stars, row.request), done)
 
     def action_request(self) -> None:
-        if self.refuse_write(dialog=True):
-            return
-        row = self.target()
+        row = self.dialog_target("review.request.not_finalised")
         if row is None:
             return
-        if not row.finalised:
-            return self.say(Notice(t("review.request.not_finalised", name=row.org), "error"))
         from incubator_tui.screens.scoring_modals import ReasonModal
 
         if row.request:  # waiting for its decision: confirmed here with a reason (amending is A)
