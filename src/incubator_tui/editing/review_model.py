@@ -82,6 +82,36 @@ class _Typing(CellTyping):
 
     TYPE_CLEARS_NOTICE = True
 
+    def _start(self, rows: int) -> None:
+        """Nothing typed, the cursor on the first row, nothing being saved."""
+        self.row = 0
+        self.buffer = None
+        self.edit_at = None
+        self.versions = [0] * rows
+        self.epoch = 0
+        self.dirty: set[int] = set()
+        self._gen: dict = {}  # a value's key -> the generation of its latest edit
+        self._confirmed: dict = {}  # a value's key -> the last value known to be in the database
+        self.waiting: dict = {}  # a value's key -> the generation being saved
+
+    def _edited(self, key: object, old: object) -> int:
+        """A value changed (``old``: what it was): the generation its save carries."""
+        self._confirmed.setdefault(key, old)
+        gen = self._gen[key] = self.waiting[key] = next(_generations)
+        return gen
+
+    def _saved(self, key: object, gen: int, value: object) -> None:
+        self._confirmed[key] = value
+        if self.waiting.get(key) == gen:
+            del self.waiting[key]
+
+    def _not_saved(self, key: object, gen: int) -> bool:
+        """A save failed: True when it was the value's latest edit (what was confirmed comes back)."""
+        if self._gen.get(key) != gen:
+            return False
+        self.waiting.pop(key, None)
+        return True
+
     def typed_value(self) -> tuple[bool, int | None]:
         """(valid, cents) of the text being typed."""
         try:
@@ -108,16 +138,8 @@ class ReviewModel(_Typing):
         self.rows: list[LiveRating] = [replace(r, components=dict(r.components), warnings=list(r.warnings))
                                        for r in data.rows]
         self.row_of = {r.org_id: n for n, r in enumerate(self.rows)}
-        self.row = 0
+        self._start(len(self.rows))  # keys: (org, component)
         self.col = 0  # index into CURSOR_COLUMNS
-        self.buffer = None
-        self.edit_at = None
-        self.versions = [0] * len(self.rows)
-        self.epoch = 0
-        self.dirty: set[int] = set()
-        self._gen: dict[tuple[str, str], int] = {}
-        self._confirmed: dict[tuple[str, str], Fraction | None] = {}
-        self.waiting: dict[tuple[str, str], int] = {}
 
     # -- carrying over (the first page, then the whole year; a reload) --------------------------------------
     def adopt(self, old: ReviewModel) -> None:
@@ -358,8 +380,7 @@ class ReviewModel(_Typing):
         if old == new:
             return Outcome()
         key = (row.org_id, component)
-        self._confirmed.setdefault(key, old)
-        gen = self._gen[key] = self.waiting[key] = next(_generations)
+        gen = self._edited(key, old)
         row.components[component] = new
         self._rerate(r)
         self._touch(r)
@@ -367,16 +388,13 @@ class ReviewModel(_Typing):
 
     def save_done(self, job: ValueJob) -> None:
         key = (job.org_id, job.component)
-        self._confirmed[key] = None if job.value_cent is None else Fraction(job.value_cent, 100)
-        if self.waiting.get(key) == job.gen:
-            del self.waiting[key]
+        self._saved(key, job.gen, None if job.value_cent is None else Fraction(job.value_cent, 100))
 
     def save_failed(self, job: ValueJob, error: BaseException) -> Outcome:
         """Not saved: the value known to be in the database comes back, and the message says why."""
         key = (job.org_id, job.component)
         r = self.row_of.get(job.org_id)
-        if r is not None and self._gen.get(key) == job.gen:
-            self.waiting.pop(key, None)
+        if r is not None and self._not_saved(key, job.gen):
             self.rows[r].components[job.component] = self._confirmed.get(key)
             self._rerate(r)
             self._touch(r)
@@ -415,15 +433,7 @@ class PeerModel(_Typing):
     def __init__(self, sheet: PeerSheet) -> None:
         self.sheet = sheet
         self.values: list[int | None] = [v for _id, _name, v in sheet.raters]
-        self.row = 0
-        self.buffer = None
-        self.edit_at = None
-        self.versions = [0] * len(self.values)
-        self.epoch = 0
-        self.dirty: set[int] = set()
-        self._confirmed: dict[int, int | None] = {}
-        self._gen: dict[int, int] = {}
-        self.waiting: dict[int, int] = {}
+        self._start(len(self.values))  # keys: the rater's row
 
     @property
     def has_rows(self) -> bool:
@@ -530,8 +540,7 @@ class PeerModel(_Typing):
     def _set(self, r: int, cents: int | None) -> Outcome:
         if self.values[r] == cents:
             return Outcome()
-        self._confirmed.setdefault(r, self.values[r])
-        gen = self._gen[r] = self.waiting[r] = next(_generations)
+        gen = self._edited(r, self.values[r])
         self.values[r] = cents
         self._touch(r)
         rater_id, rater_name, _ = self.sheet.raters[r]
@@ -542,14 +551,11 @@ class PeerModel(_Typing):
         r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
         if r is None:
             return
-        self._confirmed[r] = job.value_cent
-        if self.waiting.get(r) == job.gen:
-            del self.waiting[r]
+        self._saved(r, job.gen, job.value_cent)
 
     def save_failed(self, job: PeerJob, error: BaseException) -> Outcome:
         r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
-        if r is not None and self._gen.get(r) == job.gen:
-            self.waiting.pop(r, None)
+        if r is not None and self._not_saved(r, job.gen):
             self.values[r] = self._confirmed.get(r)
             self._touch(r)
         return Outcome(notices=[Notice(t("review.peer.save_failed", rater=job.rater_name,
