@@ -6,18 +6,20 @@ keeps its order (ordinary bindings run only after the key bubbled back up from
 the focused table, which let digits overtake Enter).  Digits and '.' are
 bindings too, for the same reason; only "0" carries the description, shown as
 "0-9 .".  :class:`CellKeys` adds what bindings cannot catch, the full-width
-digits of an IME left in 全角, and the plain key routing the benchmark times.
+digits of an IME left in 全角, and the plain key routing the benchmark times;
+:class:`CellMessages` shows what an operation of the model said.
 """
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from typing import Any, ClassVar
 
 from textual import events
 from textual.binding import Binding
 
-from incubator_tui.editing.cell_typing import DIGITS
+from incubator_tui.editing.cell_typing import DIGITS, Notice, Outcome
 
 
 def edit_binding(key: str, op: str, description: str, ident: str, **kw: Any) -> Binding:
@@ -62,3 +64,29 @@ class CellKeys:
             event.stop()
             event.prevent_default()
             self.action_edit("type", char)
+
+
+class CellMessages:
+    """For a screen with ``status(name)`` lines (``message`` among them), ``enqueue(job)`` and
+    ``last_notice`` (text, time): what a model's :class:`Outcome` asks of it."""
+
+    def take_outcome(self, out: Outcome) -> None:
+        """Queue the outcome's saves, show its message (or clear the one shown)."""
+        for job in out.saves:
+            self.enqueue(job)
+        for notice in out.notices:
+            self.say(notice)
+        if out.clear_notice and not out.notices:
+            self.status("message").set("")
+
+    def say(self, notice: Notice) -> None:
+        """The message line, and a toast (not repeated within 2 s); the text is never markup."""
+        line = self.status("message")
+        line.set_classes(f"-{notice.severity}")
+        line.set(notice.text)
+        last_text, last_at = self.last_notice
+        now = time.monotonic()
+        if notice.text != last_text or now - last_at > 2:
+            timeout = notice.timeout or (6 if notice.severity == "error" else 4)
+            self.app.notify(notice.text, severity=notice.severity, timeout=timeout, markup=False)
+        self.last_notice = (notice.text, now)

@@ -25,7 +25,6 @@ ratings, ``v`` veto, ``F`` finalise, ``A`` amend, ``q`` a request for review
 
 from __future__ import annotations
 
-import time
 from functools import partial
 from typing import Any
 
@@ -42,7 +41,7 @@ from incubator_tui.editing.review_model import (
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
-from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
+from incubator_tui.screens.cell_keys import CellKeys, CellMessages, edit_binding as _edit, typing_bindings
 from incubator_tui.widgets.format import fit, fit_names
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
@@ -78,7 +77,7 @@ class ScopeReviewModel(ReviewModel):
         return super().goto(r, max(column - 1, 0) if column >= 1 else column)
 
 
-class ReviewScreen(CellKeys, BaseScreen):
+class ReviewScreen(CellKeys, CellMessages, BaseScreen):
     CSS_PATH = "review_screen.tcss"
     AUTO_FOCUS = "#review-table"
 
@@ -303,28 +302,12 @@ class ReviewScreen(CellKeys, BaseScreen):
             self.status("summary").set(summary)
 
     def apply(self, out: Outcome) -> None:
-        for job in out.saves:
-            self.enqueue(job)
-        for notice in out.notices:
-            self.say(notice)
-        if out.clear_notice and not out.notices:
-            self.status("message").set("")
+        self.take_outcome(out)
         if self.model is None:
             return
         self.table.sync()
         self.status("detail").set(fit(self.model.detail(), 400))
         self.show_summary()
-
-    def say(self, notice: Notice) -> None:
-        line = self.status("message")
-        line.set_classes(f"-{notice.severity}")
-        line.set(notice.text)
-        last_text, last_at = self.last_notice
-        now = time.monotonic()
-        if notice.text != last_text or now - last_at > 2:
-            timeout = notice.timeout or (6 if notice.severity == "error" else 4)
-            self.app.notify(notice.text, severity=notice.severity, timeout=timeout, markup=False)
-        self.last_notice = (notice.text, now)
 
     # -- keys ----------------------------------------------------------------------------------------------
     KEY_OPS = {

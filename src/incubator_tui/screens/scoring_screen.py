@@ -24,7 +24,6 @@ that failed otherwise (the database busy, the disk full) keeps the value, marked
 from __future__ import annotations
 
 import threading
-import time
 from functools import partial
 from typing import Any
 
@@ -44,7 +43,7 @@ from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.rules.months import add_months
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
-from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
+from incubator_tui.screens.cell_keys import CellKeys, CellMessages, edit_binding as _edit, typing_bindings
 from incubator_tui.services.clock import current_month
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import plain
@@ -56,7 +55,7 @@ _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last"
 _OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
 
 
-class ScoringScreen(CellKeys, BaseScreen):
+class ScoringScreen(CellKeys, CellMessages, BaseScreen):
     """The scoring grid of one month (opens on the current month)."""
 
     CSS_PATH = "scoring_screen.tcss"
@@ -376,12 +375,7 @@ class ScoringScreen(CellKeys, BaseScreen):
     # -- drawing what the model says ---------------------------------------------------------------------
     def apply(self, out: Outcome) -> None:
         """Queue the outcome's saves, show its message, redraw what changed."""
-        for job in out.saves:
-            self.enqueue(job)
-        for notice in out.notices:
-            self.say(notice)
-        if out.clear_notice and not out.notices:
-            self.status("message").set("")
+        self.take_outcome(out)
         if self.model is None:
             return
         self.table.sync()
@@ -402,18 +396,6 @@ class ScoringScreen(CellKeys, BaseScreen):
         banner.set_classes(cls)
         banner.set(text)
         banner.display = bool(text)
-
-    def say(self, notice: Notice) -> None:
-        """The message line, and a toast (not repeated within 2 s); the text is never markup."""
-        line = self.status("message")
-        line.set_classes(f"-{notice.severity}")
-        line.set(notice.text)
-        last_text, last_at = self.last_notice
-        now = time.monotonic()
-        if notice.text != last_text or now - last_at > 2:
-            timeout = notice.timeout or (6 if notice.severity == "error" else 4)
-            self.app.notify(notice.text, severity=notice.severity, timeout=timeout, markup=False)
-        self.last_notice = (notice.text, now)
 
     # -- the database queue ---------------------------------------------------------------------------------
     def enqueue(self, job: Any) -> None:
