@@ -39,9 +39,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from incubator_tui.widgets.cell_looks import CellLooks
+from incubator_tui.widgets.cell_looks import PADDING, CellLooks
 
-PADDING = 1
 LEFT, CENTER, RIGHT = "left", "center", "right"
 
 
@@ -159,27 +158,6 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
                               immediate=True)
 
     # -- drawing (the styles: CellLooks) ------------------------------------------------------------------
-    def cell_segments(self, text: Text, width: int, justify: str, base: Style) -> list[Segment]:
-        if width <= 0:
-            return []
-        size = text.cell_len
-        if size != width:
-            text = text.copy()
-            if size > width:
-                text.truncate(width, overflow="ellipsis")
-            excess = width - text.cell_len
-            left = 0 if justify == LEFT else excess if justify == RIGHT else excess // 2
-            text.pad_left(left)
-            text.pad_right(excess - left)
-        pad = Segment(" " * PADDING, base)
-        style = base + text.style if text.style else base
-        segments = [pad]
-        for segment in text.render(self.app.console):
-            if segment.text:
-                segments.append(Segment(segment.text, style + segment.style if segment.style else style))
-        segments.append(pad)
-        return segments
-
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         model = self.model
@@ -218,7 +196,7 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
             fixed_style = self.table_style("fixed")
             cursor_at = self.display_column(model.cursor_column) if model.row == row else -1
         first, *rest = self.columns
-        fixed = Strip(self.cell_segments(texts[0], first.width, first.justify, fixed_style))
+        fixed = Strip(self.cell_segments(texts[0], first.width, first.justify, fixed_style) if first.width > 0 else [])
         room = max(width - fixed.cell_length, 0)
         segments: list[Segment] = []
         x = 0
@@ -227,7 +205,7 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
             cells = col.width + 2 * PADDING
             if x < scroll_x < x + cells or x < scroll_x + room < x + cells:  # cut by an edge: whole or not at all
                 segments.append(Segment(" " * cells, row_style))
-            else:
+            elif col.width > 0:  # a column of no width draws nothing
                 segments += self.cell_segments(text, col.width, col.justify, base)
             x += cells
         used = sum(c.width + 2 * PADDING for c in rest)

@@ -232,28 +232,6 @@ class ScoreGrid(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
             text.append(shown.mark, style=self.cstyle(shown.mark_look))
         return text
 
-    def cell_segments(self, text: Text, width: int, justify: str, pre: Style, post: Style | None) -> list[Segment]:
-        """One cell, ``width`` cells wide plus its padding: DataTable's ``Styled(Padding(text), pre, post)``."""
-        size = text.cell_len
-        if size != width:
-            text = text.copy()
-            if size > width:
-                text.truncate(width, overflow="ellipsis")
-            excess = width - text.cell_len
-            left = 0 if justify == LEFT else excess if justify == RIGHT else excess // 2
-            text.pad_left(left)
-            text.pad_right(excess - left)
-        pad = Segment(" " * PADDING, pre)
-        base = pre + text.style if text.style else pre  # Text.render leaves the text's own style out
-        segments = [pad]
-        for segment in text.render(self.app.console):
-            if segment.text:
-                segments.append(Segment(segment.text, base + segment.style if segment.style else base))
-        segments.append(pad)
-        if post:
-            segments = list(Segment.apply_style(segments, post_style=post))
-        return segments
-
     def row_texts(self, view: RowView) -> list[tuple[Text, str]]:
         """(text, justify) of each column of a row, left to right."""
         cells = [(Text(view.name), LEFT)]
