@@ -27,7 +27,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from incubator_tui.editing.cell_typing import DIGITS, CellTyping, Notice, Outcome, refused  # noqa: F401
+from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, refused
 from incubator_tui.editing.grid_jobs import OpJob, SaveJob
 from incubator_tui.editing.grid_layout import EDIT_MARK, item_label
 from incubator_tui.i18n import t

@@ -3,7 +3,7 @@
 The same pattern as the scoring grid (:mod:`grid_model`): the model holds what
 is typed (the buffer and the cell it goes into), what is committed (changed at
 once, optimistically), what is refused and why; every operation returns an
-:class:`~incubator_tui.editing.grid_model.Outcome` with the saves to queue (the
+:class:`~incubator_tui.editing.cell_typing.Outcome` with the saves to queue (the
 screen puts them on an :class:`~incubator_tui.editing.save_queue.OrderedQueue`)
 and the message to show.  A row is rated again, with the pure rules, as soon as
 a value is typed: the composite and the stars follow the keys.
@@ -20,7 +20,7 @@ import itertools
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from incubator_tui.editing.cell_typing import DIGITS, CellTyping, Notice, Outcome, refused  # noqa: F401
+from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, refused
 from incubator_tui.editing.grid_model import Shown, error_text
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
