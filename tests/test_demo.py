@@ -243,3 +243,23 @@ def test_names_suffice_for_the_benchmark_sizes() -> None:
     pool = {p + theme + form for prefixes, themes in _GRAMMAR.values()
             for p in prefixes for theme, forms in themes for form in forms}
     assert len(pool | {h[0] for h in HEADLINE}) > 2000
+
+
+def test_the_demo_story_reads_back_in_the_order_it_was_told(demo) -> None:
+    """Each case's events come back in time order in the order the story wrote them: an
+    objection and its decision recorded the same day are never read decision-first (which
+    left the exit-ordered case with an objection 'waiting for its decision' in the agenda)."""
+    from incubator_tui.rules.cases import pending_objection
+
+    db, _report, _centre = demo
+    with db.session() as s:
+        events: dict[str, list[str]] = {}
+        for case_id, action in s.execute(text("SELECT case_id, action FROM case_event ORDER BY at")):
+            events.setdefault(case_id, []).append(action)
+        times = s.execute(text("SELECT case_id, at FROM case_event")).all()
+    assert len(set(times)) == len(times)  # no two events of a case at the same instant
+    objected = [acts for acts in events.values() if "object" in acts]
+    assert objected, "the demo tells an objection"
+    for acts in objected:
+        assert acts.index("object") < acts.index("object_upheld")
+        assert not pending_objection(acts)

@@ -786,9 +786,15 @@ def _create(session: Session, n_orgs: int, n_months: int, seed: int, operator: s
 
 
 def _restamp(session: Session, case_id: str, since: datetime, when: datetime) -> None:
-    """Date the events a service call just wrote as they happened in the story."""
+    """Date the events a service call just wrote as they happened in the story, a second
+    apart in the order they were written: events are read in time order, and two at the
+    same instant (an objection and its decision) would come back in either order."""
     session.flush()
-    session.execute(update(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.at >= since).values(at=when))
+    written = session.execute(
+        select(CaseEvent.id).where(CaseEvent.case_id == case_id, CaseEvent.at >= since).order_by(CaseEvent.at)
+    ).scalars().all()
+    for n, event_id in enumerate(written):
+        session.execute(update(CaseEvent).where(CaseEvent.id == event_id).values(at=when + timedelta(seconds=n)))
 
 
 def _play_case(session: Session, rng: random.Random, centre_id: str, o: _Org, role: str,
