@@ -140,7 +140,10 @@ class ImportFileError(UserError):
         return "\n".join(lines)
 
 
-class _Problems:
+class Problems:
+    """Problems of one file: the first ``MAX_LISTED`` kept with their line and column (all are
+    counted); ``check`` raises them as one :class:`ImportFileError`."""
+
     def __init__(self, table: Table) -> None:
         self.table = table
         self.items: list[Problem] = []
@@ -188,7 +191,7 @@ def cell_text(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _row_name(row: Row, col: int, problems: _Problems) -> str | None:
+def _row_name(row: Row, col: int, problems: Problems) -> str | None:
     """The row's organisation name, normalised (rules.names); None once a problem is recorded."""
     try:
         name = check_name(cell_text(row.get(col)))
@@ -201,7 +204,7 @@ def _row_name(row: Row, col: int, problems: _Problems) -> str | None:
     return name
 
 
-def _columns(table: Table, spec: dict[str, Sequence[str]], problems: _Problems,
+def find_columns(table: Table, spec: dict[str, Sequence[str]], problems: Problems,
              required: Iterable[str]) -> dict[str, int]:
     cols: dict[str, int] = {}
     for name, aliases in spec.items():
@@ -345,8 +348,8 @@ def import_orgs(db: Any, path: Path | str, centre_name: str | None, operator: st
         centre, created = _centre(session, centre_name, operator, may_create=True)
         table = read_table(path)
         report = ImportReport("orgs", path.name, centre.name, centre_created=created, rows=len(table.rows))
-        problems = _Problems(table)
-        cols = _columns(table, ORG_COLUMNS, problems, required=("name",))
+        problems = Problems(table)
+        cols = find_columns(table, ORG_COLUMNS, problems, required=("name",))
         problems.check()
         if not table.rows:
             raise UserError("import.empty", file=path.name)
@@ -529,8 +532,8 @@ def _plan_scores(session: Session, centre_id: str, table: Table, report: ImportR
     from incubator_tui.services.centres import Checklists, setting_entries
     from incubator_tui.services.monthly import closed_months, exemptions, paused_months
 
-    problems = _Problems(table)
-    cols = _columns(table, SCORE_COLUMNS, problems, required=("name", "month"))
+    problems = Problems(table)
+    cols = find_columns(table, SCORE_COLUMNS, problems, required=("name", "month"))
     checklists = Checklists(session, centre_id)
     item_cols = _score_item_columns(table, cols, list(checklists.item_by_id.values()), report)
     if not item_cols:
@@ -756,8 +759,8 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
         centre, _ = _centre(session, centre_name, operator, may_create=False)
         table = read_table(path)
         report = ImportReport("reviews", path.name, centre.name, rows=len(table.rows))
-        problems = _Problems(table)
-        cols = _columns(table, REVIEW_COLUMNS, problems, required=("name", "year"))
+        problems = Problems(table)
+        cols = find_columns(table, REVIEW_COLUMNS, problems, required=("name", "year"))
         if not set(cols) - {"name", "year"}:
             problems.add(table.header_line, "import.no_review_columns")
         problems.check()
@@ -846,7 +849,7 @@ def import_reviews(db: Any, path: Path | str, centre_name: str | None, operator:
 
 
 def _peer_ratings(raw: Any, ref: _OrgRef, year: int, line: int, col: int, orgs: _OrgIndex,
-                  problems: _Problems, report: ImportReport) -> list[tuple[str | None, int]] | None:
+                  problems: Problems, report: ImportReport) -> list[tuple[str | None, int]] | None:
     """'85; 90; 甲协会:88' → [(None, 8500), (None, 9000), (甲's id, 8800)]; problems are recorded."""
     from incubator_tui.i18n import t
 

@@ -27,8 +27,8 @@ from incubator_tui.errors import UserError
 from incubator_tui.rules import settings as rules
 from incubator_tui.rules.errors import DomainError, SettingError
 from incubator_tui.rules.months import parse_date, parse_month
-from incubator_tui.services.imports import MAX_LISTED, ImportFileError, ImportReport, Problem, cell_text
-from incubator_tui.services.tabular import Table, column_letter, is_blank, read_table
+from incubator_tui.services.imports import ImportReport, Problems, cell_text, find_columns
+from incubator_tui.services.tabular import Table, is_blank, read_table
 
 CHECKLIST_COLUMNS = {
     "code": ("code", "代码"),
@@ -40,38 +40,6 @@ CHECKLIST_COLUMNS = {
 HOLIDAY_COLUMNS = {"date": ("date", "日期"), "kind": ("kind", "类型"), "name": ("name", "名称")}
 _HOLIDAY_WORDS = {"holiday", "节假日", "法定节假日", "假日", "休", "休息", "放假"}
 _WORKDAY_WORDS = {"workday", "调休上班", "调休", "上班", "补班", "make-up", "makeup", "working_day"}
-
-
-class _Problems:
-    """Problems of one file: the first ``MAX_LISTED`` kept with their line and column."""
-
-    def __init__(self, table: Table) -> None:
-        self.table, self.items, self.count = table, [], 0
-
-    def add(self, line: int | None, key: str, col: int | None = None, **params: Any) -> None:
-        self.count += 1
-        if len(self.items) < MAX_LISTED:
-            label = self.table.label(col) if col is not None else None
-            self.items.append(Problem(line, label, column_letter(col) if col is not None else None, key, params))
-
-    def check(self) -> None:
-        if self.count:
-            raise ImportFileError(self.table.file, self.items, self.count)
-
-
-def _columns(table: Table, spec: dict[str, tuple[str, ...]], problems: _Problems, required: tuple[str, ...]) -> dict:
-    cols: dict[str, int] = {}
-    for name, aliases in spec.items():
-        found = table.find(aliases)
-        if len(found) > 1:
-            problems.add(table.header_line, "import.duplicate_column", None, column=table.headers[found[0]],
-                         first=column_letter(found[0]), second=column_letter(found[1]))
-        if found:
-            cols[name] = found[0]
-    for name in required:
-        if name not in cols:
-            problems.add(table.header_line, "import.missing_column", None, column=f"{spec[name][1]}/{spec[name][0]}")
-    return cols
 
 
 def _centre(session: Any, centre_name: str | None):
@@ -113,8 +81,8 @@ def import_checklist(db: Any, path: Path | str, centre_name: str | None, operato
         centre = _centre(session, centre_name)
         table = read_table(path, name_headers=CHECKLIST_COLUMNS["code"])
         report = ImportReport("checklist", path.name, centre.name, rows=len(table.rows))
-        problems = _Problems(table)
-        cols = _columns(table, CHECKLIST_COLUMNS, problems, required=("code", "name", "max", "effective"))
+        problems = Problems(table)
+        cols = find_columns(table, CHECKLIST_COLUMNS, problems, required=("code", "name", "max", "effective"))
         problems.check()
         if not table.rows:
             raise UserError("import.empty", file=path.name)
@@ -189,8 +157,8 @@ def import_holidays(db: Any, path: Path | str, centre_name: str | None, operator
         centre = _centre(session, centre_name)
         table = read_table(path, name_headers=HOLIDAY_COLUMNS["date"])
         report = ImportReport("holidays", path.name, centre.name, rows=len(table.rows))
-        problems = _Problems(table)
-        cols = _columns(table, HOLIDAY_COLUMNS, problems, required=("date", "kind"))
+        problems = Problems(table)
+        cols = find_columns(table, HOLIDAY_COLUMNS, problems, required=("date", "kind"))
         problems.check()
         if not table.rows:
             raise UserError("import.empty", file=path.name)
