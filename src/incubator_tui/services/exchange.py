@@ -191,9 +191,7 @@ def remove_quietly(*files: Path) -> None:
         for p in (f, Path(f"{f}-journal"), Path(f"{f}-wal"), Path(f"{f}-shm")):
             try:
                 p.unlink()
-            except FileNotFoundError:
-                pass
-            except OSError:
+            except OSError:  # gone already, or not ours to remove: nothing to undo
                 pass
 
 
