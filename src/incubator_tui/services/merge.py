@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -302,6 +303,40 @@ class _Built:
     target: Path
     lock: sqlite3.Connection | None
     seconds: float | None = None
+    syncing: _Sync | None = None
+
+    def sync_meanwhile(self) -> None:
+        """Start writing the copy to disk now, in a thread: flushing it is waiting on the disk,
+        not work, so it runs beside whatever this process does next (the remaining checks)."""
+        self.syncing = _Sync(self.part)
+
+    def synced(self) -> None:
+        """The copy is on disk (raises what the sync met)."""
+        if self.syncing is None:
+            fsync_file(self.part)
+            return
+        syncing, self.syncing = self.syncing, None
+        syncing.wait()
+
+
+class _Sync:
+    """``fsync`` of one file in a thread of its own; :meth:`wait` joins it and re-raises its error."""
+
+    def __init__(self, path: Path) -> None:
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._run, args=(path,), name="merge-sync", daemon=True)
+        self.thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            fsync_file(path)
+        except OSError as exc:
+            self.error = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 @dataclass
@@ -377,6 +412,7 @@ def _merge_early(district: _District, infos: list[ExportInfo], results: list[Cen
     except Exception:  # noqa: BLE001 - whatever it was, the merge after the checks says it properly
         return None
     built.seconds = time.perf_counter() - started
+    built.sync_meanwhile()
     return _Early(infos, results, built)
 
 
@@ -456,7 +492,7 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
 def _commit(built: _Built) -> None:
     """The copy synced and renamed over the district database in one step; the lock let go."""
     try:
-        fsync_file(built.part)
+        built.synced()
         os.replace(built.part, built.target)
         fsync_dir(built.target.parent)
     except OSError as exc:
@@ -468,6 +504,11 @@ def _commit(built: _Built) -> None:
 
 def _discard(built: _Built) -> None:
     """The lock let go and the copy removed (nothing once it has been renamed into place)."""
+    if built.syncing is not None:  # never remove a file while its sync runs
+        try:
+            built.synced()
+        except OSError:
+            pass  # it is thrown away anyway
     if built.lock is not None:
         built.lock.close()
         built.lock = None
