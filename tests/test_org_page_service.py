@@ -104,6 +104,28 @@ def test_ratings_with_amendments(db, centre, today):
     assert (rating.year, rating.stars, rating.original_stars, rating.priority) == (2025, 4, 5, True)
     assert rating.composite == Fraction(1697, 20)
     assert rating.amendments == ((5, 4, "安全检查不合格"),)
+    assert [what for _when, what in rating.events] == ["评星由5星改为4星：安全检查不合格"]
+
+
+def test_ratings_show_requests_for_review_and_their_decisions(db, centre, today):
+    """The page tells a rating's whole story in time order: a request for review received in
+    the publicity period and the decision that confirmed the rating."""
+    from datetime import datetime, timezone
+
+    from incubator_tui.models import Rating, RatingRequest
+
+    org = make_org(db, centre, "书香社区读书会", date(2024, 1, 1))
+    with db.session() as s:
+        r = Rating(org_id=org, year=2025, composite="1697/20", stars=4, original_stars=4, priority=False)
+        s.add(r)
+        s.flush()
+        s.add(RatingRequest(rating_id=r.id, received_on=date(2026, 1, 20), text="互评人数不足",
+                            recorded_at=datetime(2026, 1, 20, 1, 30, tzinfo=timezone.utc), recorded_by="tester", decision="confirmed",
+                            decision_reason="材料已核实", decided_at=datetime(2026, 1, 25, 8, 0, tzinfo=timezone.utc), decided_by="tester"))
+    with db.session() as s:
+        page = load_org_page(s, org)
+    [rating] = page.ratings
+    assert [what for _when, what in rating.events] == ["2026-01-20 收到复核申请：互评人数不足", "复核维持原评：材料已核实"]
 
 
 def test_unknown_org_is_a_user_error(db, centre):

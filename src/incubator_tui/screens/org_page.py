@@ -292,8 +292,9 @@ class OrgPageScreen(BaseScreen):
                 out.append(f"  {format_total(r.composite, 2)}")
             if r.priority:
                 out.append("  " + t("orgs.page.priority"), style=st["success"])
-            for old, new, reason in r.amendments:
-                out.append("\n  " + t("orgs.page.amended", old=old, new=new, reason=reason), style=st["muted"])
+            for when, what in r.events:  # amendments, requests for review and decisions, in time order
+                out.append(f"\n  {when}  ", style=st["muted"])
+                out.append(what, style=st["muted"])
         return out
 
     def _cell_text(self, m: MonthRow, code: str, st: dict[str, Style]) -> Text:

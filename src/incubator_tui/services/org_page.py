@@ -77,6 +77,9 @@ class RatingRow:
     priority: bool
     finalised_on: date | None
     amendments: tuple[tuple[int, int, str], ...] = ()  # (old stars, new stars, reason), oldest first
+    # What happened to the rating since, oldest first: (when to the minute, what), amendments,
+    # requests for review and their decisions alike (``services.reviews.rating_history``).
+    events: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,10 +227,15 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
             .order_by(RatingAmendment.at)
         ).scalars():
             amendments.setdefault(a.rating_id, []).append((a.old_stars, a.new_stars, a.reason))
+        from incubator_tui.services.reviews import rating_history
+
+        events = {h.year: tuple((when, what) for when, _op, _kind, what in h.events)
+                  for h in rating_history(session, org_id)}
         for r in rating_rows:
             ratings.append(RatingRow(
                 r.year, r.stars, r.original_stars, Fraction(r.composite) if r.composite else None,
                 bool(r.priority), r.finalised_at.date() if r.finalised_at else None, tuple(amendments.get(r.id, ())),
+                events.get(r.year, ()),
             ))
 
     return OrgPage(details, as_of, items, rows, streak_count, tuple(streak_months), level, all_cases, ratings)
