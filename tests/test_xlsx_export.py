@@ -74,6 +74,7 @@ def test_report_sheets_hold_the_years_data(year_2025, tmp_path: Path) -> None:
     assert flags[1:] == []  # December's 9 ended the run
     cases = _rows(wb["约谈整改"])
     assert len(cases) == 2 and cases[1][0] == "晨光公益服务社" and cases[1][1] == "月度" and cases[1][2] == "待约谈"
+    assert cases[1][5] == "2025-09 5.5；2025-10 5.0；2025-11 5.5"
 
 
 def test_report_in_english_and_flags_as_of_the_years_end(year_2025, tmp_path: Path) -> None:
@@ -84,6 +85,11 @@ def test_report_in_english_and_flags_as_of_the_years_end(year_2025, tmp_path: Pa
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Monthly totals 2025"
     assert _rows(wb["Item scores"])[0][2] == "Work plan"
+    # The case's reason in the workbook's language, as the cases screen shows it, not the
+    # sentence stored in Chinese the day it opened.
+    [_header, case] = _rows(wb["Cases"])
+    assert case[:3] == ["晨光公益服务社", "monthly", "to interview"]
+    assert case[5] == "2025-09 5.5; 2025-10 5.0; 2025-11 5.5"
 
 
 def test_inspection_sheet_is_blank_print_ready_and_lists_the_months_members(year_2025, tmp_path: Path) -> None:

@@ -130,6 +130,7 @@ def write_workbook(db: Database, out: Path | str, *, year: int | None = None, ce
     from incubator_tui.rules.months import months_between
     from incubator_tui.rules.scoring import format_total, is_low
     from incubator_tui.rules.settings import threshold_for
+    from incubator_tui.services.case_reasons import case_reasons
     from incubator_tui.services.cases import list_cases
     from incubator_tui.services.centres import Checklists, resolve_centre, setting_entries
     from incubator_tui.services.flags import compute_flags
@@ -266,9 +267,12 @@ def write_workbook(db: Database, out: Path | str, *, year: int | None = None, ce
         cases = _Sheet(wb, t("xlsx.sheet.cases"), [
             t("xlsx.col.org"), t("xlsx.col.kind"), t("xlsx.col.state"), t("xlsx.col.opened"),
             t("xlsx.col.deadline"), t("xlsx.col.reason")])
+        # The reason in the language of this workbook, as the cases screen and ``cases`` show it
+        # (the stored sentence is in the language of the day the case opened).
+        reasons = case_reasons(conn, ref.id)
         for c in list_cases(conn, ref.id):
             cases.add([c.org, t(f"case_kind.{c.kind}"), t(f"case_state.{c.state}"), c.opened_on.isoformat(),
-                       c.deadline.isoformat() if c.deadline else "", c.reason])
+                       c.deadline.isoformat() if c.deadline else "", reasons.get(c.id, c.reason)])
         cases.finish()
 
         # 6. Ratings of the year (finalised or live).
