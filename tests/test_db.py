@@ -179,6 +179,29 @@ RELEASED_DATA["0006"] = [
     "decision_reason, decided_by) VALUES ('q1', 'g1', '2026-01-12', '申请复核', '2026-01-12 00:00:00', 'x', '', '', '')",
 ]
 
+# 0007 (#11) dropped the score table's covering index and changed no table: 0006's rows (0.2.0 released 0006).
+RELEASED_DATA.setdefault("0007", RELEASED_DATA["0006"])
+
+
+def _rows(conn, tables: dict[str, list[str]]) -> dict[str, list[tuple]]:  # noqa: ANN001
+    """Every row of these tables, read through these columns only, in a stable order."""
+    out = {}
+    for table, cols in tables.items():
+        names = ", ".join(f'"{c}"' for c in cols)
+        out[table] = sorted(tuple(map(str, r)) for r in conn.exec_driver_sql(f'SELECT {names} FROM "{table}"'))
+    return out
+
+
+def _schema_differences(conn) -> list:  # noqa: ANN001
+    """What the models (SQLModel.metadata) declare that the database does not have, or the reverse."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import incubator_tui.models  # noqa: F401 (registers every table)
+
+    return compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+
 
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:
@@ -195,7 +218,13 @@ def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revis
         for sql in RELEASED_DATA[revision]:
             conn.exec_driver_sql(sql)
         conn.commit()
+        tables = {t: [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{t}")')] for (t,) in
+                  conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND name NOT IN ('alembic_version') AND name NOT LIKE 'sqlite_%'")}
+        before = _rows(conn, tables)
     engine.dispose()
+    # The rows are really there: one per INSERT of that schema's data.
+    assert sum(map(len, before.values())) == sum(sql.startswith("INSERT") for sql in RELEASED_DATA[revision])
 
     db = open_database(path)
     with db.engine.connect() as conn:
@@ -203,7 +232,45 @@ def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revis
         assert conn.exec_driver_sql("SELECT name FROM organisation WHERE id = 'o1'").scalar() == "晨光公益服务社"
         assert conn.exec_driver_sql("SELECT value_cent, reason FROM score WHERE id = 's1'").one() == (150, "计划迟交")
         assert conn.exec_driver_sql("SELECT new FROM audit WHERE id = 'a1'").scalar() == "1.5"
+        assert _rows(conn, tables) == before  # every row of every table, each column it had, as it was
+        # What the upgrade made is exactly what the models declare (0007: no covering index on score).
+        assert _schema_differences(conn) == []
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_score_org_month'"
+                                    ).scalar() == 0
     db.dispose()
+
+
+def test_a_new_database_has_the_models_schema(db_path: Path) -> None:
+    """Migrations and models say the same thing: a model changed without its migration (or the reverse)
+    fails here, not on a centre's upgraded database."""
+    db = open_database(db_path, create=True)
+    with db.engine.connect() as conn:
+        assert _schema_differences(conn) == []
+        indexes = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'score' "
+                                                      "AND type = 'index'")}
+    db.dispose()
+    # Only the primary key's and the unique (org_id, month, item_id) key's own indexes (0007).
+    assert indexes == {"sqlite_autoindex_score_1", "sqlite_autoindex_score_2"}
+
+
+def test_0007_downgrades_to_the_0006_schema_and_back(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "round.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+        schema_0006 = sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all())
+        command.upgrade(cfg, "0007")
+        command.downgrade(cfg, "0006")
+        assert sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all()) == schema_0006
+        command.upgrade(cfg, "head")
+        assert _schema_differences(conn) == []
+        conn.commit()
+    engine.dispose()
 
 
 def test_every_released_revision_has_upgrade_data() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from incubator_tui.models.base import created_field, fk, id_field, updated_field
@@ -17,12 +17,10 @@ class Score(SQLModel, table=True):
     """
 
     __tablename__ = "score"
-    __table_args__ = (
-        UniqueConstraint("org_id", "month", "item_id"),
-        # Covering index: the month totals behind streaks and flags are read
-        # from the index alone, without touching the table.
-        Index("ix_score_org_month", "org_id", "month", "item_id", "value_cent", "na"),
-    )
+    # The unique key's index serves every lookup by org and month.  No covering
+    # index (dropped in 0007): totals, streaks and "has this month a score?" read
+    # ``month_result``, and the index was a sixth of every export.
+    __table_args__ = (UniqueConstraint("org_id", "month", "item_id"),)
 
     id: str = id_field()
     org_id: str = fk("organisation.id", index=False)

@@ -35,17 +35,20 @@ class Flag:
 
 
 def latest_scored_month(session: Session, centre_id: str | None = None) -> str | None:
+    """The latest month in which an org (of the centre, or of any centre) has a score or N/A.
+
+    Read from ``month_result`` (one row per org-month, kept in step with the scores; a month
+    whose cells were all cleared has a row with nothing scored or N/A), not from the score rows."""
     if centre_id is None:
-        return session.execute(text("SELECT MAX(month) FROM score WHERE value_cent IS NOT NULL OR na = :t"),
-                               {"t": True}).scalar()
-    # One short backward index scan per org, instead of scanning every score.
+        return session.execute(text("SELECT MAX(month) FROM month_result WHERE scored > 0 OR na_count > 0")).scalar()
+    # One short backward search of month_result's key per org, instead of scanning every month.
     return session.execute(
         text(
-            "SELECT MAX((SELECT s.month FROM score s WHERE s.org_id = o.id "
-            "AND (s.value_cent IS NOT NULL OR s.na = :t) ORDER BY s.month DESC LIMIT 1)) "
+            "SELECT MAX((SELECT r.month FROM month_result r WHERE r.org_id = o.id "
+            "AND (r.scored > 0 OR r.na_count > 0) ORDER BY r.month DESC LIMIT 1)) "
             "FROM organisation o WHERE o.centre_id = :c"
         ),
-        {"c": centre_id, "t": True},
+        {"c": centre_id},
     ).scalar()
 
 

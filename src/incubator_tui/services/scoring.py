@@ -523,12 +523,12 @@ def set_paused(session: Session, centre_id: str, month: str, paused: bool, opera
     if row.closed:
         raise UserError("month.closed", month=month)
     if paused:
-        has_scores = session.execute(
+        has_scores = session.execute(  # month_result: one row per org-month, not one per item
             text(
-                "SELECT 1 FROM score s JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c "
-                "AND s.month = :m AND (s.value_cent IS NOT NULL OR s.na = :t) LIMIT 1"
+                "SELECT 1 FROM month_result r JOIN organisation o ON o.id = r.org_id WHERE o.centre_id = :c "
+                "AND r.month = :m AND (r.scored > 0 OR r.na_count > 0) LIMIT 1"
             ),
-            {"c": centre_id, "m": month, "t": True},
+            {"c": centre_id, "m": month},
         ).first()
         if has_scores:
             raise UserError("month.pause_has_scores", month=month)

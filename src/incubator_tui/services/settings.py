@@ -580,11 +580,12 @@ def save_year_calendar(db: Any, centre_id: str, year: int, holidays_text: str, m
 
 
 def scored_months_from(conn: Connection | Session, centre_id: str, month: str) -> str | None:
-    """The latest month at or after ``month`` in which an org of the centre has a score or N/A."""
+    """The latest month at or after ``month`` in which an org of the centre has a score or N/A
+    (from ``month_result``: one row per org-month instead of one per item)."""
     return conn.execute(
-        text("SELECT MAX(s.month) FROM score s JOIN organisation o ON o.id = s.org_id "
-             "WHERE o.centre_id = :c AND s.month >= :m AND (s.value_cent IS NOT NULL OR s.na = :t)"),
-        {"c": centre_id, "m": month, "t": True},
+        text("SELECT MAX(r.month) FROM month_result r JOIN organisation o ON o.id = r.org_id "
+             "WHERE o.centre_id = :c AND r.month >= :m AND (r.scored > 0 OR r.na_count > 0)"),
+        {"c": centre_id, "m": month},
     ).scalar()
 
 
