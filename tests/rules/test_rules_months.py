@@ -97,3 +97,14 @@ def test_today_falls_back_to_utc_plus_8_without_tzdata(monkeypatch):
 
     monkeypatch.setattr(zoneinfo, "ZoneInfo", missing)
     assert M._tzinfo("Asia/Shanghai").utcoffset(None).total_seconds() == 8 * 3600
+
+
+def test_stored_instants_are_shown_on_the_centres_clock() -> None:
+    """Times are stored in UTC, naive once read back from SQLite: people read them in their zone."""
+    from datetime import datetime, timezone
+
+    from incubator_tui.rules.months import local_minute
+
+    assert local_minute(datetime(2026, 1, 20, 1, 30)) == "2026-01-20 09:30"  # Beijing by default
+    assert local_minute(datetime(2026, 1, 19, 23, 5, tzinfo=timezone.utc)) == "2026-01-20 07:05"
+    assert local_minute(datetime(2026, 1, 20, 1, 30), "Asia/Urumqi") == "2026-01-20 07:30"

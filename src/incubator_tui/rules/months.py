@@ -121,6 +121,17 @@ def _tzinfo(tz: str):
         return timezone(timedelta(hours=8))
 
 
+def local_time(at: datetime, tz: str = DEFAULT_TZ) -> datetime:
+    """A stored instant in the centre's time zone: times are stored in UTC (naive when read
+    back from SQLite), and people read them as the clock on their wall showed."""
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(_tzinfo(tz))
+
+
+def local_minute(at: datetime, tz: str = DEFAULT_TZ) -> str:
+    """``2026-01-20 09:30``: a stored instant as the centre's clock showed it, to the minute."""
+    return local_time(at, tz).strftime("%Y-%m-%d %H:%M")
+
+
 def today(tz: str = DEFAULT_TZ) -> date:
     """Today's date in the centre's time zone (DOMAIN 7), not the machine's."""
     return datetime.now(_tzinfo(tz)).date()

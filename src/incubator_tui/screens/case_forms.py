@@ -47,7 +47,7 @@ class FormField:
 
 def now_text(day: date) -> str:
     """The date given (today, perhaps pinned) with the current time in the centre's time zone."""
-    from incubator_tui.screens.case_page import local_time
+    from incubator_tui.rules.months import local_time
 
     return f"{day.isoformat()} {local_time(datetime.now(timezone.utc)).strftime('%H:%M')}"
 

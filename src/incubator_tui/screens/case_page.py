@@ -11,7 +11,6 @@ as text, never as markup.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Label, Static
 
 from incubator_tui.i18n import t
+from incubator_tui.rules.months import local_minute
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.widgets.key_bar import KeyBar
 
@@ -43,19 +43,6 @@ ACTION_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def local_time(at: datetime) -> datetime:
-    """Event times are stored in UTC (naive from SQLite): shown in the centre's time zone."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo("Asia/Shanghai")
-    except (KeyError, ValueError):  # no tzdata on this machine
-        tz = timezone(timedelta(hours=8))
-    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
-
-
-def local_time_text(at: datetime) -> str:
-    return local_time(at).strftime("%Y-%m-%d %H:%M")
 
 
 def fraction_text(value: str | None) -> str:
@@ -264,7 +251,7 @@ class CasePageScreen(BaseScreen):
             change = ""
             if e.to_state and e.from_state != e.to_state:
                 change = f"{t(f'case_state.{e.from_state}') if e.from_state else '—'} → {t(f'case_state.{e.to_state}')}"
-            table.add_row(Text(local_time_text(e.at)), Text(e.operator), Text(t(f"cases.action.{e.action}")),
+            table.add_row(Text(local_minute(e.at)), Text(e.operator), Text(t(f"cases.action.{e.action}")),
                           Text(change), Text((e.text or "").replace("\n", " ")))
 
     # ------------------------------------------------------------------ keys

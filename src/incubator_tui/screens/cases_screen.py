@@ -10,7 +10,7 @@ sort keys, as the organisations list; the default) or by deadline.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -41,17 +41,6 @@ def state_matches(state: str, wanted: str) -> bool:
     if wanted == "open":
         return case_rules.is_open(state)
     return state == wanted
-
-
-def local_time(at: datetime) -> datetime:
-    """Event times are stored in UTC (naive from SQLite): shown in the centre's time zone."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo("Asia/Shanghai")
-    except (KeyError, ValueError):  # no tzdata on this machine
-        tz = timezone(timedelta(hours=8))
-    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz)
 
 
 class CasesScreen(PagedTable, BaseScreen):

@@ -16,7 +16,6 @@ checks through ``rules.settings`` and writes through ``services.settings``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from textual import on, work
@@ -27,6 +26,7 @@ from textual.widgets import Header, Input, Label, Select, Static, TabbedContent,
 
 from incubator_tui.i18n import get_language, t
 from incubator_tui.rules import settings as rules
+from incubator_tui.rules.months import local_minute
 from incubator_tui.screens.base import BaseScreen
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import message, plain
@@ -61,18 +61,6 @@ def _label(field: str) -> str:
     if field in CENTRE_INPUTS or field in ("category", "operator", "language", "output_dir"):
         return t(f"settings.field.{field}")
     return t(f"settings.key.{field}")
-
-
-def _local(at: datetime) -> str:
-    try:
-        from zoneinfo import ZoneInfo
-
-        tz: Any = ZoneInfo("Asia/Shanghai")
-    except (KeyError, ValueError):
-        from datetime import timedelta
-
-        tz = timezone(timedelta(hours=8))
-    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 class SettingsScreen(BaseScreen):
@@ -401,9 +389,10 @@ class SettingsScreen(BaseScreen):
             rows = [h for h in self.page.history if h.field == field]
             label = t(f"settings.key.{field}") if field in rules.DEFAULTS or field == "checklist" else _label(field)
         lines = [t("settings.history_of", label=label)]
+        zone = self.page.view.values["timezone"]  # the centre's clock, as its people read it
         for h in rows[:6]:
             month = t("settings.history_month", month=h.effective_month) if h.effective_month else ""
-            lines.append(t("settings.history_line", at=_local(h.at), operator=h.operator or "—", month=month,
+            lines.append(t("settings.history_line", at=local_minute(h.at, zone), operator=h.operator or "—", month=month,
                            old=h.old if h.old not in (None, "") else "—", new=h.new if h.new not in (None, "") else "—"))
         if not rows:
             lines.append(t("settings.history_none"))
