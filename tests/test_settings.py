@@ -77,7 +77,7 @@ def test_settings_human_output_one_line_per_setting_in_either_language(capsys, d
     assert "  hygiene 卫生清洁：2 分" in out.splitlines()
     rc, out, _ = run_cli(capsys, "settings", "--db", str(db_path), "--lang", "en")
     assert "Low-score threshold: 6 (default)" in out.splitlines()
-    assert "  hygiene Hygiene: 2 points" in out.splitlines()
+    assert "  hygiene Hygiene: max 2" in out.splitlines()  # "max 1", never "1 points"
 
 
 def test_settings_centres_missing_database_and_bad_month(capsys, db, centre, db_path: Path, tmp_path: Path) -> None:

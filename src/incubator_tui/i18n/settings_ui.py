@@ -40,7 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.line.value": ("{label}：{value}{since}", "{label}: {value}{since}"),
     "settings.line.checklist": ("考评细则第 {number} 版（自 {month} 起），共 {count} 项：",
                                 "Checklist version {number} (from {month}), {count} items:"),
-    "settings.line.item": ("  {code} {name}：{max} 分", "  {code} {name}: {max} points"),
+    "settings.line.item": ("  {code} {name}：{max} 分", "  {code} {name}: max {max}"),
     "settings.since": ("（自 {month} 起）", " (from {month})"),
     "settings.default": ("（默认）", " (default)"),
     "settings.none": ("未设置", "not set"),
