@@ -113,13 +113,15 @@ def _schema() -> str:
 
 
 def _checksum_tag() -> str:
-    """Exports are rebuilt when the checksum's definition changes (they would be refused)."""
+    """Exports are rebuilt when the checksum's definition or the export format changes (an export
+    made before would be checked by the other definition, or not be what the app writes now)."""
     import hashlib
     import inspect
 
-    from incubator_tui.services.exchange import content_checksum
+    from incubator_tui.services.exchange import FORMAT, content_checksum, meta_row_whole, page_checksum
 
-    return hashlib.sha256(inspect.getsource(content_checksum).encode()).hexdigest()[:8]
+    source = "".join(inspect.getsource(f) for f in (content_checksum, page_checksum, meta_row_whole))
+    return hashlib.sha256(f"{FORMAT}\n{source}".encode()).hexdigest()[:8]
 
 
 def _demo(out: Path, orgs: int, months: int) -> Path:

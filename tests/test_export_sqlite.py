@@ -47,7 +47,7 @@ def test_export_holds_the_centre_its_metadata_and_a_checksum_that_verifies(centr
     counts = json.loads(meta["row_counts"])
     assert counts["organisation"] == 3 and counts["score"] == 3 * 2 * 6 and counts["centre"] == 1
     assert report.counts == counts
-    info = check_export(out)  # recomputes the checksum from the rows
+    info = check_export(out)  # recomputes the checksum from the file's pages
     assert info.checksum == meta["checksum"] and len(info.checksum) == 64
     # A file in the app's schema: the app opens a copy of it as one of its databases.
     copy = tmp_path / "copy.sqlite"
@@ -194,11 +194,13 @@ def test_cli_export_sqlite(centre_a, tmp_path: Path, capsys) -> None:
     assert "takes neither" in err
 
 
-def test_the_checksum_is_what_the_documented_definition_gives(centre_a, tmp_path: Path) -> None:
-    """Recomputed here in plain Python from the module doc (any tool can): SHA-256 of the metadata as
-    canonical JSON, then per table in name order its name between NULs and its rows in primary-key order,
-    values as text joined by U+001F (NULL as U+0001), rows joined by U+001E.  Exports made by earlier
-    versions (0.2.0 shipped this definition) must keep verifying however the app computes it."""
+def test_the_format_1_checksum_is_what_the_documented_definition_gives(centre_a, tmp_path: Path) -> None:
+    """Format 1's checksum recomputed here in plain Python from the module doc (any tool can): SHA-256 of the
+    metadata as canonical JSON, then per table in name order its name between NULs and its rows in primary-key
+    order, values as text joined by U+001F (NULL as U+0001), rows joined by U+001E.  Exports made by earlier
+    versions (0.2.0 shipped this definition) must keep verifying however the app computes it: the export is
+    made a format-1 one with the checksum computed here, and the app's check must agree.  (Format 2, what
+    this version writes: tests/test_export_format.py.)"""
     import hashlib
 
     db, _centre, _orgs = centre_a
@@ -208,7 +210,7 @@ def test_the_checksum_is_what_the_documented_definition_gives(centre_a, tmp_path
     con = sqlite3.connect(out)
     try:
         h = hashlib.sha256()
-        h.update(json.dumps({"format": meta["format"], "centre_id": meta["centre_id"],
+        h.update(json.dumps({"format": 1, "centre_id": meta["centre_id"],
                              "centre_name": meta["centre_name"], "sequence": meta["sequence"],
                              "exported_at": meta["exported_at"], "schema_version": meta["schema_version"],
                              "app_version": meta["app_version"], "redacted": bool(meta["redacted"]),
@@ -230,4 +232,15 @@ def test_the_checksum_is_what_the_documented_definition_gives(centre_a, tmp_path
         assert nulls and texts  # the file has NULLs and Chinese text: both forms are covered
     finally:
         con.close()
-    assert h.hexdigest() == meta["checksum"] == check_export(out).checksum
+    con = sqlite3.connect(out)
+    con.execute("UPDATE export_meta SET format = 1, checksum = ?", (h.hexdigest(),))
+    con.commit()
+    con.close()
+    assert check_export(out).checksum == h.hexdigest()
+    con = sqlite3.connect(out)
+    con.execute("UPDATE organisation SET name = name || '改' WHERE rowid = (SELECT MIN(rowid) FROM organisation)")
+    con.commit()
+    con.close()
+    with pytest.raises(ExchangeError) as err:
+        check_export(out)
+    assert err.value.key == "exchange.altered"

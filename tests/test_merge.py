@@ -219,7 +219,8 @@ def test_more_files_than_sqlite_attaches_at_once(tmp_path: Path) -> None:
 
 
 def test_older_exports_are_upgraded_in_a_copy(two_centres, tmp_path: Path) -> None:
-    """An export whose schema is older than the app's is merged through a migrated copy; the file stays as it was."""
+    """An export whose schema is older than the app's is merged through a migrated copy; the file stays as it was.
+    Made here as the format-1 code path (0.2.0) wrote it: its checksum over the rows."""
     (da, _ca, _), _b = two_centres
     ea = tmp_path / "ea.sqlite"
     export_sqlite(da, ea)
@@ -234,13 +235,13 @@ def test_older_exports_are_upgraded_in_a_copy(two_centres, tmp_path: Path) -> No
 
     meta = dict(zip(("format", "centre_id", "centre_name", "sequence", "exported_at", "schema_version",
                      "app_version", "redacted"), con.execute(
-        "SELECT format, centre_id, centre_name, sequence, exported_at, '0004', app_version, redacted "
+        "SELECT 1, centre_id, centre_name, sequence, exported_at, '0004', app_version, redacted "
         "FROM export_meta").fetchone()))
     meta["redacted"] = bool(meta["redacted"])
     meta["row_counts"] = row_counts(con)
     import json
 
-    con.execute("UPDATE export_meta SET schema_version = '0004', row_counts = ?, checksum = ?",
+    con.execute("UPDATE export_meta SET format = 1, schema_version = '0004', row_counts = ?, checksum = ?",
                 (json.dumps(meta["row_counts"], sort_keys=True), content_checksum(con, meta)))
     con.commit()
     con.close()

@@ -24,6 +24,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "「{centre}」的数据是从其导出文件合并来的，请在该中心自己的数据库中导出",
         "the data of “{centre}” was merged from its exports: export it from the centre's own database"),
     "exchange.write_failed": ("无法写入 {path}：{detail}", "cannot write {path}: {detail}"),
+    "exchange.meta_too_large": (
+        "中心名称「{centre}」过长（{size} 个字符），放不进导出文件的说明表，未导出；请在设置中缩短名称后再导出",
+        "the centre's name “{centre}” is too long ({size} characters) for the export's metadata: nothing exported; "
+        "shorten it in the settings and export again"),
     # ---- checks of an export (merge, restore)
     "exchange.missing": ("{path}：文件不存在", "{path}: no such file"),
     "exchange.not_a_file": ("{path}：不是文件", "{path}: not a file"),
