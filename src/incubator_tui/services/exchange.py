@@ -327,11 +327,15 @@ def _meta_page(con: sqlite3.Connection) -> int:
 def _file_checksum(con: sqlite3.Connection, path: Path, meta: dict) -> str | None:
     """Format 2's checksum of the file at ``path`` (``con`` is open on it), or None when the file
     cannot have one: export_meta not on one leaf page of its own."""
+    import mmap
+
     page = _meta_page(con)
-    data = path.read_bytes()  # what SQLite has just read for its check: from the OS's cache
-    if not meta_row_whole(data, page):
-        return None
-    return page_checksum(data, meta, page)
+    # Mapped, not read: what SQLite has just read for its check comes from the OS's cache, and a
+    # big export costs no memory of its own (the same time as reading it, measured).
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if not meta_row_whole(data, page):
+            return None
+        return page_checksum(data, meta, page)
 
 
 def row_counts(con: sqlite3.Connection, schema: str = "main") -> dict[str, int]:
@@ -500,12 +504,10 @@ def _finish_export(part: Path, centre_id: str, centre_name: str, sequence: int, 
         # The file is final but for its checksum: hash its pages, then put the checksum in the
         # placeholder's place.  Same length, so SQLite rewrites the cell where it is: only
         # export_meta's page and the header's counters change, which the checksum leaves out.
-        page = _meta_page(con)
-        data = part.read_bytes()
-        if not meta_row_whole(data, page):
+        checksum = _file_checksum(con, part, meta)
+        if checksum is None:
             raise ExchangeError("exchange.meta_too_large", centre=centre_name, size=len(centre_name))
-        con.execute(f"UPDATE {META_TABLE} SET checksum = ?", (page_checksum(data, meta, page),))
-        del data
+        con.execute(f"UPDATE {META_TABLE} SET checksum = ?", (checksum,))
     finally:
         con.close()
     _verify_written(part)
@@ -595,6 +597,9 @@ def check_export(path: Path | str) -> ExportInfo:
             centres = con.execute("SELECT id FROM centre").fetchall()
         except sqlite3.DatabaseError as exc:
             raise ExchangeError("exchange.damaged", path=str(path)) from exc
+        except (OSError, ValueError) as exc:  # gone or emptied since SQLite read it (mmap of 0 bytes)
+            raise ExchangeError("exchange.unreadable", path=str(path),
+                                detail=getattr(exc, "strerror", None) or str(exc)) from exc
         if [r[0] for r in centres] != [info.centre_id]:
             raise ExchangeError("exchange.altered", path=str(path))
     finally:
