@@ -430,3 +430,44 @@ def test_weight_zero_components_are_optional(db, centre, orgs):
     row = next(r for r in read(db, review_year, centre.id, 2025).rows if r.org == "甲")
     # (40 × 90 + 40 × 100 + 20 × 95) / 100 = 95
     assert row.composite == 95 and row.stars == 5 and row.missing == ()
+
+
+def test_a_first_page_is_the_first_rows_of_the_whole_year(db, centre, orgs):
+    """The review screen's first page (read without the centre's other orgs) shows exactly the
+    first rows of the whole year, whatever the page size: members with and without inputs, an
+    org with inputs that no longer belonged that year, a finalised rating, and peer ratings by
+    raters on the page, beyond it (counted), beyond it and not members that year (not counted),
+    unnamed; and the same for ``ratings_for_year``'s name order."""
+    from incubator_tui.services.orgs import mark_left, update_org
+    from incubator_tui.services.reviews import review_year
+    from tests.helpers import make_org
+
+    more = {name: make_org(db, centre, name) for name in ("Alpha 社", "阿尔法", "zz 末尾", "中间", "一月走")}
+    more["腊月来"] = make_org(db, centre, "腊月来", entry=date(2025, 12, 31))  # members that year, no inputs
+    with db.session() as s:
+        set_review_input(s, orgs["甲"], 2025, "t", party_cent=9000, self_cent=9000, public_cent=9000)
+        set_peer_ratings(s, orgs["甲"], 2025, [(None, 9000)] * 3, "t")
+        finalise_year(s, centre.id, 2025, "t")  # 甲 only can be rated: finalised
+        set_review_input(s, more["中间"], 2025, "t", party_cent=8000, self_cent=7000, public_cent=6000)
+        set_review_input(s, orgs["丁"], 2025, "t", party_cent=5000, veto="违规")
+        set_peer_ratings(s, more["中间"], 2025, [(orgs["乙"], 8000), (more["zz 末尾"], 9000),
+                                                (more["Alpha 社"], 7000), (None, 6000)], "t")
+        set_peer_ratings(s, more["阿尔法"], 2025, [(more["zz 末尾"], 5000), (orgs["丙"], 6000)], "t")
+        # After the fact: zz 末尾 entered in 2026 (its ratings no longer count), 己 had left in 2024
+        # (its inputs remain: a row all the same).
+        set_review_input(s, orgs["己"], 2025, "t", party_cent=7000)
+        update_org(s, more["zz 末尾"], {"entry_date": date(2026, 3, 1)}, "t")
+        mark_left(s, orgs["己"], "exited", date(2024, 6, 30), "t")
+        mark_left(s, more["一月走"], "graduated", date(2025, 1, 1), "t")
+    with db.session() as s:
+        whole = review_year(s, centre.id, 2025).rows
+        by_name = ratings_for_year(s, centre.id, 2025)
+        assert {r.org for r in whole} >= {"甲", "中间", "阿尔法", "己", "一月走", "腊月来"}
+        assert "zz 末尾" not in {r.org for r in whole}
+        assert not any(r.org == "己" and r.components["party"] is None for r in whole)  # not a member: its inputs
+        assert {r.org: r.peer_raters for r in whole}["中间"] == 3  # zz 末尾's rating does not count
+        assert {r.org: r.finalised for r in whole}["甲"]
+        for n in range(1, len(whole) + 2):
+            assert review_year(s, centre.id, 2025, first=n).rows == whole[:n], n
+        for n in range(1, len(by_name) + 2):
+            assert ratings_for_year(s, centre.id, 2025, first=n) == by_name[:n], n

@@ -13,7 +13,7 @@ the year's end, under the rules the centre had then.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -271,13 +271,27 @@ _PEERS = (
     f"JOIN peer_rating x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} "
     "AND x.year = :y AND x.active = :t"
 )
-# The orgs of a centre with anything for the year (inputs, active peer ratings, a rating): ids only.
-_HAVING = (
-    "SELECT x.org_id FROM review_input x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y "
-    "UNION SELECT x.org_id FROM peer_rating x JOIN organisation o ON o.id = x.org_id "
-    "WHERE o.centre_id = :c AND x.year = :y AND x.active = :t "
-    "UNION SELECT x.org_id FROM rating x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
+# The first page of a year (the review screen's first screenful): its orgs chosen and read in
+# one query, in the page's order, so that a district's 5,000 orgs are neither read nor sorted
+# in Python before the first rows show.  An org is in the year when it belonged to the centre
+# that year (``rules.membership.member_in_year``: the years of its dates, compared as ISO text)
+# or when it has anything for the year (inputs, active peer ratings, a rating); without
+# ``all_members`` only the latter.  Text sorts by code point in SQLite (BINARY), as Python's
+# sort does (PostgreSQL would need ``COLLATE "C"`` for the same page).
+_MEMBER = (
+    "(SUBSTR(CAST(o.entry_date AS TEXT), 1, 4) <= :yt "
+    "AND (o.end_date IS NULL OR SUBSTR(CAST(o.end_date AS TEXT), 1, 4) >= :yt))"
 )
+_HAS_ANY = (
+    "EXISTS (SELECT 1 FROM review_input x WHERE x.org_id = o.id AND x.year = :y) "
+    "OR EXISTS (SELECT 1 FROM peer_rating x WHERE x.org_id = o.id AND x.year = :y AND x.active = :t) "
+    "OR EXISTS (SELECT 1 FROM rating x WHERE x.org_id = o.id AND x.year = :y)"
+)
+_FIRST_ORGS = (
+    "SELECT o.id, o.name, o.entry_date, o.end_date, o.pinyin FROM organisation o "
+    "WHERE o.centre_id = :c AND ({where}) ORDER BY {order} LIMIT :n"
+)
+_ORDER_SQL = {"name": "o.name, o.id", "pinyin": "COALESCE(o.pinyin, ''), o.name, o.id"}
 _RATINGS = (
     "SELECT x.org_id, x.id, x.composite, x.stars, x.priority, x.inputs, x.finalised_at, x.publicity_until, "
     "EXISTS (SELECT 1 FROM rating_amendment a WHERE a.rating_id = x.id), "
@@ -313,11 +327,25 @@ class _Org(NamedTuple):
     pinyin: str = ""
 
 
-def _org_rows(session: Session, centre_id: str) -> dict[str, _Org]:
-    out = {}
-    for org_id, name, entry, end, pinyin in session.execute(text(_ORGS), {"c": centre_id}).all():
-        out[org_id] = _Org(org_id, name, as_date(entry), as_date(end), pinyin or "")
-    return out
+def _org_rows(session: Session, centre_id: str, ids: Collection[str] | None = None) -> dict[str, _Org]:
+    """The centre's orgs by id (with ``ids``: only those of them)."""
+    sql, params = _ORGS, {"c": centre_id}
+    if ids is not None:
+        sql += " AND " + _in_list("id", "i", sorted(ids), params)
+    return _orgs_of(session.execute(text(sql), params).all())
+
+
+def _orgs_of(rows: Sequence) -> dict[str, _Org]:
+    return {org_id: _Org(org_id, name, as_date(entry), as_date(end), pinyin or "")
+            for org_id, name, entry, end, pinyin in rows}
+
+
+def _in_list(column: str, prefix: str, values: Sequence[str], params: dict) -> str:
+    """``column IN (:p0, :p1, ...)`` with the values added to ``params`` (never true when empty)."""
+    if not values:
+        return "1 = 0"
+    params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
+    return f"{column} IN (" + ",".join(f":{prefix}{i}" for i in range(len(values))) + ")"
 
 
 def _by_name(org: _Org) -> tuple:
@@ -327,6 +355,18 @@ def _by_name(org: _Org) -> tuple:
 def _by_pinyin(org: _Org) -> tuple:
     """The organisations list's order: the stored pinyin key, then the name."""
     return (org.pinyin, org.name, org.id)
+
+
+_ORDERS = {_by_name: "name", _by_pinyin: "pinyin"}
+
+
+def _first_orgs(session: Session, centre_id: str, year: int, first: int, all_members: bool,
+                order) -> dict[str, _Org]:  # noqa: ANN001
+    """The first ``first`` orgs of the centre's year in ``order`` (``_FIRST_ORGS``), in that order."""
+    where = f"{_MEMBER} OR {_HAS_ANY}" if all_members else _HAS_ANY
+    sql = _FIRST_ORGS.format(where=where, order=_ORDER_SQL[_ORDERS[order]])
+    return _orgs_of(session.execute(text(sql), {"c": centre_id, "y": year, "yt": f"{year:04d}", "t": True,
+                                                "n": first}).all())
 
 
 def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str]) -> dict[str, tuple[Fraction, int]]:
@@ -358,11 +398,9 @@ def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str
         rows = [r for r in session.execute(text(_MONTHLY.format(
             scope="o.centre_id = :c", n_items=n_items, paused_filter=paused_filter)), params).all() if r[0] in keep]
     else:  # a few: looked up by id, without walking the centre's
-        scope = "r.org_id IN (" + ",".join(f":o{i}" for i in range(len(org_ids))) + ")" if org_ids else "1 = 0"
+        scope = _in_list("r.org_id", "o", org_ids, params)
         rows = session.execute(
-            text(_MONTHLY.format(scope=scope, n_items=n_items, paused_filter=paused_filter)),
-            {**params, **{f"o{i}": v for i, v in enumerate(org_ids)}},
-        ).all()
+            text(_MONTHLY.format(scope=scope, n_items=n_items, paused_filter=paused_filter)), params).all()
     # Per org: {max_cent: 10 × Σ earned} and the count; each total is 10 × earned / max_cent,
     # so the exact sum is one Fraction over a few denominators (integers until then).
     sums: dict[str, dict[int, int]] = {}
@@ -383,19 +421,17 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
 
     Plain rows, no ORM objects: a district has thousands of orgs.  A finalised
     org is shown from its rating row alone.  With ``first``, only the first so
-    many orgs by name (a screenful, worked out in a few ms).
+    many orgs in ``order`` (a screenful, worked out in a few ms): only their rows,
+    and the membership of the raters of their peer ratings, are read.
     """
-    orgs = _org_rows(session, centre_id)
     params: dict = {"c": centre_id, "y": year, "t": True}
-    members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
     scope = ""
-    if first is not None:
-        # The first page only: which orgs it holds is decided from their ids alone, then only
-        # their rows are read (a district's year has thousands of inputs and peer ratings).
-        having = set(session.execute(text(_HAVING), params).scalars())
-        keep = sorted((having | members) if all_members else having, key=lambda i: order(orgs[i]))[:first]
-        scope = " AND o.id IN (" + ",".join(f":k{i}" for i in range(len(keep))) + ")" if keep else " AND 1 = 0"
-        params.update({f"k{i}": org_id for i, org_id in enumerate(keep)})
+    if first is None:
+        orgs = _org_rows(session, centre_id)
+    else:
+        orgs = _first_orgs(session, centre_id, year, first, all_members, order)
+        scope = " AND " + _in_list("o.id", "k", list(orgs), params)
+    members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
     ratings = {r.org_id: r for r in session.execute(text(_RATINGS + scope), params).all()}
     inputs = {r.org_id: r for r in session.execute(text(_INPUTS + scope), params).all()}
     peers: dict[str, list[tuple[str | None, int]]] = {}
@@ -403,7 +439,12 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
         peers.setdefault(org_id, []).append((rater, value))
     live_ids = set(inputs) | set(peers)
     if all_members:
-        live_ids |= members if first is None else members & set(keep)
+        live_ids |= members
+    if first is not None:  # the raters beyond the page: whether they belonged that year
+        raters = {r for rows in peers.values() for r, _v in rows if r is not None and r not in orgs}
+        if raters:
+            members |= {o.id for o in _org_rows(session, centre_id, raters).values()
+                        if member_in_year(year, o.entry_date, o.end_date)}
     live_ids -= set(ratings)
     stored = _FractionCache()
     p = _params(session, centre_id, year) if (live_ids or ratings) else None
