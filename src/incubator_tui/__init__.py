@@ -1,3 +1,3 @@
 """incubator-tui: monthly norms and annual star ratings for social-organisation incubation centres."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-02
+Create Date: 2026-11-30
 
 - score: ix_score_org_month (org_id, month, item_id, value_cent, na) is dropped. It let month totals be
   summed from the index alone before month_result existed; streaks, flags, the dashboard and ratings read
