@@ -9,7 +9,8 @@ where the cursor is (``_refusal``), where typing goes (``_typing_at``) and how
 the cell under the cursor is cleared when nothing is typed (``_clear_here``);
 parsing and committing what is typed stay the model's own (a score, a rating).
 
-:class:`Outcome` is what every operation of these models returns.
+:class:`Outcome` is what every operation of these models returns; :class:`Shown` what a
+cell of their tables shows.
 """
 
 from __future__ import annotations
@@ -48,6 +49,20 @@ class Outcome:
 
 def refused(text: str | None) -> Outcome:
     return Outcome(ok=False, notices=[Notice(text, "error")] if text else [])
+
+
+def error_text(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What one cell shows: its text, the name of its look (None: plain) and a mark after it."""
+
+    text: str = ""
+    look: str | None = None
+    mark: str = ""
+    mark_look: str | None = None
 
 
 class CellTyping:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 
 from incubator_tui.i18n import get_language, t
 from incubator_tui.rules.scoring import cents_to_text
-from incubator_tui.services.scoring import Grid
+
+if TYPE_CHECKING:  # the review's table imports PADDING from here without the scoring service
+    from incubator_tui.services.scoring import Grid
 
 EDIT_MARK = "_"  # shown after the text being typed (ASCII: no ambiguous-width glyph)
 PADDING = 1  # blank cells on each side of every column

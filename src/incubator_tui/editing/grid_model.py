@@ -27,7 +27,8 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, refused
+from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, Shown, refused
+from incubator_tui.editing.cell_typing import error_text  # noqa: F401 - re-exported (shared with the review)
 from incubator_tui.editing.grid_jobs import OpJob, SaveJob
 from incubator_tui.editing.grid_layout import EDIT_MARK, item_label
 from incubator_tui.i18n import t
@@ -66,21 +67,7 @@ def is_retryable(error: BaseException) -> bool:
     return not isinstance(error, (UserError, DomainError))
 
 
-def error_text(error: BaseException) -> str:
-    return str(error) or type(error).__name__
-
-
 # -- what the model hands the screen -----------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """What one cell shows: its text, the name of its look (None: plain) and a mark after it."""
-
-    text: str = ""
-    look: str | None = None
-    mark: str = ""
-    mark_look: str | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class RowView:
     name: str

@@ -20,8 +20,7 @@ import itertools
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, refused
-from incubator_tui.editing.grid_model import Shown, error_text
+from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, Shown, error_text, refused
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.rating import MIN_PEER_RATERS, exact_sum, parse_component, rate, rating_state

@@ -24,14 +24,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from incubator_tui.editing.grid_model import Notice, Outcome
+from incubator_tui.editing.cell_typing import Notice, Outcome
 from incubator_tui.editing.review_model import PeerJob, PeerModel, number, stars_text
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
 from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
 from incubator_tui.widgets.review_table import CellTable, Column, LEFT, RIGHT
 from incubator_tui.widgets.safe_text import message, plain
-from incubator_tui.widgets.score_grid import StatusLine
+from incubator_tui.widgets.status_line import StatusLine
 
 _CSS = Path(__file__).with_name("review_screen.tcss")
 _PEER_OPS = frozenset({"type", "commit_next", "backspace", "move", "first_row", "last_row", "goto"})

@@ -25,6 +25,8 @@ ratings, ``v`` veto, ``F`` finalise, ``A`` amend, ``q`` a request for review
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -34,7 +36,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 
-from incubator_tui.editing.grid_model import Notice, Outcome, Shown, refused
+from incubator_tui.editing.cell_typing import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
     COLUMNS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
 )
@@ -46,9 +48,10 @@ from incubator_tui.widgets.format import fit, fit_names
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
 from incubator_tui.widgets.safe_text import message
-from incubator_tui.widgets.score_grid import StatusLine
+from incubator_tui.widgets.status_line import StatusLine
 
 FIRST_PAGE = 60  # rows read first (a screenful and more), while the rest of the year is worked out
+FIRST_PAINT_WAIT = 0.25  # seconds the rest of the year waits at most for the first page's paint
 NAME_MIN, NOTE_MIN = 12, 16
 _OPS = frozenset({"type", "commit_next", "discard", "backspace", "move", "first_row", "last_row", "goto"})
 # Widest texts of the number columns, whatever the data: nothing moves as rows arrive.
@@ -196,7 +199,11 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
                 queue.wait_reported(mark)
             if first_page:
                 data = reads(review_scope, centre_id, year, FIRST_PAGE)
-                self.from_worker(self._loaded, data, _widest_name(data.rows))
+                painted = threading.Event()
+                self.from_worker(self._loaded, data, _widest_name(data.rows), painted.set)
+                # The rest of the year once the first page is on screen: worked out meanwhile,
+                # it would take the interpreter from the paint the user is waiting for.
+                painted.wait(FIRST_PAINT_WAIT)
                 if get_current_worker().is_cancelled:
                     raise LoadCancelled  # another year asked for meanwhile
             data = reads(review_scope, centre_id, year)
@@ -208,7 +215,11 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.reading = False
         self.show_summary()
 
-    def _loaded(self, data, name_cells: int) -> None:  # noqa: ANN001 - a ReviewYear
+    def _loaded(self, data, name_cells: int, painted: Callable[[], object] | None = None) -> None:  # noqa: ANN001
+        """Show ``data`` (a ReviewYear: the first page or the whole year); ``painted`` is called
+        once the screen has been refreshed after it."""
+        if painted is not None:
+            self.call_after_refresh(painted)
         if data.year != self.year or (not data.complete and self._complete_year == data.year):
             return  # another year was asked for meanwhile; or the whole year is there already
         self.partial = not data.complete

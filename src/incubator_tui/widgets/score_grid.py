@@ -33,18 +33,16 @@ from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
 from textual.color import Color
-from textual.content import Content
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from incubator_tui.editing.grid_layout import PADDING, Layout, item_label, plan_layout
 from incubator_tui.editing.grid_model import GridModel, RowView, Shown
 from incubator_tui.i18n import t
 from incubator_tui.widgets.cell_looks import CellLooks
-from incubator_tui.widgets.safe_text import plain
+from incubator_tui.widgets.status_line import StatusLine
 
 __all__ = ["ScoreGrid", "StatusLine", "item_label", "plan_layout"]
 
@@ -351,33 +349,3 @@ class ScoreGrid(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
         column = next((c for c, edge in enumerate(edges) if x < edge), len(edges) - 1)
         event.stop()
         self.post_message(self.Clicked(row, column - 1))
-
-
-class StatusLine(Widget):
-    """One line of text (header, banner, detail, message), repainted without a layout pass.
-
-    A plain string is shown literally (``widgets.safe_text.plain``: never read as
-    markup, as names and reasons in it must not be); styled lines come as ``Content``.
-    """
-
-    DEFAULT_CSS = """
-    StatusLine { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.shown = Content("")
-
-    @property
-    def plain(self) -> str:
-        return self.shown.plain
-
-    def set(self, text: Content | str) -> None:
-        content = plain(text) if isinstance(text, str) else text
-        if content.is_same(self.shown):
-            return
-        self.shown = content
-        self.refresh()
-
-    def render(self) -> Content:
-        return self.shown
