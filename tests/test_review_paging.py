@@ -62,6 +62,33 @@ async def test_the_first_page_shows_while_the_rest_of_the_year_is_worked_out(db,
         assert calls == [FIRST_PAGE, None] and not screen.partial
 
 
+async def test_the_rest_of_the_year_is_worked_out_once_the_first_page_is_on_screen(db, centre, monkeypatch):
+    """Worked out meanwhile, the rest would take the interpreter from the first page's paint (the
+    key's wait): the whole year's read starts only once the first page's lines were drawn."""
+    from incubator_tui.screens import review_screen
+    from incubator_tui.services import reviews
+
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    monkeypatch.setattr(review_screen, "FIRST_PAINT_WAIT", 10.0)  # a slow machine: the paint, not the bound
+    _orgs(db, centre, FIRST_PAGE + 15)
+    drawn_when_the_rest_began = []
+    real = reviews.review_year
+    app = make_app(db)
+
+    def watched(session, centre_id, year, first=None):
+        if first is None:
+            drawn_when_the_rest_began.append(app.screen.table.lines_drawn)
+        return real(session, centre_id, year, first)
+
+    monkeypatch.setattr(reviews, "review_year", reads_sql(watched))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(lambda: drawn_when_the_rest_began, what="the whole year's read")
+        await wait_until(lambda: not app.screen.partial, what="the whole year")
+        assert drawn_when_the_rest_began[0] >= 30  # the first page's screenful, already drawn
+
+
 async def test_the_summary_tells_the_truth_once_a_small_year_is_in(db, centre, monkeypatch):
     """Fewer orgs than a page: the whole year equals its first page, and the summary must
     still stop saying the rest is being worked out (it stayed on it for ever)."""

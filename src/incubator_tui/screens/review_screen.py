@@ -217,10 +217,10 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
 
     def _loaded(self, data, name_cells: int, painted: Callable[[], object] | None = None) -> None:  # noqa: ANN001
         """Show ``data`` (a ReviewYear: the first page or the whole year); ``painted`` is called
-        once the screen has been refreshed after it."""
-        if painted is not None:
-            self.call_after_refresh(painted)
+        once its lines are on screen (at once when it is not shown)."""
         if data.year != self.year or (not data.complete and self._complete_year == data.year):
+            if painted is not None:
+                painted()
             return  # another year was asked for meanwhile; or the whole year is there already
         self.partial = not data.complete
         if data.complete:
@@ -233,6 +233,8 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self._name_cells = max(self._name_cells if self.partial else 0, name_cells)
         self.loaded = True
         self.table.show(model, self.fit_columns(self.plan_columns()))
+        if painted is not None:
+            self.table.when_drawn(painted)
         self.title = t("review.ui.title_year", year=data.year)
         self.apply(Outcome())
 
