@@ -414,10 +414,16 @@ def agenda_of(session: Session, centre_id: str, today: date, days: int = AGENDA_
     return out
 
 
+def years_without_holidays(entries, today: date) -> list[int]:  # noqa: ANN001 - SettingEntry rows
+    """Of the current and next year, those with no list of public holidays, from the centre's
+    setting entries already read (as ``services.settings.years_without_holidays`` says it; that
+    module, 800 lines, is not imported at start-up for this)."""
+    known = value_in_force(entries, "holidays", "9999-12")
+    return [y for y in (today.year, today.year + 1) if not known.get(y)]
+
+
 @reads_sql
 def load_dashboard(session: Session, centre_id: str, *, today: date | None = None) -> Dashboard:
-    from incubator_tui.services.settings import years_without_holidays
-
     name = session.execute(text("SELECT name FROM centre WHERE id = :c"), {"c": centre_id}).scalar_one()
     today = today or clock.today()
     month = month_of(today)
@@ -455,7 +461,7 @@ def load_dashboard(session: Session, centre_id: str, *, today: date | None = Non
         trend=trend,
         run_length=run_length,
         agenda=tuple(agenda_of(session, centre_id, today)),
-        holidays_missing=tuple(years_without_holidays(session, centre_id, today)),
+        holidays_missing=tuple(years_without_holidays(entries, today)),
     )
 
 
