@@ -19,7 +19,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from incubator_tui.services.access import reads_sql
 from incubator_tui.errors import UserError
@@ -33,6 +33,7 @@ from incubator_tui.services.dates import as_date
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import TextClause
 
     from incubator_tui.models import Organisation, OrgCase, Rating, ReviewInput
 
@@ -329,10 +330,9 @@ class _Org(NamedTuple):
 
 def _org_rows(session: Session, centre_id: str, ids: Collection[str] | None = None) -> dict[str, _Org]:
     """The centre's orgs by id (with ``ids``: only those of them)."""
-    sql, params = _ORGS, {"c": centre_id}
-    if ids is not None:
-        sql += " AND " + _in_list("id", "i", sorted(ids), params)
-    return _orgs_of(session.execute(text(sql), params).all())
+    if ids is None:
+        return _orgs_of(session.execute(text(_ORGS), {"c": centre_id}).all())
+    return _orgs_of(session.execute(_in(_ORGS + " AND id IN :ids", "ids"), {"c": centre_id, "ids": sorted(ids)}).all())
 
 
 def _orgs_of(rows: Sequence) -> dict[str, _Org]:
@@ -340,12 +340,11 @@ def _orgs_of(rows: Sequence) -> dict[str, _Org]:
             for org_id, name, entry, end, pinyin in rows}
 
 
-def _in_list(column: str, prefix: str, values: Sequence[str], params: dict) -> str:
-    """``column IN (:p0, :p1, ...)`` with the values added to ``params`` (never true when empty)."""
-    if not values:
-        return "1 = 0"
-    params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
-    return f"{column} IN (" + ",".join(f":{prefix}{i}" for i in range(len(values))) + ")"
+def _in(sql: str, *lists: str) -> TextClause:
+    """``sql`` whose ``IN :name`` parameters (``lists``) take a list of values: one parameter
+    to compile, however many values (SQLAlchemy's expanding parameters; an empty list is
+    never true)."""
+    return text(sql).bindparams(*(bindparam(name, expanding=True) for name in lists))
 
 
 def _by_name(org: _Org) -> tuple:
@@ -398,9 +397,9 @@ def _monthly_sums(session: Session, centre_id: str, year: int, org_ids: list[str
         rows = [r for r in session.execute(text(_MONTHLY.format(
             scope="o.centre_id = :c", n_items=n_items, paused_filter=paused_filter)), params).all() if r[0] in keep]
     else:  # a few: looked up by id, without walking the centre's
-        scope = _in_list("r.org_id", "o", org_ids, params)
-        rows = session.execute(
-            text(_MONTHLY.format(scope=scope, n_items=n_items, paused_filter=paused_filter)), params).all()
+        rows = session.execute(_in(_MONTHLY.format(scope="r.org_id IN :ids", n_items=n_items,
+                                                   paused_filter=paused_filter), "ids"),
+                               {**params, "ids": org_ids}).all()
     # Per org: {max_cent: 10 × Σ earned} and the count; each total is 10 × earned / max_cent,
     # so the exact sum is one Fraction over a few denominators (integers until then).
     sums: dict[str, dict[int, int]] = {}
@@ -425,17 +424,22 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
     and the membership of the raters of their peer ratings, are read.
     """
     params: dict = {"c": centre_id, "y": year, "t": True}
-    scope = ""
+
+    def rows(sql: str) -> list:
+        if first is None:
+            return session.execute(text(sql), params).all()
+        return session.execute(_in(sql + " AND o.id IN :page", "page"), params).all()
+
     if first is None:
         orgs = _org_rows(session, centre_id)
     else:
         orgs = _first_orgs(session, centre_id, year, first, all_members, order)
-        scope = " AND " + _in_list("o.id", "k", list(orgs), params)
+        params["page"] = list(orgs)
     members = {o.id for o in orgs.values() if member_in_year(year, o.entry_date, o.end_date)}
-    ratings = {r.org_id: r for r in session.execute(text(_RATINGS + scope), params).all()}
-    inputs = {r.org_id: r for r in session.execute(text(_INPUTS + scope), params).all()}
+    ratings = {r.org_id: r for r in rows(_RATINGS)}
+    inputs = {r.org_id: r for r in rows(_INPUTS)}
     peers: dict[str, list[tuple[str | None, int]]] = {}
-    for org_id, rater, value in session.execute(text(_PEERS + scope), params).all():
+    for org_id, rater, value in rows(_PEERS):
         peers.setdefault(org_id, []).append((rater, value))
     live_ids = set(inputs) | set(peers)
     if all_members:
