@@ -154,10 +154,18 @@ def test_flags_without_as_of_never_reports_after_the_current_month(db, centre, d
     org = make_org(db, centre, "晨光公益服务社")
     for month in ("2026-07", "2026-08", "2026-09", "2026-10"):
         score_month(db, centre, org, month, "5")
-    # A score dated in the future, as an older version or another program could have stored it.
+    # A score dated in the future, as an older version or another program could have stored it (its month
+    # results written as every writer of scores writes them: what the latest scored month is read from, 0007).
+    from incubator_tui.services.monthly import refresh_results
+
     with db.session() as s:
         s.execute(text("UPDATE score SET month = '2027-03' WHERE month = '2026-07' AND item_id = "
                        "(SELECT MIN(item_id) FROM score)"))
+        refresh_results(s, [org])
+    from incubator_tui.services.flags import latest_scored_month
+
+    with db.session() as s:
+        assert latest_scored_month(s, centre.id) == "2027-03"  # the future month is in the data
     assert main(["flags", "--db", str(db_path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [(f["org"], f["as_of"]) for f in out] == [("晨光公益服务社", "2026-11")]  # not as of 2027-03
