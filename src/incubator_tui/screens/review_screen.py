@@ -117,6 +117,13 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        # The first visit: Textual reads a new screen's CSS_PATH and re-parses every style
+        # sheet, then re-parses them all again for the new screen anyway (refresh_css).  Read
+        # here, before it looks, the style sheet is parsed once (as app._warm_up does at idle).
+        stylesheet = self.app.stylesheet
+        for path in self.css_path:
+            if not stylesheet.has_source(str(path), ""):
+                stylesheet.read(path)
         self.year = 0
         self.model: ReviewModel | None = None
         self.partial = False  # the table shows the year's first page; the rest is being worked out
