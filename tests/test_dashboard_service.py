@@ -199,3 +199,32 @@ def test_list_centres_by_name(db):
         create_centre(s, "A 中心", "tester")
         names = [c.name for c in list_centres(s)]
     assert names == sorted(names) and names[0] == "A 中心"
+
+
+def test_the_dashboard_load_at_start_up_leaves_the_settings_service_unimported(db, centre, today):
+    """The holiday warning comes from the setting entries the load already read: the settings
+    service (800 lines, ~10 ms to import and compile) is not part of start-up, and the warning
+    is still the settings service's answer."""
+    import subprocess
+    import sys
+
+    from incubator_tui.services.settings import years_without_holidays
+
+    db.dispose()
+    code = (
+        "import sys\n"
+        "from incubator_tui.db import open_database\n"
+        "from incubator_tui.services.access import read\n"
+        "from incubator_tui.services.dashboard import list_centres, load_scope\n"
+        f"database = open_database({str(db.path)!r})\n"
+        "centre = read(database, list_centres)[0]\n"
+        "print(list(read(database, load_scope, (centre.id,)).holidays_missing))\n"
+        "print('incubator_tui.services.settings' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    missing, imported = proc.stdout.strip().rsplit("\n", 1)
+    with db.reading() as conn:
+        assert missing == str(years_without_holidays(conn, centre.id, today))
+    assert missing != "[]"  # a fresh centre has no holiday lists: the warning is there
+    assert imported == "False"
