@@ -104,7 +104,7 @@ def test_ratings_with_amendments(db, centre, today):
     assert (rating.year, rating.stars, rating.original_stars, rating.priority) == (2025, 4, 5, True)
     assert rating.composite == Fraction(1697, 20)
     assert rating.amendments == ((5, 4, "安全检查不合格"),)
-    assert [what for _when, what in rating.events] == ["评星由5星改为4星：安全检查不合格"]
+    assert rating.events == ("调整 5→4 星：安全检查不合格",)
 
 
 def test_ratings_show_requests_for_review_and_their_decisions(db, centre, today):
@@ -125,7 +125,7 @@ def test_ratings_show_requests_for_review_and_their_decisions(db, centre, today)
     with db.session() as s:
         page = load_org_page(s, org)
     [rating] = page.ratings
-    assert [what for _when, what in rating.events] == ["2026-01-20 收到复核申请：互评人数不足", "复核维持原评：材料已核实"]
+    assert rating.events == ("2026-01-20 收到复核申请：互评人数不足", "复核维持原评：材料已核实")
 
 
 def test_unknown_org_is_a_user_error(db, centre):

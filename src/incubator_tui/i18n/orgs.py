@@ -156,6 +156,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "orgs.page.agreement": ("入驻协议", "Agreement"),
     "orgs.page.no_ratings": ("尚无评星", "not rated yet"),
     "orgs.page.priority": ("优先名单", "priority list"),
+    "orgs.page.amended": ("调整 {old}→{new} 星：{reason}", "amended {old}→{new} stars: {reason}"),
     "orgs.page.no_reasons": ("没有扣分原因", "no reasons recorded"),
     "orgs.page.no_cases": ("没有案件", "no cases"),
     "orgs.page.no_months": ("所选期间内不在孵", "not a member in this period"),

@@ -292,9 +292,8 @@ class OrgPageScreen(BaseScreen):
                 out.append(f"  {format_total(r.composite, 2)}")
             if r.priority:
                 out.append("  " + t("orgs.page.priority"), style=st["success"])
-            for when, what in r.events:  # amendments, requests for review and decisions, in time order
-                out.append(f"\n  {when}  ", style=st["muted"])
-                out.append(what, style=st["muted"])
+            for what in r.events:  # amendments, requests for review and decisions, in time order
+                out.append("\n  " + what, style=st["muted"])
         return out
 
     def _cell_text(self, m: MonthRow, code: str, st: dict[str, Style]) -> Text:

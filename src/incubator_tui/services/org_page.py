@@ -77,9 +77,9 @@ class RatingRow:
     priority: bool
     finalised_on: date | None
     amendments: tuple[tuple[int, int, str], ...] = ()  # (old stars, new stars, reason), oldest first
-    # What happened to the rating since, oldest first: (when to the minute, what), amendments,
-    # requests for review and their decisions alike (``services.reviews.rating_history``).
-    events: tuple[tuple[str, str], ...] = ()
+    # What happened to the rating since, oldest first: amendments, requests for review and
+    # their decisions alike (``services.reviews.rating_history``), one line each.
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,13 +229,22 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
             amendments.setdefault(a.rating_id, []).append((a.old_stars, a.new_stars, a.reason))
         from incubator_tui.services.reviews import rating_history
 
-        events = {h.year: tuple((when, what) for when, _op, _kind, what in h.events)
-                  for h in rating_history(session, org_id)}
+        from incubator_tui.i18n import t
+
+        history = {h.year: h.events for h in rating_history(session, org_id)}
         for r in rating_rows:
+            changes = amendments.get(r.id, [])
+            # The history in time order; an amendment in the page's own short words (its old
+            # and new stars, in the same order as the history lists them).
+            later = iter(changes)
+            events = []
+            for _when, _op, kind, what in history.get(r.year, ()):
+                if kind == "amended" and (change := next(later, None)) is not None:
+                    what = t("orgs.page.amended", old=change[0], new=change[1], reason=change[2])
+                events.append(what)
             ratings.append(RatingRow(
                 r.year, r.stars, r.original_stars, Fraction(r.composite) if r.composite else None,
-                bool(r.priority), r.finalised_at.date() if r.finalised_at else None, tuple(amendments.get(r.id, ())),
-                events.get(r.year, ()),
+                bool(r.priority), r.finalised_at.date() if r.finalised_at else None, tuple(changes), tuple(events),
             ))
 
     return OrgPage(details, as_of, items, rows, streak_count, tuple(streak_months), level, all_cases, ratings)
