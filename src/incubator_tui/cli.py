@@ -450,7 +450,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         if centre is None:
             names = [c.name for c in list_centres(s)]
             if names:
-                raise UsageError("settings.centre_needed", names=t("sep.enum").join(names))
+                raise UsageError("centre.needed", names=t("sep.enum").join(names))
             raise UserError("settings.no_centre")
         view = service.read_settings(s, centre.id, args.as_of or service.current_month(s, centre.id))
     if args.json:

@@ -59,7 +59,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.rater_not_member": ("第{line}行：互评人“{rater}”{year}年不在本中心，其评分不计入", "line {line}: the peer rater “{rater}” did not belong to the centre in {year}; its rating does not count"),
     "import.warning_line": ("第{line}行：{what}", "line {line}: {what}"),
     # centres
-    "import.centre_needed": ("数据库中有多个孵化中心（{names}），请用 --centre 指定导入到哪一个", "The database holds several centres ({names}): name one with --centre"),
     "import.centre_unknown": ("没有名为“{name}”的孵化中心（只有导入组织名册时才会新建中心）", "There is no centre named “{name}” (only an import of organisations creates a centre)"),
     "import.no_centre": ("数据库中还没有孵化中心：请先导入组织名册", "The database has no centre yet: import the organisations first"),
     "import.centre_created": ("已新建孵化中心“{name}”", "Created the centre “{name}”"),

@@ -45,8 +45,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.default": ("（默认）", " (default)"),
     "settings.none": ("未设置", "not set"),
     "settings.days_unit": (" 天", " days"),
-    "settings.centre_needed": ("数据库中有多个孵化中心，请用 --centre 指定其中之一：{names}",
-                               "The database holds several centres: name one with --centre: {names}"),
     "settings.no_centre": ("数据库中还没有孵化中心", "The database has no centre yet"),
     "cli.help_settings": ("列出某月生效的设置（含考评细则）", "list the settings in force for a month (checklist included)"),
     # refusals (in place)

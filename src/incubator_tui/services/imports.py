@@ -238,7 +238,7 @@ def _centre(session: Session, centre_name: str | None, operator: str, *, may_cre
     if len(centres) > 1:
         from incubator_tui.i18n import t
 
-        raise UsageError("import.centre_needed", names=t("sep.enum").join(c.name for c in centres))
+        raise UsageError("centre.needed", names=t("sep.enum").join(c.name for c in centres))
     if may_create:
         return create_centre(session, DEFAULT_CENTRE_NAME, operator), DEFAULT_CENTRE_NAME
     raise UserError("import.no_centre")
