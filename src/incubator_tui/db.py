@@ -98,6 +98,24 @@ class Database:
         self._writer = engine.execution_options(**{_WRITE: True})
         self._stamp_con: sqlite3.Connection | None = None
         self._stamp_lock = threading.Lock()
+        # Which file is open: a district merge or a restore renames a new file over the path
+        # while the app may hold the old one open (see :meth:`_follow_replacement`).
+        self._identity = _identity(path)
+
+    def _follow_replacement(self) -> bool:
+        """True (and every pooled connection dropped, so the next ones open the new file)
+        when the file at ``path`` is no longer the one this object opened: ``merge`` and
+        ``restore`` rename a new file into place.  An open connection would otherwise go on
+        reading, and worse writing, the old file, which is gone once it is closed."""
+        now = _identity(self.path)
+        if now is None or now == self._identity:
+            return False
+        self._identity = now
+        if self._stamp_con is not None:
+            self._stamp_con.close()
+            self._stamp_con = None
+        self.engine.dispose()
+        return True
 
     @property
     def read_only(self) -> bool:
@@ -124,6 +142,13 @@ class Database:
 
         with Session(self._writer, expire_on_commit=False) as session:
             try:
+                # The write lock first (BEGIN IMMEDIATE), then: is the file under it still the
+                # one at the path?  A merge renames its copy into place while it holds the old
+                # file's lock, so a writer that waited for that lock gets it on the old file.
+                session.connection()
+                with self._stamp_lock:
+                    if self._follow_replacement():
+                        raise DatabaseError("db.replaced", path=str(self.path))
                 yield session
                 session.commit()
             except BaseException as exc:
@@ -183,9 +208,10 @@ class Database:
         enough for every screen switch.  Screens compare it to skip reloading."""
         with self._stamp_lock:
             try:
+                self._follow_replacement()  # a file renamed into place: read the new one from now on
                 if self._stamp_con is None:
                     self._stamp_con = _raw_connect(self.path, self.mode)
-                return (self._stamp_con.execute("PRAGMA data_version").fetchone()[0],)
+                return (self._stamp_con.execute("PRAGMA data_version").fetchone()[0], self._identity)
             except sqlite3.OperationalError as exc:
                 raise _translate_sqlite(exc, self.path) from exc
             except sqlite3.Error as exc:
@@ -239,6 +265,15 @@ class Database:
                 self._stamp_con.close()
                 self._stamp_con = None
         self.engine.dispose()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` (device, inode), or None when it cannot be told."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None  # no inode numbers: nothing to compare
 
 
 def _translate_text(text_: str, path: Path) -> DatabaseError:

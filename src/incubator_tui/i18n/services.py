@@ -17,6 +17,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "retry later or close other windows"),
     "db.disk_full": ("磁盘已满，未能保存：{path}；已保存的数据未受影响", "the disk is full, nothing was saved: {path}; data saved before is intact"),
     "db.readonly": ("数据库只读，无法保存：{path}", "the database is read-only, cannot save: {path}"),
+    "db.replaced": ("数据库文件刚被替换（区级合并或恢复备份）：这次修改没有保存，请再保存一次（此后读写的是新文件）：{path}",
+                    "the database file was just replaced (a district merge or a restore): this change was not saved; "
+                    "save it again (the new file is used from now on): {path}"),
     "db.error": ("数据库错误（{path}）：{detail}", "database error ({path}): {detail}"),
     "centre.unknown": ("没有名为「{name}」的孵化中心", "no centre named \"{name}\""),
     "centre.needed": ("数据库中有多个孵化中心，请用 --centre 指定：{names}",
