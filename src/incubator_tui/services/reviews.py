@@ -260,16 +260,16 @@ def _params(session: Session, centre_id: str, year: int) -> _Params:
 
 _ORGS = "SELECT id, name, entry_date, end_date, pinyin FROM organisation WHERE centre_id = :c"
 
-# Rows of one centre's orgs for a year; a finalised org needs only its rating row
-# (tested once per org, before its rows are read).
+# Rows of one centre's orgs for a year (``{orgs}``: the centre's, or a page's by id); a
+# finalised org needs only its rating row (tested once per org, before its rows are read).
 _NOT_FINALISED = "NOT EXISTS (SELECT 1 FROM rating g WHERE g.org_id = o.id AND g.year = :y)"
 _INPUTS = (
     "SELECT x.org_id, x.party_cent, x.self_cent, x.public_cent, x.veto FROM organisation o "
-    f"JOIN review_input x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} AND x.year = :y"
+    f"JOIN review_input x ON x.org_id = o.id WHERE {{orgs}} AND {_NOT_FINALISED} AND x.year = :y"
 )
 _PEERS = (
     "SELECT x.org_id, x.rater_org_id, x.value_cent FROM organisation o "
-    f"JOIN peer_rating x ON x.org_id = o.id WHERE o.centre_id = :c AND {_NOT_FINALISED} "
+    f"JOIN peer_rating x ON x.org_id = o.id WHERE {{orgs}} AND {_NOT_FINALISED} "
     "AND x.year = :y AND x.active = :t"
 )
 # The first page of a year (the review screen's first screenful): its orgs chosen and read in
@@ -298,7 +298,7 @@ _RATINGS = (
     "EXISTS (SELECT 1 FROM rating_amendment a WHERE a.rating_id = x.id), "
     "(SELECT q.text FROM rating_request q WHERE q.rating_id = x.id AND q.decision = '' "
     "ORDER BY q.recorded_at DESC LIMIT 1) "
-    "FROM rating x JOIN organisation o ON o.id = x.org_id WHERE o.centre_id = :c AND x.year = :y"
+    "FROM rating x JOIN organisation o ON o.id = x.org_id WHERE {orgs} AND x.year = :y"
 )
 
 # The year's complete months (complete as services.monthly.month_states counts
@@ -427,8 +427,9 @@ def _centre_live(session: Session, centre_id: str, centre_name: str, year: int,
 
     def rows(sql: str) -> list:
         if first is None:
-            return session.execute(text(sql), params).all()
-        return session.execute(_in(sql + " AND o.id IN :page", "page"), params).all()
+            return session.execute(text(sql.format(orgs="o.centre_id = :c")), params).all()
+        # The page's orgs are the centre's: looked up by id (the centre's 5,000 are not walked).
+        return session.execute(_in(sql.format(orgs="o.id IN :page"), "page"), params).all()
 
     if first is None:
         orgs = _org_rows(session, centre_id)
