@@ -111,7 +111,7 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
         self.strips: LRUCache = LRUCache(1024)
         self.looks: dict[tuple, Style] = {}
         self.lines_drawn = 0
-        self.on_drawn: Any = None  # called once the next lines drawn are on screen (when_drawn)
+        self.after_drawn: Any = None  # a callback for once the next lines drawn are on screen (when_drawn)
 
     # -- the model ---------------------------------------------------------------------------------
     def show(self, model: Any, columns: tuple[Column, ...]) -> None:
@@ -121,7 +121,7 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
     def when_drawn(self, callback: Any) -> None:
         """Call ``callback`` (no arguments) once the table's lines, as they are now, have been
         drawn and the screen refreshed: after the paint that shows them."""
-        self.on_drawn = callback
+        self.after_drawn = callback
         self.refresh()
 
     def set_columns(self, columns: tuple[Column, ...]) -> None:
@@ -170,9 +170,9 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
         model = self.model
         if model is None or not self.columns:
             return Strip.blank(width, self.rich_style)
-        if self.on_drawn is not None:  # this paint shows the lines: the callback once it is over
-            self.call_after_refresh(self.on_drawn)
-            self.on_drawn = None
+        if self.after_drawn is not None:  # this paint shows the lines: the callback once it is over
+            self.call_after_refresh(self.after_drawn)
+            self.after_drawn = None
         scroll_x, scroll_y = self.scroll_offset
         look = (width, scroll_x, self.plan_version, self.app.theme, self.has_focus)
         if y == 0:
