@@ -55,6 +55,7 @@ APP_TABLES = frozenset({"alembic_version", "centre", "organisation", "checklist_
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_MS = 5000
 _WRITE = "incubator_write"  # execution option: this transaction writes (BEGIN IMMEDIATE)
+_AFTER_LOCK = "incubator_after_lock"  # execution option: called once a write's BEGIN IMMEDIATE holds the lock
 
 # How a file is opened: read-write; read-only through its WAL (mode=ro);
 # read-only with no WAL to read and none to create (a read-only folder).
@@ -95,12 +96,21 @@ class Database:
         self.created = created
         self.adopted = adopted
         self._sidecars_before = sidecars_before
-        self._writer = engine.execution_options(**{_WRITE: True})
+        self._writer = engine.execution_options(**{_WRITE: True, _AFTER_LOCK: self._check_after_lock})
         self._stamp_con: sqlite3.Connection | None = None
         self._stamp_lock = threading.Lock()
         # Which file is open: a district merge or a restore renames a new file over the path
         # while the app may hold the old one open (see :meth:`_follow_replacement`).
         self._identity = _identity(path)
+
+    def _check_after_lock(self) -> None:
+        """Called once a write transaction holds the write lock (``BEGIN IMMEDIATE``): is the
+        file under it still the one at the path?  A merge renames its copy into place while
+        it holds the old file's lock, so a save that waited for that lock gets it on the old
+        file, where whatever it wrote would be lost with it."""
+        with self._stamp_lock:
+            if self._follow_replacement():
+                raise DatabaseError("db.replaced", path=str(self.path))
 
     def _follow_replacement(self) -> bool:
         """True (and every pooled connection dropped, so the next ones open the new file)
@@ -142,13 +152,6 @@ class Database:
 
         with Session(self._writer, expire_on_commit=False) as session:
             try:
-                # The write lock first (BEGIN IMMEDIATE), then: is the file under it still the
-                # one at the path?  A merge renames its copy into place while it holds the old
-                # file's lock, so a writer that waited for that lock gets it on the old file.
-                session.connection()
-                with self._stamp_lock:
-                    if self._follow_replacement():
-                        raise DatabaseError("db.replaced", path=str(self.path))
                 yield session
                 session.commit()
             except BaseException as exc:
@@ -322,7 +325,15 @@ def _make_engine(path: Path, mode: str = RW) -> Engine:
     def _on_begin(conn) -> None:  # noqa: ANN001
         # A write takes the write lock at BEGIN, where SQLite's busy timeout applies;
         # a deferred transaction upgrading later would fail at once ("locked").
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+        options = conn.get_execution_options()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
+        check = options.get(_AFTER_LOCK)
+        if check is not None:
+            try:
+                check()
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")  # the lock let go: nothing was written
+                raise
 
     return engine
 
