@@ -105,6 +105,10 @@ async def probe(db_path: str, keys: list[str]) -> dict:
     out: dict = {"switch_ms": {}}
     async with app.run_test(size=(120, 36)) as pilot:
         await _wait(app)
+        # The dashboard painted and its background work done before the first key, as a person
+        # sees it before pressing one: the first switch measures that screen, not the end of
+        # the start-up (which has its own row, until the dashboard shows its data).
+        await _settle(app, pilot)
         for round_ in ("first", "again"):
             for key in keys:
                 out["switch_ms"][f"{key} ({round_})"], t0 = await _switch(app, key)
