@@ -425,3 +425,57 @@ def test_the_merge_imports_no_orm(two_centres, tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert "HEAVY []" in proc.stdout
     assert _count(district, "SELECT COUNT(*) FROM centre") == 2
+
+
+def test_a_district_open_in_the_app_is_not_merged_into(two_centres, tmp_path: Path) -> None:
+    """The app's connections would go on using the old file and, closing, delete the -wal and -shm
+    beside it by name, whichever file they then belong to: the merge asks to close it first."""
+    from incubator_tui.db import open_database
+    from incubator_tui.services.centres import list_centres
+    from incubator_tui.services.exchange import ExchangeError
+
+    district, ea, _eb = _merged(two_centres, tmp_path)
+    (da, ca, orgs_a), _b = two_centres
+    score_month(da, ca, orgs_a[1], "2026-03", "9")
+    newer = tmp_path / "ea2.sqlite"
+    export_sqlite(da, newer)
+    opened = open_database(district)  # the app on the district database
+    with opened.reading() as conn:
+        assert len(list_centres(conn)) == 2
+    before = dump(district)
+    with pytest.raises(ExchangeError) as refused:
+        merge(district, [newer])
+    assert refused.value.key == "merge.district_busy" and "正在使用中" in str(refused.value)
+    assert dump(district) == before
+    opened.dispose()  # closed: now it merges
+    merge(district, [newer])
+    assert _count(district, "SELECT COUNT(*) FROM score WHERE month = '2026-03'") == 6
+
+
+def test_a_stale_log_beside_the_district_is_set_aside_not_replayed(two_centres, tmp_path: Path) -> None:
+    """A district database deleted without its -wal (a file manager, a script): SQLite finds a log by
+    its name and would replay it into the new file; the merge keeps it aside instead."""
+    from incubator_tui.db import open_database
+    from incubator_tui.services.centres import list_centres
+
+    district, ea, eb = _merged(two_centres, tmp_path)
+    app = open_database(district)  # in WAL mode, with a log of its own
+    (da, ca, orgs_a), _b = two_centres
+    with app.session() as s:
+        s.execute(__import__("sqlalchemy").text("UPDATE centre SET address = '旧文件的日志'"))
+    stale = Path(f"{district}-wal")
+    kept = tmp_path / "stale-wal"
+    shutil.copyfile(stale, kept)
+    app.dispose()
+    district.unlink()
+    shutil.copyfile(kept, stale)  # the log of a file that is gone
+    merge(district, [ea, eb])
+    assert not stale.exists()
+    [aside] = list(tmp_path.glob("district.sqlite-wal.stale-*"))
+    assert aside.read_bytes() == kept.read_bytes()  # kept, out of SQLite's way
+    opened = open_database(district)
+    with opened.reading() as conn:
+        assert len(list_centres(conn)) == 2
+    opened.dispose()
+    assert _count(district, "PRAGMA quick_check") == "ok"
+    assert _count(district, "SELECT COUNT(*) FROM centre WHERE address = '旧文件的日志'") == 0

@@ -65,8 +65,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "merge.district_is_export": ("{path} 是某个中心的导出文件，不是区级数据库", "{path} is a centre's export, not a district database"),
     "merge.district_newer": ("区级数据库 {path} 由更新版本的软件创建（数据结构 {revision}），请先升级本软件",
                              "the district database {path} was made by a newer version of the app (schema {revision}): update this app first"),
-    "merge.district_busy": ("区级数据库 {path} 正被其他程序使用，请关闭后重试",
-                            "the district database {path} is in use by another program: close it and try again"),
+    "merge.district_busy": ("区级数据库 {path} 正在使用中（本软件或其他程序打开着它），请关闭后再合并；未作任何改动",
+                            "the district database {path} is open (in this app or another program): close it, then "
+                            "merge again; nothing was changed"),
     "merge.input_is_district": ("{path}：这就是区级数据库本身", "{path}: this is the district database itself"),
     "merge.older": ("{path}：第 {sequence} 号导出早于已合并的第 {merged} 号，未合并（确需回退请加 --force）",
                     "{path}: export number {sequence} is older than number {merged} already merged: refused (use --force to go back)"),

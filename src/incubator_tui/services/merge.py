@@ -493,6 +493,7 @@ def _commit(built: _Built) -> None:
     """The copy synced and renamed over the district database in one step; the lock let go."""
     try:
         built.synced()
+        _set_aside_stale_sidecars(built.target)
         os.replace(built.part, built.target)
         fsync_dir(built.target.parent)
     except OSError as exc:
@@ -513,6 +514,23 @@ def _discard(built: _Built) -> None:
         built.lock.close()
         built.lock = None
     remove_quietly(built.part)
+
+
+def _set_aside_stale_sidecars(target: Path) -> None:
+    """A ``-wal``, ``-shm`` or ``-journal`` still beside the district at this point is not the
+    new file's: the district is in rollback-journal mode, its write lock held (or it does not
+    exist: a database deleted without its sidecars).  SQLite finds such files by name and would
+    replay a stale log into the new file, so they are set aside (kept, renamed) first."""
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(f"{target}{suffix}")
+        try:
+            if side.stat().st_size == 0:
+                side.unlink()
+            else:
+                side.rename(side.with_name(f"{side.name}.stale-{stamp}"))
+        except FileNotFoundError:
+            continue
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -536,14 +554,15 @@ def _alive(pid: int) -> bool:
 
 
 def _lock_district(path: Path, wait: float = 5) -> sqlite3.Connection:
-    """Hold the district database's write lock for the merge (no write of the app is lost
-    under the rename), its WAL emptied first so that no stale log outlives the old file."""
+    """Hold the district database's write lock for the merge, the file switched to rollback-
+    journal mode first.  That switch needs the file to be open nowhere else: a merge never
+    renames its copy over a database the app (or anything) has open, whose connections would
+    go on using the old file and, closing, delete the ``-wal`` and ``-shm`` beside it by name,
+    whichever file they then belong to.  Opened elsewhere: refused (close it, merge again)."""
     con = sqlite3.connect(path, isolation_level=None, timeout=wait)
     try:
-        if con.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            if busy:
-                raise ExchangeError("merge.district_busy", path=str(path))
+        if con.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+            raise ExchangeError("merge.district_busy", path=str(path))
         con.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         con.close()
