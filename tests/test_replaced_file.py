@@ -83,6 +83,8 @@ def test_a_writer_waiting_for_the_merges_lock_does_not_write_into_the_old_file(
     app's save waiting for that lock gets it on the old file, and must not write there."""
     monkeypatch.setenv("INCUBATOR_TUI_BUSY_MS", "10000")
     incoming = _new_file_beside(db_path, tmp_path, "合并来的中心")
+    with db.reading() as conn:  # the app has read: its pooled connection is on the old file
+        conn.execute(text("SELECT 1")).all()
     merge_lock = _hold_like_a_merge(db_path)
     old = tmp_path / "old-file-still-open"
     outcome: dict = {}
@@ -97,7 +99,8 @@ def test_a_writer_waiting_for_the_merges_lock_does_not_write_into_the_old_file(
 
     writer = threading.Thread(target=save)
     writer.start()
-    time.sleep(0.3)  # the save is waiting for the lock now
+    time.sleep(0.3)  # the save is waiting for the lock now (on a loaded machine it may start later:
+    # it then takes the lock after the merge let it go, on the same old file, and is refused all the same)
     os.link(db_path, old)  # keep the old file reachable, to look inside it afterwards
     os.replace(incoming, db_path)
     merge_lock.execute("COMMIT")
