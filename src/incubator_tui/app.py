@@ -13,6 +13,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.stylesheet import Stylesheet
 
 from incubator_tui.collector import IdleCollector
 from incubator_tui.config import Config, load_config
@@ -72,8 +73,35 @@ WARM_MODULES = (
     "incubator_tui.services.reviews",
 )
 
-__all__ = ["IncubatorApp", "SCREENS_IN_ORDER", "WARM_MODULES"]
+__all__ = ["IncubatorApp", "SCREENS_IN_ORDER", "WARM_MODULES", "ReusingStylesheet"]
 _NAV = Binding.Group("key.nav")
+
+
+class ReusingStylesheet(Stylesheet):
+    """Textual's style sheet, minus the re-parses that change nothing.
+
+    Textual re-parses every style sheet (each widget's default CSS, the app's, the
+    screens') whenever a screen is first shown: ``refresh_css`` sets the variables again
+    (which drops the sheet's parse cache) and ``reparse`` parses every source afresh in a
+    new sheet, twice for a new mode.  The rules depend only on a source's text and on the
+    variables, so while the variables are the same, a source already parsed keeps its
+    rules and only new sources are parsed; a new theme (other variables) parses all again.
+    """
+
+    def __init__(self, *, variables: dict[str, str] | None = None) -> None:
+        super().__init__(variables=variables)
+        self.parsed_with = dict(variables or {})
+
+    def set_variables(self, variables: dict[str, str]) -> None:
+        if variables == self.parsed_with:
+            return  # the same values: every rule parsed so far still holds
+        self.parsed_with = dict(variables)
+        super().set_variables(variables)  # drops the parse cache: all is parsed again
+
+    def reparse(self) -> None:
+        # What reparse does in a new sheet (its errors leave the rules in force as they
+        # were), here with this sheet's cache: parse() replaces the rules only on success.
+        self.parse()
 
 
 class IncubatorApp(App):
@@ -114,6 +142,7 @@ class IncubatorApp(App):
         edit_district: bool = False,
     ) -> None:
         super().__init__()
+        self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())  # nothing read into it yet
         self.db = db
         self.config = config or load_config()
         self.operator = self.config.operator
