@@ -140,7 +140,10 @@ class IncubatorApp(App):
         config: Config | None = None,
         exit_when_ready: bool = False,
         edit_district: bool = False,
+        resume_gc: bool = False,
     ) -> None:
+        """``resume_gc``: the garbage collector was turned off for start-up (``cli.cmd_app``):
+        once mounted, the app freezes what start-up made and turns it on again."""
         super().__init__()
         self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())  # nothing read into it yet
         self.db = db
@@ -157,6 +160,7 @@ class IncubatorApp(App):
         self.edit_district = edit_district
         self.collector = IdleCollector()
         self._warmed = True  # until the dashboard is ready: nothing to warm up yet
+        self.resume_gc = resume_gc
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
@@ -174,6 +178,24 @@ class IncubatorApp(App):
 
     def on_mount(self) -> None:
         """Open the first centre (by name) on the dashboard, or ask for one."""
+        try:
+            self._open_first_screen()
+        finally:
+            if self.resume_gc:
+                self._resume_gc()
+
+    def _resume_gc(self) -> None:
+        """The collector back on after start-up (see ``cli.cmd_app``), here, before the first
+        screen's worker starts (``collector.paused`` restores what it found).  What start-up
+        made lives as long as the app: frozen, it is out of the collector's sight; else the
+        first young collection would scan all of it."""
+        import gc
+
+        self.resume_gc = False
+        gc.freeze()
+        gc.enable()
+
+    def _open_first_screen(self) -> None:
         from incubator_tui.errors import UserError
         from incubator_tui.services.centres import merged_centres
         from incubator_tui.services.dashboard import list_centres
