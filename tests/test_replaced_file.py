@@ -82,6 +82,8 @@ def test_a_writer_waiting_for_the_merges_lock_does_not_write_into_the_old_file(
     """The merge holds the district's write lock while it renames its copy into place; the
     app's save waiting for that lock gets it on the old file, and must not write there."""
     monkeypatch.setenv("INCUBATOR_TUI_BUSY_MS", "10000")
+    db.dispose()
+    db = open_database(db_path)  # waits up to 10 s for a lock (the tests' default is short)
     incoming = _new_file_beside(db_path, tmp_path, "合并来的中心")
     with db.reading() as conn:  # the app has read: its pooled connection is on the old file
         conn.execute(text("SELECT 1")).all()
