@@ -97,3 +97,40 @@ async def test_the_idle_tick_during_shutdown_does_nothing(db, centre):
     with pytest.raises(ScreenStackError):  # no screen is left
         _ = app.screen
     app._collect_when_idle()  # as the interval would, between the screens going and the timer stopping
+
+
+async def test_the_warm_up_takes_a_step_only_while_the_user_pauses(db, centre, monkeypatch):
+    """The warm-up shares the interpreter with what a key starts: it imports one step at a time,
+    and none while keys keep coming (a key pressed meanwhile waits for one step at most)."""
+    import asyncio
+    import importlib
+    import time
+
+    from incubator_tui import app as app_module
+
+    steps = [f"step{i}" for i in range(4)]
+    done: list[tuple[str, float]] = []
+    monkeypatch.setattr(app_module, "WARM_STEPS", tuple(steps))
+    monkeypatch.setattr(app_module, "WARM_MODULES", ())
+    real_import = importlib.import_module
+
+    def import_module(name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if name in steps:
+            return done.append((name, time.monotonic()))
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app._warmed = True  # the idle tick starts it itself once; here the test does, at a chosen moment
+        app.collector.input()  # a key: the user is busy
+        app._warm_up()
+        typing_until = time.monotonic() + 0.6
+        while time.monotonic() < typing_until:  # keys keep coming: no step is taken
+            app.collector.input()
+            await asyncio.sleep(0.05)
+        assert done == []
+        await wait_until(lambda: len(done) == len(steps), what="every step once the user pauses")
+        assert [name for name, _ in done] == steps
+        assert done[0][1] >= typing_until + collector.IDLE_SECONDS - 0.1
