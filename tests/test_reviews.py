@@ -412,10 +412,20 @@ def test_review_model_types_commits_and_rates_as_the_keys_go():
     assert model.row_view(1)[1].look == "invalid"
     model.discard()
     assert model.buffer is None and model.row_view(1)[1].text == "·"
-    # a save that failed puts the stored value back and says why
+    # a save that failed for a reason a retry may mend (the disk full): the value stays, marked
+    # not saved, the rating counts it; retry saves it again, as shown
     job = out.saves[0]
     shown = model.save_failed(job, RuntimeError("磁盘已满"))
-    assert model.rows[0].components["party"] is None and "磁盘已满" in shown.notices[0].text
+    assert model.rows[0].components["party"] == 80 and "磁盘已满" in shown.notices[0].text
+    assert (model.row_view(0)[1].text, model.row_view(0)[1].mark, model.row_view(0)[1].look) == ("80", "!", "failed")
+    assert model.row_view(0)[7].text == "★★★★☆" and "未保存：党建" in model.row_view(0)[9].text
+    again = model.retry()
+    assert [(j.component, j.value_cent, j.retry) for j in again.saves] == [("party", 8000, True)]
+    assert model.row_view(0)[1].mark == "" and not model.failed
+    # refused by the rules (say the year was finalised meanwhile): the stored value comes back
+    shown = model.save_failed(again.saves[0], UserError("review.ui.no_rows"))
+    assert model.rows[0].components["party"] is None and model.row_view(0)[1].text == "·"
+    assert "未保存" in shown.notices[0].text and not model.failed
 
 
 def test_weight_zero_components_are_optional(db, centre, orgs):

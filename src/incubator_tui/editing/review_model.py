@@ -28,6 +28,7 @@ from incubator_tui.rules.scoring import cents_to_text, format_total
 from incubator_tui.services.reviews import LiveRating, PeerSheet, ReviewYear
 
 EDIT_MARK = "_"
+FAILED_MARK = "!"  # after a value whose save failed: kept, not saved (as the scoring grid marks it)
 TYPED = ("party", "self", "public")  # typed on the table
 CURSOR_COLUMNS = ("party", "self", "peer", "public")  # where the cursor goes
 COLUMNS = ("org", "party", "self", "peer", "public", "monthly", "composite", "stars", "state", "note")
@@ -44,6 +45,53 @@ class ValueJob:
     component: str
     value_cent: int | None
     gen: int
+    retry: bool = False  # saved again by ctrl+r
+
+
+@dataclass(frozen=True)
+class FailedValue:
+    """A value typed on the table whose save failed for a reason a retry may mend (not in the database)."""
+
+    org_id: str
+    org_name: str
+    year: int
+    component: str
+    value_cent: int | None
+    error: str
+
+
+class FailedValues:
+    """The table's unsaved values by (year, org, component), oldest first: one per screen, handed
+    from model to model, so that a year left and come back to still shows them and a retry saves
+    those of every year (as the scoring grid's ``FailedSaves``)."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[int, str, str], FailedValue] = {}
+
+    def add(self, failed: FailedValue) -> None:
+        key = (failed.year, failed.org_id, failed.component)
+        self._by.pop(key, None)
+        self._by[key] = failed
+
+    def get(self, year: int, org_id: str, component: str) -> FailedValue | None:
+        return self._by.get((year, org_id, component))
+
+    def discard(self, year: int, org_id: str, component: str) -> None:
+        self._by.pop((year, org_id, component), None)
+
+    def in_year(self, year: int) -> list[FailedValue]:
+        return [f for f in self._by.values() if f.year == year]
+
+    def take_all(self) -> list[FailedValue]:
+        out = list(self._by.values())
+        self._by.clear()
+        return out
+
+    def __len__(self) -> int:
+        return len(self._by)
+
+    def __bool__(self) -> bool:
+        return bool(self._by)
 
 
 @dataclass
@@ -130,7 +178,7 @@ class _Typing(CellTyping):
 class ReviewModel(_Typing):
     """The year's review as the user edits it."""
 
-    def __init__(self, data: ReviewYear, centre_id: str) -> None:
+    def __init__(self, data: ReviewYear, centre_id: str, failed: FailedValues | None = None) -> None:
         self.data = data
         self.centre_id = centre_id
         self.year = data.year
@@ -139,6 +187,15 @@ class ReviewModel(_Typing):
         self.row_of = {r.org_id: n for n, r in enumerate(self.rows)}
         self._start(len(self.rows))  # keys: (org, component)
         self.col = 0  # index into CURSOR_COLUMNS
+        self.failed = failed if failed is not None else FailedValues()
+        self.retry_key = "ctrl+r"  # as the screen binds it (users may remap it)
+        for f in self.failed.in_year(self.year):  # shown again as the user left them
+            r = self.row_of.get(f.org_id)
+            if r is not None and not self.rows[r].finalised:
+                row = self.rows[r]
+                self._confirmed.setdefault((f.org_id, f.component), row.components.get(f.component))
+                row.components[f.component] = None if f.value_cent is None else Fraction(f.value_cent, 100)
+                self._rerate(r)
 
     # -- carrying over (the first page, then the whole year; a reload) --------------------------------------
     def adopt(self, old: ReviewModel) -> None:
@@ -202,6 +259,10 @@ class ReviewModel(_Typing):
         """The row's warnings and states, as (text, look)."""
         out: list[tuple[str, str]] = []
         d = self.data.of_centre(row.centre_id)
+        unsaved = [c for c in TYPED if self.failed and self.failed.get(self.year, row.org_id, c) is not None]
+        if unsaved:  # the composite and the stars count the values shown, saved or not
+            out.append((t("review.ui.note.failed", what=t("sep.enum").join(t(f"rules.component.{c}")
+                                                                          for c in unsaved)), "error"))
         if row.vetoed:
             out.append((t("review.ui.note.veto", text=row.veto), "error"))
         if row.missing and not row.vetoed:
@@ -239,6 +300,8 @@ class ReviewModel(_Typing):
                 few = row.peer_raters < MIN_PEER_RATERS and self.data.of_centre(row.centre_id).weights.get("peer", 0)
                 cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
                                    else muted))
+            elif self.failed and self.failed.get(self.year, row.org_id, comp) is not None:
+                cells.append(Shown(input_text(row.components.get(comp)) or "·", "failed", FAILED_MARK, "failed"))
             else:
                 cells.append(Shown(input_text(row.components.get(comp)) or "·", muted))
         monthly = row.components.get("monthly")
@@ -266,6 +329,8 @@ class ReviewModel(_Typing):
             parts.append(t("review.ui.detail.peer", n=row.peer_raters))
         elif row.finalised:
             parts.append(t("review.ui.detail.frozen"))
+        elif (failed := self.failed.get(self.year, row.org_id, self.column) if self.failed else None) is not None:
+            parts.append(t("review.ui.detail.failed", error=failed.error, key=self.retry_key))
         else:
             parts.append(t("review.ui.detail.typed"))
         return " · ".join(parts)
@@ -376,30 +441,71 @@ class ReviewModel(_Typing):
         row = self.rows[r]
         old = row.components.get(component)
         new = None if cents is None else Fraction(cents, 100)
-        if old == new:
-            return Outcome()
+        if old == new and not (self.failed and self.failed.get(self.year, row.org_id, component)):
+            return Outcome()  # (the same value typed again over one not saved: saved again)
         key = (row.org_id, component)
         gen = self._edited(key, old)
+        self.failed.discard(self.year, row.org_id, component)  # this edit replaces it
         row.components[component] = new
         self._rerate(r)
         self._touch(r)
         return Outcome(saves=[ValueJob(row.org_id, row.org, self.year, component, cents, gen)])
 
     def save_done(self, job: ValueJob) -> None:
+        if job.year != self.year:
+            return
         key = (job.org_id, job.component)
         self._saved(key, job.gen, None if job.value_cent is None else Fraction(job.value_cent, 100))
 
     def save_failed(self, job: ValueJob, error: BaseException) -> Outcome:
-        """Not saved: the value known to be in the database comes back, and the message says why."""
+        """Not saved.  A failure a retry may mend (the database busy, full, read-only, replaced):
+        the value stays, marked not saved, for ``retry``; a refusal by the rules (the rating
+        finalised meanwhile...): the value known to be in the database comes back.  Either way
+        the message says why.  ``job`` may be of another year than the one shown (a retry)."""
+        from incubator_tui.editing.grid_model import is_retryable
+
         key = (job.org_id, job.component)
-        r = self.row_of.get(job.org_id)
+        r = self.row_of.get(job.org_id) if job.year == self.year else None
+        text = error_text(error)
+        if is_retryable(error):
+            if r is not None:
+                gen = self._gen.get(key)
+                if gen not in (None, job.gen):
+                    return Outcome()  # a newer edit of the value is on its way: it carries the value
+                self.waiting.pop(key, None)
+                row = self.rows[r]
+                if gen is None:  # the year was read again meanwhile: show the value given, again
+                    self._confirmed.setdefault(key, row.components.get(job.component))
+                    row.components[job.component] = None if job.value_cent is None else Fraction(job.value_cent, 100)
+                    self._rerate(r)
+                self._touch(r)
+            self.failed.add(FailedValue(job.org_id, job.org_name, job.year, job.component, job.value_cent, text))
+            return Outcome(notices=[Notice(t("review.ui.save_failed_kept", name=job.org_name,
+                                             component=t(f"rules.component.{job.component}"), error=text,
+                                             key=self.retry_key), "error", 10)])
         if r is not None and self._not_saved(key, job.gen):
             self.rows[r].components[job.component] = self._confirmed.get(key)
             self._rerate(r)
             self._touch(r)
         return Outcome(notices=[Notice(t("review.ui.save_failed", name=job.org_name,
                                          component=t(f"rules.component.{job.component}"),
-                                         error=error_text(error)), "error", 10)])
+                                         error=text), "error", 10)])
+
+    def retry(self) -> Outcome:
+        """Save again every value whose save failed (this year's and others'), in the order they failed."""
+        failed = self.failed.take_all()
+        if not failed:
+            return Outcome(notices=[Notice(t("review.ui.nothing_to_retry"))])
+        out = Outcome(notices=[Notice(t("review.ui.retrying", count=len(failed)))])
+        for f in failed:
+            gen = next(_generations)
+            job = ValueJob(f.org_id, f.org_name, f.year, f.component, f.value_cent, gen, retry=True)
+            r = self.row_of.get(f.org_id) if f.year == self.year else None
+            if r is not None:
+                self._gen[(f.org_id, f.component)] = self.waiting[(f.org_id, f.component)] = gen
+                self._touch(r)
+            out.saves.append(job)
+        return out
 
     # -- what the dialogs changed ---------------------------------------------------------------------------
     def set_peer(self, org_id: str, mean: Fraction | None, raters: int) -> None:

@@ -53,6 +53,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.ui.refused": ("{name} {component}：{error}", "{name} {component}: {error}"),
     "review.ui.save_failed": ("{name} {component}未保存：{error}", "{name} {component} not saved: {error}"),
     "review.ui.action_failed": ("操作未完成：{error}", "not done: {error}"),
+    # values whose save failed: kept, marked, saved again by ctrl+r (as in the scoring grid)
+    "review.ui.save_failed_kept": (
+        "未保存（{name} · {component}）：{error}。所填的值保留，按 {key} 重试",
+        "Not saved ({name} · {component}): {error}. The value is kept: press {key} to retry",
+    ),
+    "review.ui.note.failed": ("未保存：{what}（评级按所显示的值）", "not saved: {what} (rated on the values shown)"),
+    "review.ui.detail.failed": ("未保存：{error}（{key} 重试）", "not saved: {error} ({key} retries)"),
+    "review.ui.nothing_to_retry": ("没有未保存的值", "Nothing is waiting to be saved again"),
+    "review.ui.retrying": ("正在重试保存 {count} 个值", "Saving {count} values again"),
+    "review.ui.retry_saved": ("已保存（{name} · {year} {component}）", "Saved ({name} · {year} {component})"),
+    "review.finalise.unsaved": (
+        "本年度有 {count} 个值未保存，请先按 {key} 重试保存再定级",
+        "{count} value(s) of the year are not saved: press {key} to save them before finalising",
+    ),
+    "review.key.retry": ("重试保存", "Retry saves"),
     "review.case_opened.veto": ("已为“{name}”立一票否决案件", "a veto case was opened for “{name}”"),
     "review.case_opened.annual": ("已为“{name}”立年度整改案件", "an annual case was opened for “{name}”"),
     # keys

@@ -38,7 +38,7 @@ from textual.message import Message
 
 from incubator_tui.editing.cell_typing import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
-    COLUMNS, CURSOR_COLUMNS, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
+    COLUMNS, CURSOR_COLUMNS, FailedValues, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
 )
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
@@ -59,6 +59,7 @@ _WIDEST = {"party": "100.00_", "self": "100.00_", "public": "100.00_", "peer": "
            "monthly": "100.0 (12)", "composite": "100.00", "stars": "★★★★★"}
 
 
+RETRY_ID = "review.retry"
 CENTRE_CELLS = 12  # the centre column of the all-centres view (longer names are cut)
 _WRITE_OPS = frozenset({"type", "backspace"})
 
@@ -106,6 +107,7 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         Binding("left_square_bracket", "year(-1)", "key.year_prev", id="review.year_prev", key_display="["),
         Binding("right_square_bracket", "year(1)", "key.year_next", id="review.year_next", key_display="]"),
         Binding("f5", "reload", "key.reload", id="review.reload"),
+        Binding("ctrl+r", "retry", "review.key.retry", id=RETRY_ID, priority=True),
     ]
 
     class JobDone(Message):
@@ -134,6 +136,8 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.db_queue: OrderedQueue | None = None
         self.peer_dialog: Any = None  # the peer dialog while it is open (its saves' results go to it)
         self.last_notice: tuple[str, float] = ("", 0.0)
+        self.failed_values = FailedValues()  # values whose save failed, handed from each model to the next
+        self.failed_shown = 0  # failed values when the bindings were last refreshed
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="review-summary")
@@ -233,7 +237,8 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         if data.complete:
             self._complete_year = data.year
             self.reading = False
-        model = (ScopeReviewModel if data.by_centre else ReviewModel)(data, self.iapp.centre_id)
+        model = (ScopeReviewModel if data.by_centre else ReviewModel)(data, self.iapp.centre_id, self.failed_values)
+        model.retry_key = self.retry_key()
         if self.model is not None and self.model.year == data.year:
             model.adopt(self.model)
         self.model = model
@@ -328,6 +333,23 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.table.sync()
         self.status("detail").set(fit(self.model.detail(), 400))
         self.show_summary()
+        if len(self.failed_values) != self.failed_shown:
+            self.failed_shown = len(self.failed_values)
+            self.refresh_bindings()  # ctrl+r shown or hidden
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return bool(self.failed_values)  # hidden while nothing failed
+        return True
+
+    def retry_key(self) -> str:
+        keys = self.iapp.config.keys.get(RETRY_ID, "ctrl+r")
+        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), "retry"))
+
+    def action_retry(self) -> None:
+        """Save again every value whose save failed (of every year), as shown, in the order they failed."""
+        if self.model is not None and not self.refuse_write():
+            self.apply(self.model.retry())
 
     # -- keys ----------------------------------------------------------------------------------------------
     KEY_OPS = {
@@ -433,6 +455,9 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
             return
         if self.model is not None and self.model.buffer is not None:
             return  # what is typed was refused: fixed first
+        if unsaved := len(self.failed_values.in_year(self.year)):  # the screen would not be what is rated
+            self.apply(refused(t("review.finalise.unsaved", count=unsaved, key=self.retry_key())))
+            return
         from incubator_tui.screens.review_modals import FinaliseModal
 
         year = self.year
@@ -525,13 +550,16 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
                 self.say(Notice(t("review.peer.save_failed", rater=job.rater_name, error=str(msg.error)), "error"))
             return
         if isinstance(job, ValueJob):
-            if model is None or model.year != job.year:
+            if model is None:
                 if msg.error is not None:
                     self.say(Notice(str(msg.error), "error"))
                 return
             if msg.error is not None:
                 return self.apply(model.save_failed(job, msg.error))
             model.save_done(job)
+            if job.retry:
+                self.apply(Outcome(notices=[Notice(t("review.ui.retry_saved", name=job.org_name, year=job.year,
+                                                     component=t(f"rules.component.{job.component}")))]))
             return
         self.op_done(job, msg.result, msg.error)
 

@@ -67,6 +67,7 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
         "cell-table--cursor",
         "cell-table--editing", "cell-table--invalid", "cell-table--muted", "cell-table--error",
         "cell-table--good", "cell-table--warn",
+        "cell-table--failed",  # a value whose save failed: kept, not saved (the scoring grid's look and mark)
     }
     DEFAULT_CSS = """
     CellTable {
@@ -201,7 +202,10 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
             for column, source in zip(self.columns, sources(self.columns)):
                 shown = view[source]
                 text = shown.text if column.shown is None else column.shown.get(shown.text, shown.text)
-                texts.append(Text(text, style=self.cstyle(shown.look)))
+                cell = Text(text, style=self.cstyle(shown.look))
+                if shown.mark:  # "!" after a value not saved, as the scoring grid draws it
+                    cell.append(shown.mark, style=self.cstyle(shown.mark_look))
+                texts.append(cell)
             row_style = self.table_style("odd-row" if row % 2 else "even-row")
             fixed_style = self.table_style("fixed")
             cursor_at = self.display_column(model.cursor_column) if model.row == row else -1
@@ -226,8 +230,9 @@ class CellTable(CellLooks, ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- reading what is shown (tests) ------------------------------------------------------------------------
     def cell(self, row: int, column: int) -> str:
-        """The text of the model's column ``column`` (whatever its place on screen)."""
-        return self.model.row_view(row)[column].text
+        """The text of the model's column ``column`` (whatever its place on screen), its mark included."""
+        shown = self.model.row_view(row)[column]
+        return shown.text + shown.mark
 
     # -- the mouse ----------------------------------------------------------------------------------------------
     def on_click(self, event: events.Click) -> None:
