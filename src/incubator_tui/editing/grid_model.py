@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, Shown, refused
 from incubator_tui.editing.cell_typing import error_text  # noqa: F401 - re-exported (shared with the review)
+from incubator_tui.editing.failed_writes import FailedWrites, is_retryable  # noqa: F401 - re-exported
 from incubator_tui.editing.grid_jobs import OpJob, SaveJob
 from incubator_tui.editing.grid_layout import EDIT_MARK, item_label
 from incubator_tui.i18n import t
@@ -57,16 +58,6 @@ def row_progress(grid: Grid, row: GridRow) -> int:
     return 0 if res.complete else 1 if res.scored or res.na else 2
 
 
-def is_retryable(error: BaseException) -> bool:
-    """A failure that trying again may mend: the database (busy, full, unwritable) or the
-    system, not a refusal by the rules."""
-    from incubator_tui.errors import DatabaseError, UserError
-
-    if isinstance(error, DatabaseError):
-        return True
-    return not isinstance(error, (UserError, DomainError))
-
-
 # -- what the model hands the screen -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RowView:
@@ -89,7 +80,7 @@ class FailedSave:
     error: str
 
 
-class FailedSaves:
+class FailedSaves(FailedWrites[FailedSave]):
     """Cells whose save failed for a reason a retry may mend, by (org, month, item), oldest first.
 
     One per screen, handed from model to model: a month left and come back to
@@ -97,32 +88,10 @@ class FailedSaves:
     """
 
     def __init__(self) -> None:
-        self._by: dict[tuple[str, str, str], FailedSave] = {}
-
-    def add(self, failed: FailedSave) -> None:
-        key = (failed.org_id, failed.month, failed.item_id)
-        self._by.pop(key, None)
-        self._by[key] = failed
-
-    def get(self, org_id: str, month: str, item_id: str) -> FailedSave | None:
-        return self._by.get((org_id, month, item_id))
-
-    def discard(self, org_id: str, month: str, item_id: str) -> None:
-        self._by.pop((org_id, month, item_id), None)
+        super().__init__(lambda f: (f.org_id, f.month, f.item_id))
 
     def in_month(self, month: str) -> list[FailedSave]:
-        return [f for f in self._by.values() if f.month == month]
-
-    def take_all(self) -> list[FailedSave]:
-        out = list(self._by.values())
-        self._by.clear()
-        return out
-
-    def __len__(self) -> int:
-        return len(self._by)
-
-    def __bool__(self) -> bool:
-        return bool(self._by)
+        return self.where(lambda f: f.month == month)
 
 
 def _group_saves(failed: Iterable[FailedSave]) -> list[tuple[FailedSave, dict[str, Cell]]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, Shown, error_text, refused
+from incubator_tui.editing.failed_writes import FailedWrites, is_retryable
 from incubator_tui.i18n import t
 from incubator_tui.rules.errors import DomainError
 from incubator_tui.rules.rating import MIN_PEER_RATERS, exact_sum, parse_component, rate, rating_state
@@ -60,38 +61,16 @@ class FailedValue:
     error: str
 
 
-class FailedValues:
+class FailedValues(FailedWrites[FailedValue]):
     """The table's unsaved values by (year, org, component), oldest first: one per screen, handed
     from model to model, so that a year left and come back to still shows them and a retry saves
     those of every year (as the scoring grid's ``FailedSaves``)."""
 
     def __init__(self) -> None:
-        self._by: dict[tuple[int, str, str], FailedValue] = {}
-
-    def add(self, failed: FailedValue) -> None:
-        key = (failed.year, failed.org_id, failed.component)
-        self._by.pop(key, None)
-        self._by[key] = failed
-
-    def get(self, year: int, org_id: str, component: str) -> FailedValue | None:
-        return self._by.get((year, org_id, component))
-
-    def discard(self, year: int, org_id: str, component: str) -> None:
-        self._by.pop((year, org_id, component), None)
+        super().__init__(lambda f: (f.year, f.org_id, f.component))
 
     def in_year(self, year: int) -> list[FailedValue]:
-        return [f for f in self._by.values() if f.year == year]
-
-    def take_all(self) -> list[FailedValue]:
-        out = list(self._by.values())
-        self._by.clear()
-        return out
-
-    def __len__(self) -> int:
-        return len(self._by)
-
-    def __bool__(self) -> bool:
-        return bool(self._by)
+        return self.where(lambda f: f.year == year)
 
 
 @dataclass
@@ -462,8 +441,6 @@ class ReviewModel(_Typing):
         the value stays, marked not saved, for ``retry``; a refusal by the rules (the rating
         finalised meanwhile...): the value known to be in the database comes back.  Either way
         the message says why.  ``job`` may be of another year than the one shown (a retry)."""
-        from incubator_tui.editing.grid_model import is_retryable
-
         key = (job.org_id, job.component)
         r = self.row_of.get(job.org_id) if job.year == self.year else None
         text = error_text(error)
