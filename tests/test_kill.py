@@ -30,6 +30,9 @@ MONTHS = ("2025-10", "2025-11", "2025-12")
 # The grid's save, as the scoring screen makes it: save_cells in db.session(), one
 # cell per transaction; "ACK" is printed once the commit returned (what the grid shows
 # as saved).  Each cell is saved once, so every ACK names a value that must be there.
+# The line goes out in one write: print() writes its pieces one by one when Python is
+# unbuffered (PYTHONUNBUFFERED, as CI has it), and a kill between them left "ACK <org>"
+# with no item, which an earlier version of this test read as a save that was lost.
 GRID = """
 import sys
 from incubator_tui.db import open_database
@@ -48,7 +51,8 @@ for item in items:
     for org in orgs:
         with db.session() as s:
             save_cells(s, centre, org, month, {item: Cell(100)}, "grid")
-        print("ACK", org, item, flush=True)
+        sys.stdout.write(f"ACK {org} {item}\\n")
+        sys.stdout.flush()
 print("DONE", flush=True)
 """
 
@@ -119,6 +123,22 @@ def test_killed_imports_are_wholly_in_or_out(centre_db: Path, tmp_path: Path) ->
     assert outcomes["out"] >= 3, outcomes  # the kills did land during imports
 
 
+def acknowledged(out: str) -> list[tuple[str, str]]:
+    """The (org, item) of every whole ACK line; a line the kill cut short is no acknowledgement."""
+    cells = []
+    for line in out.splitlines(keepends=True):
+        fields = line.split()
+        if line.endswith("\n") and len(fields) == 3 and fields[0] == "ACK":
+            cells.append((fields[1], fields[2]))
+    return cells
+
+
+def test_acknowledged_reads_whole_lines_only() -> None:
+    out = "ACK o1 i1\nACK o2 i1\nACK o3"
+    assert acknowledged(out) == [("o1", "i1"), ("o2", "i1")]
+    assert acknowledged("ACK\n") == []
+
+
 def test_killed_grid_saves_keep_every_acknowledged_save(centre_db: Path) -> None:
     rng = random.Random(SEED + 1)
     interrupted = 0
@@ -129,8 +149,13 @@ def test_killed_grid_saves_keep_every_acknowledged_save(centre_db: Path) -> None
         assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
         time.sleep(rng.uniform(0.0, 0.25))
         proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate(timeout=60)
-        acked = {tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("ACK")}
+        proc.wait(timeout=60)
+        # read() after readline(): what readline() already buffered is kept (communicate()
+        # reads the pipe itself and would drop it); the child is dead, so no pipe can fill.
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.stderr.close()
+        acked = set(acknowledged(out))
         interrupted += "DONE" not in out
         assert integrity(centre_db) == "ok"
         con = sqlite3.connect(centre_db)
