@@ -134,3 +134,34 @@ async def test_the_warm_up_takes_a_step_only_while_the_user_pauses(db, centre, m
         await wait_until(lambda: len(done) == len(steps), what="every step once the user pauses")
         assert [name for name, _ in done] == steps
         assert done[0][1] >= typing_until + collector.IDLE_SECONDS - 0.1
+
+
+async def test_the_warm_up_first_reads_the_month_the_grid_opens_on(db, centre, monkeypatch):
+    """Its first step reads the cells of the month the scoring grid shows first, so that after a
+    restart the grid's first open finds them in the OS cache (services.scoring.warm_month)."""
+    from incubator_tui.screens.scoring_screen import ScoringScreen
+    from incubator_tui.services import scoring
+    from incubator_tui.services.access import reads_sql
+    from tests.helpers import make_org, score_month
+
+    org = make_org(db, centre, "晨光公益服务社")
+    month = ScoringScreen().month  # the month the grid opens on
+    score_month(db, centre, org, month, "7")
+    read_ahead: list[tuple[str, str, int]] = []
+    real = scoring.warm_month
+
+    @reads_sql
+    def warm_month(connection, centre_id, month_):  # noqa: ANN001
+        cells = real(connection, centre_id, month_)
+        read_ahead.append((centre_id, month_, cells))
+        return cells
+
+    monkeypatch.setattr(scoring, "warm_month", warm_month)
+    app = IncubatorApp(db, config=Config(operator="tester"))
+    orgs_css = str((Path(__file__).parents[1] / "src/incubator_tui/screens/orgs_screen.tcss").resolve())
+    async with app.run_test(size=(120, 36)):
+        await wait_until(lambda: app.stylesheet.has_source(orgs_css, ""), what="the warm-up")
+    with db.session() as s:
+        cells = sum(len(row.cells) for row in scoring.load_grid(s, centre.id, month).rows)
+    assert cells > 0
+    assert read_ahead == [(centre.id, month, cells)]  # once, over the cells the grid shows

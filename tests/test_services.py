@@ -248,3 +248,25 @@ def test_month_results_match_the_demo_scores(db, monkeypatch) -> None:
     monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
     create_demo(db, orgs=12, months=14, seed=3)
     assert assert_month_results_match_scores(db) > 100
+
+
+def test_warm_month_reads_the_cells_the_grid_reads(db, centre):
+    """The warm-up's read (services.scoring.warm_month) goes over the same cells as the grid's:
+    the centre's month, not another month's nor another centre's."""
+    from incubator_tui.services.access import read
+    from incubator_tui.services.centres import create_centre
+    from incubator_tui.services.scoring import warm_month
+
+    a = make_org(db, centre, "晨光公益服务社")
+    b = make_org(db, centre, "夕阳红志愿队")
+    score_month(db, centre, a, "2026-02", "8")
+    score_month(db, centre, b, "2026-02", "4")
+    score_month(db, centre, a, "2026-03", "9")
+    with db.session() as s:
+        other = create_centre(s, "另一中心", "tester")
+    score_month(db, other, make_org(db, other, "别处的组织"), "2026-02", "7")
+    with db.session() as s:
+        shown = sum(len(row.cells) for row in load_grid(s, centre.id, "2026-02").rows)
+    assert shown > 0
+    assert read(db, warm_month, centre.id, "2026-02") == shown
+    assert read(db, warm_month, centre.id, "2026-04") == 0

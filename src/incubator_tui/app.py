@@ -290,7 +290,7 @@ class IncubatorApp(App):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        for name in WARM_STEPS:
+        for step in (self._warm_grid_month, *WARM_STEPS):
             # A step at a time, and only while the user pauses and no screen is loading: the
             # warm-up shares the interpreter with whatever the next key starts (a screen's
             # load and paint), which would otherwise wait for the whole of it.
@@ -298,8 +298,29 @@ class IncubatorApp(App):
                 if worker.is_cancelled:
                     return
                 time.sleep(WARM_PAUSE)
-            importlib.import_module(name)
+            if callable(step):
+                step()
+            else:
+                importlib.import_module(step)
         self.call_from_thread(self._register_screen_css)
+
+    def _warm_grid_month(self) -> None:
+        """Read the month the scoring grid opens on, keeping nothing (the warm-up's first step):
+        the monthly task's screen then finds its pages in the OS cache even after a restart.
+        Mostly waiting on the disk, with the interpreter free (SQLite lets go of it)."""
+        if self.centre_id is None:
+            return
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from incubator_tui.errors import DatabaseError
+        from incubator_tui.services.access import read
+        from incubator_tui.services.clock import current_month
+        from incubator_tui.services.scoring import warm_month
+
+        try:
+            read(self.db, warm_month, self.centre_id, current_month())
+        except (DatabaseError, SQLAlchemyError):
+            pass  # only a warm-up: the grid's own read says what is wrong, when it is opened
 
     def _register_screen_css(self) -> None:
         """What Textual does when a screen is first shown (read its CSS_PATH, re-parse), for

@@ -25,6 +25,7 @@ from incubator_tui.rules.months import month_of
 from incubator_tui.rules.scoring import NA, MonthResult, month_result, validate_score_cents
 from incubator_tui.rules.settings import threshold_for, value_in_force
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, flag_level, streak_as_of
+from incubator_tui.services.access import reads_sql
 from incubator_tui.services.centres import Checklists, Item, setting_entries
 from incubator_tui.services.monthly import OrgInfo, streak_states
 from incubator_tui.services.dates import as_date
@@ -178,6 +179,27 @@ def _open_case_orgs(session: Session, org_ids) -> set[str]:
     return {org_id for (org_id,) in rows if org_id in org_ids}
 
 
+# A month's cells, as the grid reads them (and as warm_month reads them ahead of it).
+_MONTH_CELLS = (
+    "FROM score s JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month = :m"
+)
+
+
+@reads_sql
+def warm_month(connection: Session, centre_id: str, month: str) -> int:
+    """Read the month's cells as :func:`load_grid` does, keeping nothing; the number of cells.
+
+    Run while the user reads the dashboard: the grid's first open then finds the pages it
+    reads in the OS cache.  After a restart, or once the system has reclaimed the file's
+    cache, those reads come from disk: 0.4 s at 5,000 organisations on the benchmark
+    machine, against 30 ms cached.  Summing the values and the reasons' lengths makes
+    SQLite read every row (not only the key); no Python object is made per cell."""
+    return int(connection.execute(
+        text(f"SELECT count(*), total(s.value_cent), total(length(s.reason)) {_MONTH_CELLS}"),
+        {"c": centre_id, "m": month},
+    ).one()[0])
+
+
 def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     from incubator_tui.rules.months import previous_month
 
@@ -190,10 +212,7 @@ def load_grid(session: Session, centre_id: str, month: str) -> Grid:
     item_ids = {it.id: it.id for it in items}  # one string per item as the cells' keys, not one per cell
     shared: dict[tuple, Cell] = {}  # equal cells are one object
     for org_id, item_id, value, na, reason in session.execute(
-        text(
-            "SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason FROM score s "
-            "JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month = :m"
-        ),
+        text(f"SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason {_MONTH_CELLS}"),
         {"c": centre_id, "m": month},
     ).all():  # fetched at once: iterating the result fetches row by row
         row_cells = cells.get(org_id)
