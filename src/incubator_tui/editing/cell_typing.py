@@ -16,6 +16,7 @@ cell of their tables shows.
 from __future__ import annotations
 
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +66,7 @@ class Shown:
     mark_look: str | None = None
 
 
-class CellTyping:
+class CellTyping(ABC):
     """The text typed into one cell of a table, and the table's rows to draw again."""
 
     buffer: str | None = None  # the text being typed, if any
@@ -75,17 +76,17 @@ class CellTyping:
     TYPE_CLEARS_NOTICE = False  # a key typed clears the message shown
 
     # -- what the model says ---------------------------------------------------------------------------
+    @abstractmethod
     def _refusal(self) -> str | None:
         """Why nothing can be typed or cleared where the cursor is (None: it can)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _typing_at(self) -> tuple[int, int]:
         """The cell typing starts in: the cursor's."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _clear_here(self) -> Outcome:
         """Backspace with nothing typed: clear the value under the cursor."""
-        raise NotImplementedError
 
     # -- drawing bookkeeping ---------------------------------------------------------------------------
     def _touch(self, r: int) -> None:
@@ -112,8 +113,9 @@ class CellTyping:
             self._touch(self.edit_at[0])
         return Outcome(clear_notice=self.TYPE_CLEARS_NOTICE)
 
+    @abstractmethod
     def commit_typing(self, quiet: bool = False) -> Outcome:
-        raise NotImplementedError
+        """Save what is typed where it was typed (each table says how): what the screen shows next."""
 
     def discard_typing(self) -> None:
         if self.buffer is not None:
