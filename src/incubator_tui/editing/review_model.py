@@ -84,6 +84,98 @@ class PeerJob:
     rater_name: str
     value_cent: int | None
     gen: int
+    retry: bool = False  # saved again by ctrl+r
+    stored_cent: int | None = None  # the rating known to be in the database when the save was asked
+
+
+@dataclass(frozen=True)
+class FailedPeer:
+    """A peer rating typed in the peer dialog whose save failed for a reason a retry may mend;
+    ``stored_cent`` is the rating the database still has (the table's mean is worked out from it)."""
+
+    org_id: str
+    org_name: str
+    year: int
+    rater_id: str
+    rater_name: str
+    value_cent: int | None
+    stored_cent: int | None
+    error: str
+
+
+class FailedPeers(FailedWrites[FailedPeer]):
+    """The peer ratings not saved, by (year, org, rater), oldest first: one per review screen,
+    shared by every peer dialog it opens, so that a dialog closed with unsaved ratings leaves
+    them for the review's ``ctrl+r``, its table marks them and finalising waits for them."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda f: (f.year, f.org_id, f.rater_id))
+        self._stored: dict[tuple, int | None] = {}  # (year, org, rater) -> the rating last saved
+
+    def of(self, org_id: str, year: int) -> list[FailedPeer]:
+        return self.where(lambda f: f.org_id == org_id and f.year == year)
+
+    def in_year(self, year: int) -> list[FailedPeer]:
+        return self.where(lambda f: f.year == year)
+
+    def take(self, org_id: str, year: int) -> list[FailedPeer]:
+        """This organisation's and year's, out of the registry (to be saved again)."""
+        out = self.of(org_id, year)
+        for f in out:
+            self.discard(year, org_id, f.rater_id)
+        return out
+
+    def saved(self, job: PeerJob) -> None:
+        """``job`` saved: what the database has for its rater (a later failure's ``stored_cent``)."""
+        self._stored[(job.year, job.org_id, job.rater_id)] = job.value_cent
+
+    def stored_for(self, job: PeerJob) -> int | None:
+        return self._stored.get((job.year, job.org_id, job.rater_id), job.stored_cent)
+
+    def shown_peer(self, org_id: str, year: int, mean: Fraction | None, raters: int) -> tuple[Fraction | None, int]:
+        """The peer mean and raters read from the database, the unsaved ratings counted instead
+        of the stored ones they replace (the table shows what the dialog shows)."""
+        total = (mean or Fraction(0)) * raters
+        for f in self.of(org_id, year):
+            if f.stored_cent is not None:
+                total, raters = total - Fraction(f.stored_cent, 100), raters - 1
+            if f.value_cent is not None:
+                total, raters = total + Fraction(f.value_cent, 100), raters + 1
+        return (total / raters if raters > 0 else None), max(raters, 0)
+
+    def failed(self, job: PeerJob, error: BaseException, stored: int | None) -> str:
+        """Keep ``job``'s rating as not saved; returns why it failed, as said."""
+        text = error_text(error)
+        self.add(FailedPeer(job.org_id, job.org_name, job.year, job.rater_id, job.rater_name, job.value_cent,
+                            stored, text))
+        return text
+
+
+def peer_retry_job(f: FailedPeer) -> PeerJob:
+    """The save of a rating not saved, once more."""
+    return PeerJob(f.org_id, f.org_name, f.year, f.rater_id, f.rater_name, f.value_cent, next(_generations),
+                   retry=True, stored_cent=f.stored_cent)
+
+
+def peer_done(failed: FailedPeers, job: PeerJob, error: BaseException | None, retry_key: str) -> tuple[Outcome, bool]:
+    """A peer rating's save finished with no dialog of its organisation open (closed since,
+    or a retry from the table): (what to say, whether the table must be read again).  Jobs
+    finish in the order asked, so the latest one of a rater decides: saved clears an earlier
+    failure; a failure a retry may mend is kept for ``ctrl+r``; a refusal by the rules is
+    said, and the table read again (its mean had counted the rating)."""
+    if error is None:
+        failed.saved(job)
+        failed.discard(job.year, job.org_id, job.rater_id)
+        if job.retry:
+            return Outcome(notices=[Notice(t("review.ui.retry_saved_peer", name=job.org_name, year=job.year,
+                                             rater=job.rater_name))]), False
+        return Outcome(), False
+    if is_retryable(error):
+        text = failed.failed(job, error, failed.stored_for(job))
+        return Outcome(notices=[Notice(t("review.peer.save_failed_kept_in", name=job.org_name, rater=job.rater_name,
+                                         error=text, key=retry_key), "error", 10)]), False
+    return Outcome(notices=[Notice(t("review.peer.save_failed_in", name=job.org_name, rater=job.rater_name,
+                                     error=error_text(error)), "error", 10)]), True
 
 
 def cents_of(value: Fraction | None) -> int | None:
@@ -157,7 +249,8 @@ class _Typing(CellTyping):
 class ReviewModel(_Typing):
     """The year's review as the user edits it."""
 
-    def __init__(self, data: ReviewYear, centre_id: str, failed: FailedValues | None = None) -> None:
+    def __init__(self, data: ReviewYear, centre_id: str, failed: FailedValues | None = None,
+                 failed_peers: FailedPeers | None = None) -> None:
         self.data = data
         self.centre_id = centre_id
         self.year = data.year
@@ -174,6 +267,14 @@ class ReviewModel(_Typing):
                 row = self.rows[r]
                 self._confirmed.setdefault((f.org_id, f.component), row.components.get(f.component))
                 row.components[f.component] = None if f.value_cent is None else Fraction(f.value_cent, 100)
+                self._rerate(r)
+        self.failed_peers = failed_peers if failed_peers is not None else FailedPeers()
+        for org_id in {f.org_id for f in self.failed_peers.in_year(self.year)}:  # peer ratings not saved
+            r = self.row_of.get(org_id)
+            if r is not None and not self.rows[r].finalised:
+                row = self.rows[r]
+                row.components["peer"], row.peer_raters = self.failed_peers.shown_peer(
+                    org_id, self.year, row.components.get("peer"), row.peer_raters)
                 self._rerate(r)
 
     # -- carrying over (the first page, then the whole year; a reload) --------------------------------------
@@ -239,6 +340,8 @@ class ReviewModel(_Typing):
         out: list[tuple[str, str]] = []
         d = self.data.of_centre(row.centre_id)
         unsaved = [c for c in TYPED if self.failed and self.failed.get(self.year, row.org_id, c) is not None]
+        if self.peer_unsaved(row.org_id):
+            unsaved.insert(len(unsaved) - (unsaved[-1:] == ["public"]), "peer")  # in the columns' order
         if unsaved:  # the composite and the stars count the values shown, saved or not
             out.append((t("review.ui.note.failed", what=t("sep.enum").join(t(f"rules.component.{c}")
                                                                           for c in unsaved)), "error"))
@@ -277,8 +380,11 @@ class ReviewModel(_Typing):
             elif comp == "peer":
                 peer = row.components.get("peer")
                 few = row.peer_raters < MIN_PEER_RATERS and self.data.of_centre(row.centre_id).weights.get("peer", 0)
-                cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
-                                   else muted))
+                if self.peer_unsaved(row.org_id):
+                    cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "failed", FAILED_MARK, "failed"))
+                else:
+                    cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
+                                       else muted))
             elif self.failed and self.failed.get(self.year, row.org_id, comp) is not None:
                 cells.append(Shown(input_text(row.components.get(comp)) or "·", "failed", FAILED_MARK, "failed"))
             else:
@@ -306,6 +412,8 @@ class ReviewModel(_Typing):
         parts = [t("review.ui.detail", name=row.org, component=t(f"rules.component.{self.column}"))]
         if self.column == "peer":
             parts.append(t("review.ui.detail.peer", n=row.peer_raters))
+            if unsaved := self.peer_unsaved(row.org_id):
+                parts.append(t("review.ui.detail.peer_failed", n=unsaved, key=self.retry_key))
         elif row.finalised:
             parts.append(t("review.ui.detail.frozen"))
         elif (failed := self.failed.get(self.year, row.org_id, self.column) if self.failed else None) is not None:
@@ -471,9 +579,13 @@ class ReviewModel(_Typing):
     def retry(self) -> Outcome:
         """Save again every value whose save failed (this year's and others'), in the order they failed."""
         failed = self.failed.take_all()
-        if not failed:
+        peers = self.failed_peers.take_all()  # the peer dialog's, left when it was closed
+        if not failed and not peers:
             return Outcome(notices=[Notice(t("review.ui.nothing_to_retry"))])
-        out = Outcome(notices=[Notice(t("review.ui.retrying", count=len(failed)))])
+        out = Outcome(notices=[Notice(t("review.ui.retrying", count=len(failed) + len(peers)))])
+        for f in peers:
+            out.saves.append(peer_retry_job(f))
+            self.peer_changed(f.org_id, f.year)
         for f in failed:
             gen = next(_generations)
             job = ValueJob(f.org_id, f.org_name, f.year, f.component, f.value_cent, gen, retry=True)
@@ -485,6 +597,16 @@ class ReviewModel(_Typing):
         return out
 
     # -- what the dialogs changed ---------------------------------------------------------------------------
+    def peer_unsaved(self, org_id: str) -> int:
+        """How many of the org's peer ratings of the year shown are not saved (typed in its dialog)."""
+        return len(self.failed_peers.of(org_id, self.year)) if self.failed_peers else 0
+
+    def peer_changed(self, org_id: str, year: int) -> None:
+        """A peer rating of the org was saved or not: its row is drawn again."""
+        r = self.row_of.get(org_id) if year == self.year else None
+        if r is not None:
+            self._touch(r)
+
     def set_peer(self, org_id: str, mean: Fraction | None, raters: int) -> None:
         r = self.row_of.get(org_id)
         if r is None or self.rows[r].finalised:
@@ -510,16 +632,36 @@ class ReviewModel(_Typing):
 
 # -- the peer dialog -------------------------------------------------------------------------------------------------
 class PeerModel(_Typing):
-    """The ratings other organisations give one organisation, typed one per line."""
+    """The ratings other organisations give one organisation, typed one per line.
 
-    def __init__(self, sheet: PeerSheet) -> None:
+    A rating whose save fails for a reason a retry may mend stays shown, marked ``!``, in
+    ``failed`` (the review screen's :class:`FailedPeers`, which outlives the dialog); ``retry``
+    saves this organisation's again; the dialog opened again shows them, still marked."""
+
+    def __init__(self, sheet: PeerSheet, failed: FailedPeers | None = None, retry_key: str = "ctrl+r") -> None:
         self.sheet = sheet
         self.values: list[int | None] = [v for _id, _name, v in sheet.raters]
+        self.row_of = {rid: n for n, (rid, _name, _v) in enumerate(sheet.raters)}
         self._start(len(self.values))  # keys: the rater's row
+        self.failed = failed if failed is not None else FailedPeers()
+        self.retry_key = retry_key
+        for f in self.failed.of(sheet.org_id, sheet.year):  # shown again as the user left them
+            r = self.row_of.get(f.rater_id)
+            if r is not None:
+                self._confirmed[r] = self.values[r]
+                self.values[r] = f.value_cent
 
     @property
     def has_rows(self) -> bool:
         return bool(self.values)
+
+    def unsaved(self, r: int) -> FailedPeer | None:
+        if not self.failed:
+            return None
+        return self.failed.get(self.sheet.year, self.sheet.org_id, self.sheet.raters[r][0])
+
+    def unsaved_count(self) -> int:
+        return len(self.failed.of(self.sheet.org_id, self.sheet.year)) if self.failed else 0
 
     def mean(self) -> tuple[Fraction | None, int]:
         """The peer component as it stands, the value being typed counted in: (mean, raters)."""
@@ -540,6 +682,8 @@ class PeerModel(_Typing):
             text += t("review.peer.unnamed", n=len(self.sheet.unnamed))
         if n < MIN_PEER_RATERS:
             text += " · " + t("review.ui.note.few_peers", n=n, min=MIN_PEER_RATERS)
+        if unsaved := self.unsaved_count():  # the mean counts them, as shown
+            text += " · " + t("review.peer.unsaved", n=unsaved, key=self.retry_key)
         return text
 
     def row_view(self, r: int) -> list[Shown]:
@@ -548,8 +692,10 @@ class PeerModel(_Typing):
             valid, _ = self.typed_value()
             return [Shown(name), Shown(self.buffer + EDIT_MARK, "editing" if valid else "invalid")]
         value = self.values[r]
-        return [Shown(name), Shown("·" if value is None else cents_to_text(value), None if value is not None
-                                   else "muted")]
+        text = "·" if value is None else cents_to_text(value)
+        if self.unsaved(r) is not None:
+            return [Shown(name), Shown(text, "failed", FAILED_MARK, "failed")]
+        return [Shown(name), Shown(text, None if value is not None else "muted")]
 
     @property
     def cursor_column(self) -> int:
@@ -594,7 +740,7 @@ class PeerModel(_Typing):
         return out
 
     def _clear_here(self) -> Outcome:
-        if self.values[self.row] is None:
+        if self.values[self.row] is None and self.unsaved(self.row) is None:
             return Outcome()
         return self._set(self.row, None)
 
@@ -620,28 +766,72 @@ class PeerModel(_Typing):
         return out
 
     def _set(self, r: int, cents: int | None) -> Outcome:
-        if self.values[r] == cents:
-            return Outcome()
+        if self.values[r] == cents and self.unsaved(r) is None:
+            return Outcome()  # (the same value typed again over one not saved: saved again)
         gen = self._edited(r, self.values[r])
-        self.values[r] = cents
-        self._touch(r)
         rater_id, rater_name, _ = self.sheet.raters[r]
         s = self.sheet
-        return Outcome(saves=[PeerJob(s.org_id, s.org, s.year, rater_id, rater_name, cents, gen)])
+        self.failed.discard(s.year, s.org_id, rater_id)  # this edit replaces it
+        self.values[r] = cents
+        self._touch(r)
+        return Outcome(saves=[PeerJob(s.org_id, s.org, s.year, rater_id, rater_name, cents, gen,
+                                      stored_cent=self._confirmed.get(r))])
 
-    def save_done(self, job: PeerJob) -> None:
-        r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
+    def owns(self, job: PeerJob) -> bool:
+        """``job`` rates this dialog's organisation and year (its result is this model's)."""
+        return job.org_id == self.sheet.org_id and job.year == self.sheet.year and job.rater_id in self.row_of
+
+    def save_done(self, job: PeerJob) -> Outcome:
+        self.failed.saved(job)
+        r = self.row_of.get(job.rater_id)
         if r is None:
-            return
+            return Outcome()
         self._saved(r, job.gen, job.value_cent)
+        self._touch(r)
+        if job.retry:
+            return Outcome(notices=[Notice(t("review.peer.retry_saved", rater=job.rater_name))])
+        return Outcome()
 
     def save_failed(self, job: PeerJob, error: BaseException) -> Outcome:
-        r = next((n for n, (rid, _, _) in enumerate(self.sheet.raters) if rid == job.rater_id), None)
+        """Not saved.  A failure a retry may mend (the database busy, full, read-only, replaced):
+        the rating stays, marked not saved, for ``retry`` (here or, once the dialog is closed, the
+        review's); a refusal by the rules (the rating finalised meanwhile...): the rating known to
+        be in the database comes back.  Either way the message says why."""
+        r = self.row_of.get(job.rater_id)
+        if is_retryable(error):
+            if r is not None:
+                gen = self._gen.get(r)
+                if gen not in (None, job.gen):
+                    return Outcome()  # a newer edit of the rating is on its way: it carries the value
+                self.waiting.pop(r, None)
+                if gen is None:  # read again since it was asked (the dialog opened anew): shown again
+                    self._confirmed.setdefault(r, self.values[r])
+                    self.values[r] = job.value_cent
+                self._touch(r)
+            stored = self._confirmed.get(r, job.stored_cent) if r is not None else job.stored_cent
+            text = self.failed.failed(job, error, stored)
+            return Outcome(notices=[Notice(t("review.peer.save_failed_kept", rater=job.rater_name, error=text,
+                                             key=self.retry_key), "error", 10)])
         if r is not None and self._not_saved(r, job.gen):
             self.values[r] = self._confirmed.get(r)
             self._touch(r)
         return Outcome(notices=[Notice(t("review.peer.save_failed", rater=job.rater_name,
                                          error=error_text(error)), "error", 10)])
+
+    def retry(self) -> Outcome:
+        """Save again every rating of this organisation and year whose save failed, oldest first."""
+        failed = self.failed.take(self.sheet.org_id, self.sheet.year)
+        if not failed:
+            return Outcome(notices=[Notice(t("review.ui.nothing_to_retry"))])
+        out = Outcome(notices=[Notice(t("review.ui.retrying", count=len(failed)))])
+        for f in failed:
+            job = peer_retry_job(f)
+            r = self.row_of.get(f.rater_id)
+            if r is not None:
+                self._gen[r] = self.waiting[r] = job.gen
+                self._touch(r)
+            out.saves.append(job)
+        return out
 
 
 def execute(db, operator: str, job) -> object:  # noqa: ANN001

@@ -102,6 +102,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.peer.no_raters": ("本年度没有其他组织可以互评", "no other organisation of the year can rate it"),
     "review.peer.refused": ("{rater}：{error}", "{rater}: {error}"),
     "review.peer.save_failed": ("{rater}的互评未保存：{error}", "the rating by {rater} was not saved: {error}"),
+    # peer ratings whose save failed: kept, marked, saved again by ctrl+r (as on the table)
+    "review.peer.save_failed_kept": (
+        "未保存（{rater}的互评）：{error}。所填的值保留，按 {key} 重试",
+        "Not saved (the rating by {rater}): {error}. The value is kept: press {key} to retry",
+    ),
+    "review.peer.save_failed_kept_in": (
+        "未保存（{name} · {rater}的互评）：{error}。所填的值保留，按 {key} 重试",
+        "Not saved ({name} · the rating by {rater}): {error}. The value is kept: press {key} to retry",
+    ),
+    "review.peer.save_failed_in": ("{name}：{rater}的互评未保存：{error}",
+                                   "{name}: the rating by {rater} was not saved: {error}"),
+    "review.peer.unsaved": ("{n} 个评分未保存（{key} 重试）", "{n} rating(s) not saved ({key} retries)"),
+    "review.peer.still_unsaved": ("{n} 个评分仍未保存（标 ! 者），按 {key} 重试",
+                                  "{n} rating(s) still not saved (marked !): press {key} to retry"),
+    "review.peer.retry_saved": ("已保存（{rater}的互评）", "Saved (the rating by {rater})"),
+    "review.peer.closed_unsaved": (
+        "“{name}”有 {n} 个互评未保存，按 {key} 重试（定级前须保存）",
+        "{n} peer rating(s) of “{name}” not saved: press {key} to retry (needed before finalising)",
+    ),
+    "review.ui.retry_saved_peer": ("已保存（{name} · {year} {rater}的互评）",
+                                   "Saved ({name} · {year} the rating by {rater})"),
+    "review.ui.detail.peer_failed": ("{n} 个互评未保存（{key} 重试）", "{n} peer rating(s) not saved ({key} retries)"),
     # veto
     "review.veto.title": ("一票否决（{year}年度）", "Veto ({year})"),
     "review.veto.subject": ("“{name}”：填写违规情况（安全、法律、政治等），评为1星并立案",

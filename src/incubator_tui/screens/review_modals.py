@@ -25,10 +25,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from incubator_tui.editing.cell_typing import Notice, Outcome
-from incubator_tui.editing.review_model import PeerJob, PeerModel, number, stars_text
+from incubator_tui.editing.review_model import FailedPeers, PeerJob, PeerModel, number, stars_text
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseModal
 from incubator_tui.screens.cell_keys import CellKeys, edit_binding as _edit, typing_bindings
+from incubator_tui.screens.review_screen import RETRY_ID  # one binding id: a remap moves both keys
 from incubator_tui.widgets.review_table import CellTable, Column, LEFT, RIGHT
 from incubator_tui.widgets.safe_text import message, plain
 from incubator_tui.widgets.status_line import StatusLine
@@ -44,7 +45,13 @@ def _wait(mark: tuple) -> None:
 
 
 class PeerDialog(CellKeys, BaseModal):
-    """``p``: the ratings the centre's other organisations of the year give one organisation."""
+    """``p``: the ratings the centre's other organisations of the year give one organisation.
+
+    A rating whose save fails (a failure a retry may mend) stays, marked ``!``, with a message
+    saying so; ``ctrl+r`` (the review's retry key, binding id ``review.retry``: remapped with it)
+    saves this organisation's again.  Closed with some still unsaved, they stay in the review
+    screen's registry (``failed``): its table marks them, its ``ctrl+r`` saves them and
+    finalising waits for them."""
 
     CSS_PATH = _CSS
     BINDINGS = [
@@ -56,13 +63,17 @@ class PeerDialog(CellKeys, BaseModal):
         _edit("g", "'first_row'", "key.top", "review.peer.top"),
         _edit("G", "'last_row'", "key.bottom", "review.peer.bottom"),
         Binding("escape", "close", "review.key.close", id="review.peer.close", priority=True),
+        Binding("ctrl+r", "retry", "review.key.retry", id=RETRY_ID, priority=True),
     ]
 
-    def __init__(self, org_id: str, org: str, year: int, enqueue: Callable[[Any], None], mark: tuple) -> None:
+    def __init__(self, org_id: str, org: str, year: int, enqueue: Callable[[Any], None], mark: tuple,
+                 failed: FailedPeers | None = None, retry_key: str = "ctrl+r") -> None:
         super().__init__(classes="review-modal")
         self.org_id, self.org, self.year = org_id, org, year
         self.enqueue = enqueue
         self.mark = mark
+        self.failed = failed if failed is not None else FailedPeers()
+        self.retry_key = retry_key
         self.model: PeerModel | None = None
 
     def compose(self) -> ComposeResult:
@@ -87,7 +98,7 @@ class PeerDialog(CellKeys, BaseModal):
         self.load(read, self.loaded)
 
     def loaded(self, sheet) -> None:  # noqa: ANN001 - a PeerSheet
-        self.model = PeerModel(sheet)
+        self.model = PeerModel(sheet, self.failed, self.retry_key)
         widest = max([cell_len(name) for _i, name, _v in sheet.raters] + [cell_len(t("review.peer.col.rater"))])
         columns = (Column(t("review.peer.col.rater"), min(max(widest, 12), 50), LEFT),
                    Column(t("review.peer.col.score"), max(cell_len(t("review.peer.col.score")), 7), RIGHT))
@@ -97,6 +108,8 @@ class PeerDialog(CellKeys, BaseModal):
         self.apply(Outcome())
         if not sheet.raters:
             self.say(Notice(t("review.peer.no_raters"), "warning"))
+        elif unsaved := self.model.unsaved_count():  # left unsaved when it was last closed
+            self.say(Notice(t("review.peer.still_unsaved", n=unsaved, key=self.retry_key), "error"))
 
     def apply(self, out: Outcome) -> None:
         for job in out.saves:
@@ -136,13 +149,19 @@ class PeerDialog(CellKeys, BaseModal):
             return self.apply(model.discard())
         self.dismiss(model.mean())
 
+    def action_retry(self) -> None:
+        """Save again every rating of this organisation whose save failed."""
+        if self.model is not None:
+            self.apply(self.model.retry())
+
+    def owns(self, job: PeerJob) -> bool:
+        """The result of ``job`` is this dialog's to show (its organisation and year, read)."""
+        return self.model is not None and self.model.owns(job)
+
     def job_done(self, job: PeerJob, error: BaseException | None) -> None:
         if self.model is None:
             return
-        if error is None:
-            self.model.save_done(job)
-        else:
-            self.apply(self.model.save_failed(job, error))
+        self.apply(self.model.save_done(job) if error is None else self.model.save_failed(job, error))
 
 
 class FinaliseModal(BaseModal):

@@ -38,7 +38,7 @@ from textual.message import Message
 
 from incubator_tui.editing.cell_typing import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
-    COLUMNS, CURSOR_COLUMNS, FailedValues, PeerJob, ReviewModel, ReviewOp, ValueJob, execute,
+    COLUMNS, CURSOR_COLUMNS, FailedPeers, FailedValues, PeerJob, ReviewModel, ReviewOp, ValueJob, execute, peer_done,
 )
 from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
@@ -137,6 +137,7 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.peer_dialog: Any = None  # the peer dialog while it is open (its saves' results go to it)
         self.last_notice: tuple[str, float] = ("", 0.0)
         self.failed_values = FailedValues()  # values whose save failed, handed from each model to the next
+        self.failed_peers = FailedPeers()  # peer ratings whose save failed, shared with every peer dialog
         self.failed_shown = 0  # failed values when the bindings were last refreshed
 
     def compose(self) -> ComposeResult:
@@ -237,7 +238,8 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         if data.complete:
             self._complete_year = data.year
             self.reading = False
-        model = (ScopeReviewModel if data.by_centre else ReviewModel)(data, self.iapp.centre_id, self.failed_values)
+        model = (ScopeReviewModel if data.by_centre else ReviewModel)(data, self.iapp.centre_id, self.failed_values,
+                                                                      self.failed_peers)
         model.retry_key = self.retry_key()
         if self.model is not None and self.model.year == data.year:
             model.adopt(self.model)
@@ -333,13 +335,13 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.table.sync()
         self.status("detail").set(fit(self.model.detail(), 400))
         self.show_summary()
-        if len(self.failed_values) != self.failed_shown:
-            self.failed_shown = len(self.failed_values)
+        if (failed := len(self.failed_values) + len(self.failed_peers)) != self.failed_shown:
+            self.failed_shown = failed
             self.refresh_bindings()  # ctrl+r shown or hidden
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return bool(self.failed_values)  # hidden while nothing failed
+            return bool(self.failed_values or self.failed_peers)  # hidden while nothing failed
         return True
 
     def retry_key(self) -> str:
@@ -423,14 +425,19 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         from incubator_tui.screens.review_modals import PeerDialog
 
         model = self.model
-        dialog = PeerDialog(row.org_id, row.org, self.year, self.enqueue, self.queue_mark())
+        dialog = PeerDialog(row.org_id, row.org, self.year, self.enqueue, self.queue_mark(), self.failed_peers,
+                            self.retry_key())
         self.peer_dialog = dialog
+        year = self.year
 
         def closed(result: tuple | None) -> None:
             self.peer_dialog = None
             if result is not None and self.model is model:
                 model.set_peer(row.org_id, *result)
                 self.apply(Outcome())
+            if unsaved := len(self.failed_peers.of(row.org_id, year)):  # left for ctrl+r here
+                self.say(Notice(t("review.peer.closed_unsaved", name=row.org, n=unsaved, key=self.retry_key()),
+                                "error", 10))
 
         self.app.push_screen(dialog, closed)
 
@@ -455,7 +462,7 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
             return
         if self.model is not None and self.model.buffer is not None:
             return  # what is typed was refused: fixed first
-        if unsaved := len(self.failed_values.in_year(self.year)):  # the screen would not be what is rated
+        if unsaved := len(self.failed_values.in_year(self.year)) + len(self.failed_peers.in_year(self.year)):  # the screen would not be what is rated
             self.apply(refused(t("review.finalise.unsaved", count=unsaved, key=self.retry_key())))
             return
         from incubator_tui.screens.review_modals import FinaliseModal
@@ -544,10 +551,15 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         job, model = msg.job, self.model
         if isinstance(job, PeerJob):
             dialog = self.peer_dialog
-            if dialog is not None:
+            if dialog is not None and dialog.owns(job):
                 dialog.job_done(job, msg.error)
-            elif msg.error is not None:
-                self.say(Notice(t("review.peer.save_failed", rater=job.rater_name, error=str(msg.error)), "error"))
+            else:  # its dialog closed (or still reading): the screen's registry keeps what failed
+                out, stale = peer_done(self.failed_peers, job, msg.error, self.retry_key())
+                if model is not None:
+                    model.peer_changed(job.org_id, job.year)
+                self.apply(out)
+                if stale:  # refused: the row's mean had counted it
+                    self.reload()
             return
         if isinstance(job, ValueJob):
             if model is None:
