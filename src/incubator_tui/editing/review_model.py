@@ -340,7 +340,7 @@ class ReviewModel(_Typing):
         out: list[tuple[str, str]] = []
         d = self.data.of_centre(row.centre_id)
         unsaved = [c for c in TYPED if self.failed and self.failed.get(self.year, row.org_id, c) is not None]
-        if self.peer_unsaved(row.org_id):
+        if self.failed_peers and self.peer_unsaved(row.org_id):
             unsaved.insert(len(unsaved) - (unsaved[-1:] == ["public"]), "peer")  # in the columns' order
         if unsaved:  # the composite and the stars count the values shown, saved or not
             out.append((t("review.ui.note.failed", what=t("sep.enum").join(t(f"rules.component.{c}")
@@ -380,7 +380,7 @@ class ReviewModel(_Typing):
             elif comp == "peer":
                 peer = row.components.get("peer")
                 few = row.peer_raters < MIN_PEER_RATERS and self.data.of_centre(row.centre_id).weights.get("peer", 0)
-                if self.peer_unsaved(row.org_id):
+                if self.failed_peers and self.peer_unsaved(row.org_id):
                     cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "failed", FAILED_MARK, "failed"))
                 else:
                     cells.append(Shown(f"{number(peer)} ({row.peer_raters})", "warn" if few and not row.finalised
