@@ -12,7 +12,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from incubator_tui.services.access import reads_orm, reads_sql
 from incubator_tui.errors import UserError
@@ -143,7 +143,7 @@ def org_fields(session: Session, org_id: str) -> dict[str, Any]:
 def load_org_page(session: Session, org_id: str, as_of: str | None = None,
                   months: int = MONTHS_SHOWN) -> OrgPage:
     """The page of one org as of a month (default: the current month)."""
-    from incubator_tui.models import Organisation, Rating, RatingAmendment
+    from incubator_tui.models import Organisation
     from incubator_tui.services.cases import list_cases
     from incubator_tui.services.centres import Checklists, setting_entries
     from incubator_tui.services.monthly import month_states
@@ -216,36 +216,23 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
         streak_count, streak_months = streak.count, streak.months
         level = flag_level(streak.count, value_in_force(entries, "run_length", as_of))
 
+    # The ratings and their stories in one read (``rating_history``: newest year first, an
+    # amendment's old and new stars beside its event), shown oldest year first.  An amendment
+    # is told in the page's own short words.
+    from incubator_tui.i18n import t
+    from incubator_tui.services.reviews import rating_history
+
     ratings = []
-    rating_rows = session.execute(
-        select(Rating).where(Rating.org_id == org_id).order_by(Rating.year)
-    ).scalars().all()
-    if rating_rows:
-        amendments: dict[str, list[tuple[int, int, str]]] = {}
-        for a in session.execute(
-            select(RatingAmendment).where(RatingAmendment.rating_id.in_([r.id for r in rating_rows]))
-            .order_by(RatingAmendment.at)
-        ).scalars():
-            amendments.setdefault(a.rating_id, []).append((a.old_stars, a.new_stars, a.reason))
-        from incubator_tui.services.reviews import rating_history
-
-        from incubator_tui.i18n import t
-
-        history = {h.year: h.events for h in rating_history(session, org_id)}
-        for r in rating_rows:
-            changes = amendments.get(r.id, [])
-            # The history in time order; an amendment in the page's own short words (its old
-            # and new stars, in the same order as the history lists them).
-            later = iter(changes)
-            events = []
-            for _when, _op, kind, what in history.get(r.year, ()):
-                if kind == "amended" and (change := next(later, None)) is not None:
-                    what = t("orgs.page.amended", old=change[0], new=change[1], reason=change[2])
-                events.append(what)
-            ratings.append(RatingRow(
-                r.year, r.stars, r.original_stars, Fraction(r.composite) if r.composite else None,
-                bool(r.priority), r.finalised_at.date() if r.finalised_at else None, tuple(changes), tuple(events),
-            ))
+    for h in reversed(rating_history(session, org_id)):
+        changes = iter(h.amendments)  # one per ``amended`` event, in the same order
+        events = []
+        for _when, _op, kind, what in h.events:
+            if kind == "amended":
+                old, new, reason = next(changes)
+                what = t("orgs.page.amended", old=old, new=new, reason=reason)
+            events.append(what)
+        ratings.append(RatingRow(h.year, h.stars, h.original_stars, h.composite, h.priority, h.finalised_on,
+                                 h.amendments, tuple(events)))
 
     return OrgPage(details, as_of, items, rows, streak_count, tuple(streak_months), level, all_cases, ratings)
 

@@ -1060,38 +1060,73 @@ class RatingHistory:
     finalised_on: date | None
     finalised_by: str
     publicity_until: date | None
-    events: list[tuple[str, str, str, str]]  # (when, operator, kind, text): amended / request / confirmed
+    # (when, operator, kind, text), kind amended / request / confirmed; ``when`` to the minute
+    # on the centre's clock (``rules.months.local_minute``), as every stored instant is shown.
+    events: list[tuple[str, str, str, str]]
+    priority: bool = False  # five stars: on the priority list
+    # (old stars, new stars, reason) of each ``amended`` event, in the events' order: a caller
+    # words an amendment its own way without reading the amendments again.
+    amendments: tuple[tuple[int, int, str], ...] = ()
 
 
 @reads_sql
-def rating_history(session: Session, org_id: str) -> list[RatingHistory]:
+def rating_history(session: Session, org_id: str, tz: str | None = None) -> list[RatingHistory]:
     """Every finalised rating of the organisation (newest year first) with its amendments and
-    requests for review in time order: for the organisation's page."""
+    requests for review in time order: for the organisation's page.
+
+    Each table is read once whatever the number of ratings (the ratings, then their amendments
+    and their requests by rating id).  Event times are stored in UTC and given in ``tz``, by
+    default the zone of the organisation's centre (``services.dates.centre_timezone``)."""
+    from datetime import datetime
+
     from incubator_tui.i18n import t
+    from incubator_tui.rules.months import local_minute
+
+    ratings = session.execute(text(
+        "SELECT r.id, r.year, r.composite, r.stars, r.original_stars, r.priority, r.inputs, r.finalised_at, "
+        "r.finalised_by, r.publicity_until, o.centre_id FROM rating r JOIN organisation o ON o.id = r.org_id "
+        "WHERE r.org_id = :o ORDER BY r.year DESC"), {"o": org_id}).all()
+    if not ratings:
+        return []
+    if tz is None:
+        from incubator_tui.services.dates import centre_timezone
+
+        tz = centre_timezone(session, ratings[0].centre_id)
+
+    def instant(value: Any) -> datetime:  # stored UTC: SQLite text, or a datetime
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+    # rating id -> [(instant, operator, kind, text, amendment or None)]
+    events: dict[str, list[tuple[datetime, str, str, str, tuple[int, int, str] | None]]] = {}
+    ids = {"ids": [r.id for r in ratings]}
+    for rid, when, op, old, new, reason in session.execute(text(
+        "SELECT rating_id, at, operator, old_stars, new_stars, reason FROM rating_amendment "
+        "WHERE rating_id IN :ids ORDER BY at").bindparams(bindparam("ids", expanding=True)), ids).all():
+        events.setdefault(rid, []).append((instant(when), op, "amended",
+                                           t("review.history.amended", old=old, new=new, reason=reason),
+                                           (old, new, reason)))
+    for rid, when, op, received, req, decision, reason, decided, decided_by in session.execute(text(
+        "SELECT rating_id, recorded_at, recorded_by, received_on, text, decision, decision_reason, decided_at, "
+        "decided_by FROM rating_request WHERE rating_id IN :ids ORDER BY recorded_at")
+            .bindparams(bindparam("ids", expanding=True)), ids).all():
+        story = events.setdefault(rid, [])
+        story.append((instant(when), op, "request", t("review.history.request", on=str(received)[:10], text=req),
+                      None))
+        if decision == "confirmed":
+            # decided_at is set with the decision; without it, the decision follows its request
+            story.append((instant(when if decided is None else decided), decided_by, "confirmed",
+                          t("review.history.confirmed", reason=reason), None))
 
     out = []
-    for rid, year, composite, stars, original, inputs, at, by, until in session.execute(text(
-        "SELECT id, year, composite, stars, original_stars, inputs, finalised_at, finalised_by, publicity_until "
-        "FROM rating WHERE org_id = :o ORDER BY year DESC"), {"o": org_id}).all():
-        inputs = json.loads(inputs) if isinstance(inputs, str) else (inputs or {})
-        events = []
-        for when, op, old, new, reason in session.execute(text(
-            "SELECT at, operator, old_stars, new_stars, reason FROM rating_amendment WHERE rating_id = :r"),
-                {"r": rid}).all():
-            events.append((str(when), op, "amended", t("review.history.amended", old=old, new=new,
-                                                           reason=reason)))
-        for when, op, received, req, decision, reason, decided, decided_by in session.execute(text(
-            "SELECT recorded_at, recorded_by, received_on, text, decision, decision_reason, decided_at, decided_by "
-            "FROM rating_request WHERE rating_id = :r"), {"r": rid}).all():
-            events.append((str(when), op, "request", t("review.history.request", on=str(received)[:10],
-                                                           text=req)))
-            if decision == "confirmed":
-                events.append((str(decided), decided_by, "confirmed", t("review.history.confirmed",
-                                                                         reason=reason)))
-        events.sort(key=lambda e: e[0])  # full timestamps; shown to the minute
-        events = [(when[:16], *rest) for when, *rest in events]
-        out.append(RatingHistory(year, original, stars, Fraction(composite) if composite else None,
-                                 _finalised_on(inputs, at), by, as_date(until), events))
+    for r in ratings:
+        story = sorted(events.get(r.id, ()), key=lambda e: e[0])  # by the full instant; stable on ties
+        inputs = json.loads(r.inputs) if isinstance(r.inputs, str) else (r.inputs or {})
+        out.append(RatingHistory(
+            r.year, r.original_stars, r.stars, Fraction(r.composite) if r.composite else None,
+            _finalised_on(inputs, r.finalised_at), r.finalised_by, as_date(r.publicity_until),
+            [(local_minute(when, tz), op, kind, what) for when, op, kind, what, _a in story],
+            bool(r.priority), tuple(a for *_e, a in story if a is not None),
+        ))
     return out
 
 
