@@ -270,3 +270,22 @@ def test_warm_month_reads_the_cells_the_grid_reads(db, centre):
     assert shown > 0
     assert read(db, warm_month, centre.id, "2026-02") == shown
     assert read(db, warm_month, centre.id, "2026-04") == 0
+
+
+def test_list_cases_of_one_org_are_the_centres_cases_of_that_org(db, centre) -> None:
+    """The organisation page asks for one org's cases (org_id=): the same rows as the centre's list
+    filtered to that org, and none of its neighbours'."""
+    a = make_org(db, centre, "晨光公益服务社")
+    b = make_org(db, centre, "夕阳红志愿队")
+    for org in (a, b):
+        for m in ("2025-10", "2025-11", "2025-12"):
+            score_month(db, centre, org, m, "4")
+    with db.session() as s:
+        case_service.open_veto(s, a, "违规收费", "t", on=date(2026, 1, 5))
+    with db.session() as s:
+        whole = case_service.list_cases(s, centre.id)
+        assert {r.org_id for r in whole} == {a, b}
+        for org in (a, b):
+            assert case_service.list_cases(s, centre.id, org_id=org) == [r for r in whole if r.org_id == org]
+        assert len(case_service.list_cases(s, centre.id, org_id=a)) == 2
+        assert case_service.list_cases(s, org_id=b) == [r for r in whole if r.org_id == b]

@@ -366,9 +366,11 @@ class CaseRow:
 
 
 @reads_sql
-def list_cases(session: Session, centre_id: str | Sequence[str] | None = None) -> list[CaseRow]:
+def list_cases(session: Session, centre_id: str | Sequence[str] | None = None, *,
+               org_id: str | None = None) -> list[CaseRow]:
     """Every case, open and closed, sorted by org name (code points) then opening time: of one
-    centre, of several (a list of ids: the app's all-centres view), or of all (None)."""
+    centre, of several (a list of ids: the app's all-centres view), or of all (None); with
+    ``org_id``, only that organisation's (its page: through the org index, not the centre's ~900)."""
     sql = (
         "SELECT c.id, c.centre_id, ce.name AS centre, c.org_id, o.name AS org, c.kind, c.state, c.opened_on, "
         "c.opened_at, c.months, c.reason, o.pinyin, "
@@ -380,6 +382,9 @@ def list_cases(session: Session, centre_id: str | Sequence[str] | None = None) -
         from incubator_tui.services.centres import ids_in, scope_ids
 
         sql += " WHERE " + ids_in("c.centre_id", scope_ids(centre_id), params)
+    if org_id is not None:
+        sql += (" AND" if centre_id is not None else " WHERE") + " c.org_id = :org"
+        params["org"] = org_id
     stmt = text(sql).columns()
     rows = []
     import json

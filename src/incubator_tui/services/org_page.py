@@ -155,7 +155,7 @@ def load_org_page(session: Session, org_id: str, as_of: str | None = None,
     centre_id = org.centre_id
     entry, end = as_date(org.entry_date), as_date(org.end_date)
 
-    all_cases = [c for c in list_cases(session, centre_id) if c.org_id == org_id]
+    all_cases = list_cases(session, centre_id, org_id=org_id)
     status = org_status(org.status, [c.state for c in all_cases if c.state in OPEN_CASE_STATES])
     details = OrgDetails(
         org.id, org.name, org.category, org.legal_form, org.credit_code, bool(org.credit_code_warning),
