@@ -27,23 +27,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from rich.cells import cell_len
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 
 from incubator_tui.editing.cell_typing import Notice, Outcome, Shown, refused
 from incubator_tui.editing.review_model import (
     COLUMNS, CURSOR_COLUMNS, FailedPeers, FailedValues, PeerJob, ReviewModel, ReviewOp, ValueJob, execute, peer_done,
 )
-from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
 from incubator_tui.screens.cell_keys import CellKeys, CellMessages, edit_binding as _edit, typing_bindings
+from incubator_tui.screens.queued_writes import JobDone, QueuedWrites
 from incubator_tui.widgets.format import fit, fit_names
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.review_table import CENTER, LEFT, RIGHT, CellTable, Column
@@ -81,9 +79,12 @@ class ScopeReviewModel(ReviewModel):
         return super().goto(r, max(column - 1, 0) if column >= 1 else column)
 
 
-class ReviewScreen(CellKeys, CellMessages, BaseScreen):
+class ReviewScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
     CSS_PATH = "review_screen.tcss"
     AUTO_FOCUS = "#review-table"
+    EXECUTE = staticmethod(execute)  # the writes' queue (QueuedWrites)
+    QUEUE_WORKER = "review-db"
+    RETRY_ID = RETRY_ID
 
     BINDINGS = [
         *typing_bindings("review", "review.key.type"),
@@ -110,13 +111,6 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         Binding("ctrl+r", "retry", "review.key.retry", id=RETRY_ID, priority=True),
     ]
 
-    class JobDone(Message):
-        def __init__(self, job: Any, result: Any = None, error: BaseException | None = None) -> None:
-            super().__init__()
-            self.job = job
-            self.result = result
-            self.error = error
-
     def __init__(self) -> None:
         super().__init__()
         # The first visit: Textual reads a new screen's CSS_PATH and re-parses every style
@@ -133,7 +127,7 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.reading = False
         self._complete_year = 0  # the year whose every row has been read
         self._name_cells = 0
-        self.db_queue: OrderedQueue | None = None
+        self.db_queue = None  # made on the first write (QueuedWrites)
         self.peer_dialog: Any = None  # the peer dialog while it is open (its saves' results go to it)
         self.last_notice: tuple[str, float] = ("", 0.0)
         self.failed_values = FailedValues()  # values whose save failed, handed from each model to the next
@@ -202,8 +196,7 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         if self.iapp.centre_id is None or not centre_id or not year:
             return
         first_page = self._complete_year != year
-        queue = self.db_queue
-        mark = queue.mark() if queue is not None else 0
+        queue, mark = self.queue_mark()
         self.reading = True
 
         def read(reads):  # noqa: ANN001, ANN202 - services.access.Reads
@@ -343,10 +336,6 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         if action == "retry":
             return bool(self.failed_values or self.failed_peers)  # hidden while nothing failed
         return True
-
-    def retry_key(self) -> str:
-        keys = self.iapp.config.keys.get(RETRY_ID, "ctrl+r")
-        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), "retry"))
 
     def action_retry(self) -> None:
         """Save again every value whose save failed (of every year), as shown, in the order they failed."""
@@ -528,26 +517,8 @@ class ReviewScreen(CellKeys, CellMessages, BaseScreen):
         self.app.push_screen(PriorityModal(self.iapp.centre_id, self.iapp.centre_name, self.year,
                                            self.queue_mark()))
 
-    # -- the database queue -------------------------------------------------------------------------------
-    def queue_mark(self) -> tuple[OrderedQueue | None, int]:
-        """(queue, mark): a dialog's read waits for the writes asked for before it."""
-        queue = self.db_queue
-        return queue, queue.mark() if queue is not None else 0
-
-    def enqueue(self, job: Any) -> None:
-        if self.db_queue is None:
-            self.db_queue = OrderedQueue(partial(execute, self.app.db, self.app.operator),
-                                         self.job_finished, self.run_queue)
-        self.db_queue.put(job)
-
-    def job_finished(self, job: Any, result: Any, error: BaseException | None) -> None:
-        self.post_message(self.JobDone(job, result, error))
-
-    @work(thread=True, group="save", exclusive=False, exit_on_error=False, name="review-db")
-    def run_queue(self, drain) -> None:  # noqa: ANN001
-        drain()
-
-    def on_review_screen_job_done(self, msg: JobDone) -> None:
+    # -- the database queue's results (QueuedWrites) ------------------------------------------------------------
+    def job_done(self, msg: JobDone) -> None:
         job, model = msg.job, self.model
         if isinstance(job, PeerJob):
             dialog = self.peer_dialog

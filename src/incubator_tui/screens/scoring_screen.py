@@ -24,14 +24,12 @@ that failed otherwise (the database busy, the disk full) keeps the value, marked
 from __future__ import annotations
 
 import threading
-from functools import partial
 from typing import Any
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.worker import get_current_worker
 
 from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_last_month, read_month
@@ -39,11 +37,11 @@ from incubator_tui.editing.grid_layout import item_label
 from incubator_tui.editing.grid_model import (
     EMPTY, EditHistory, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
 )
-from incubator_tui.editing.save_queue import OrderedQueue
 from incubator_tui.i18n import t
 from incubator_tui.rules.months import add_months
 from incubator_tui.screens.base import BaseScreen, LoadCancelled
 from incubator_tui.screens.cell_keys import CellKeys, CellMessages, edit_binding as _edit, typing_bindings
+from incubator_tui.screens.queued_writes import JobDone, QueuedWrites
 from incubator_tui.services.clock import current_month
 from incubator_tui.widgets.key_bar import KeyBar
 from incubator_tui.widgets.safe_text import plain
@@ -55,7 +53,7 @@ _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last"
 _OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
 
 
-class ScoringScreen(CellKeys, CellMessages, BaseScreen):
+class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
     """The scoring grid of one month (opens on the current month)."""
 
     CSS_PATH = "scoring_screen.tcss"
@@ -95,14 +93,9 @@ class ScoringScreen(CellKeys, CellMessages, BaseScreen):
         Binding("pagedown", "page(1)", "scoring.key.page_down", id="scoring.page_down", show=False, priority=True),
     ]
 
-    class JobDone(Message):
-        """A database job finished on the queue's worker thread (``error``: what it raised)."""
-
-        def __init__(self, job: Any, result: Any = None, error: BaseException | None = None) -> None:
-            super().__init__()
-            self.job = job
-            self.result = result
-            self.error = error
+    EXECUTE = staticmethod(execute)  # the writes' queue (QueuedWrites)
+    QUEUE_WORKER = "scoring-db"
+    RETRY_ID = RETRY_ID
 
     HELP_HINT = "grid.help.hint"  # the help's last line: in the grid Tab commits, it does not move between fields
 
@@ -116,7 +109,7 @@ class ScoringScreen(CellKeys, CellMessages, BaseScreen):
         self.centre_name = ""
         self.reading = False  # a month is being read
         self.keep_at: tuple = (None, None, None, 0, 0)  # where the cursor goes in the month being read
-        self.db_queue: OrderedQueue | None = None
+        self.db_queue = None  # made on the first write (QueuedWrites)
         self.left_mode = False
         self.shown_once = False
         self.failed_shown = 0  # failed saves when the bindings were last refreshed
@@ -397,22 +390,8 @@ class ScoringScreen(CellKeys, CellMessages, BaseScreen):
         banner.set(text)
         banner.display = bool(text)
 
-    # -- the database queue ---------------------------------------------------------------------------------
-    def enqueue(self, job: Any) -> None:
-        if self.db_queue is None:
-            self.db_queue = OrderedQueue(partial(execute, self.app.db, self.app.operator),
-                                         self.job_finished, self.run_queue)
-        self.db_queue.put(job)
-
-    def job_finished(self, job: Any, result: Any, error: BaseException | None) -> None:
-        """On the queue's thread: hand the outcome to the UI thread (post_message is thread-safe)."""
-        self.post_message(self.JobDone(job, result, error))
-
-    @work(thread=True, group="save", exclusive=False, exit_on_error=False, name="scoring-db")
-    def run_queue(self, drain) -> None:
-        drain()
-
-    def on_scoring_screen_job_done(self, message: JobDone) -> None:
+    # -- the database queue's results (QueuedWrites) ------------------------------------------------------------
+    def job_done(self, message: JobDone) -> None:
         if isinstance(message.job, SaveJob):
             self.save_done(message.job, message)
         else:
@@ -436,8 +415,7 @@ class ScoringScreen(CellKeys, CellMessages, BaseScreen):
             self.keep_at = keep
         if self.is_mounted:  # else on_mount says so
             self.status("header").set(t("scoring.loading", month=month))
-        queue = self.db_queue
-        mark = queue.mark() if queue is not None else 0
+        queue, mark = self.queue_mark()
 
         def read(reads):
             if queue is not None:
@@ -484,10 +462,6 @@ class ScoringScreen(CellKeys, CellMessages, BaseScreen):
         if not self.model.banner()[0] and self.iapp.scores_read_only() is not None:
             self.show_banner(t("district.read_only_banner"), "-closed")
         self.apply(Outcome())
-
-    def retry_key(self) -> str:
-        keys = self.iapp.config.keys.get(RETRY_ID, "ctrl+r")
-        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), "retry"))
 
     def save_done(self, job: SaveJob, message: JobDone) -> None:
         model = self.model
