@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -46,6 +47,16 @@ BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
 # 64 KiB), and a district is read far more often than written (a save writes whole pages to the
 # log: a few hundred KB at this size).  An existing district keeps its own.
 DISTRICT_PAGE_SIZE = 65536
+# SQLite's page cache while the copy is built: a quarter of what is merged (the inputs, and the
+# district copied first), at least 32 MiB and at most 200 MiB.  What the build reads again is the
+# indexes (a quarter of an export's bytes, and where rows land in them is random for the app's
+# UUID ids); the rows' own pages are written once and not read back.  Every page SQLite keeps is
+# fresh memory the kernel must fault in and zero (~4 µs a 4 KiB page here), so a cache as large
+# as the whole district (200 MiB, 250 MB of pages) cost ~0.15 s of the 50-centre merge's CPU for
+# nothing.  Measured on the 50 exports (paired): with random ids a 32-64 MiB cache built as fast
+# as 200 MiB, 20 MiB was a third slower (the indexes no longer fit): a quarter leaves 2-3× room.
+CACHE_SHARE = 4
+CACHE_MIN_KIB, CACHE_MAX_KIB = 32 * 1024, 200 * 1024
 
 
 class MergeRefused(UserError):
@@ -307,15 +318,20 @@ class _Built:
     lock: sqlite3.Connection | None
     seconds: float | None = None
     syncing: _Sync | None = None
+    writeback: _Writeback | None = None
 
     def sync_meanwhile(self) -> None:
         """Start writing the copy to disk now, in a thread: flushing it is waiting on the disk,
         not work, so it runs beside whatever this process does next (the remaining checks)."""
-        self.syncing = _Sync(self.part)
+        writeback, self.writeback = self.writeback, None
+        self.syncing = _Sync(self.part, writeback)
 
     def synced(self) -> None:
         """The copy is on disk (raises what the sync met)."""
         if self.syncing is None:
+            writeback, self.writeback = self.writeback, None
+            if writeback is not None:
+                writeback.close()
             fsync_file(self.part)
             return
         syncing, self.syncing = self.syncing, None
@@ -323,15 +339,18 @@ class _Built:
 
 
 class _Sync:
-    """``fsync`` of one file in a thread of its own; :meth:`wait` joins it and re-raises its error."""
+    """``fsync`` of one file in a thread of its own (once the file's early writeback, if any, has
+    been handed over); :meth:`wait` joins it and re-raises its error."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, writeback: _Writeback | None = None) -> None:
         self.error: OSError | None = None
-        self.thread = threading.Thread(target=self._run, args=(path,), name="merge-sync", daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(path, writeback), name="merge-sync", daemon=True)
         self.thread.start()
 
-    def _run(self, path: Path) -> None:
+    def _run(self, path: Path, writeback: _Writeback | None) -> None:
         try:
+            if writeback is not None:
+                writeback.close()
             fsync_file(path)
         except OSError as exc:
             self.error = exc
@@ -340,6 +359,86 @@ class _Sync:
         self.thread.join()
         if self.error is not None:
             raise self.error
+
+
+SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writing the range's dirty pages, do not wait
+
+
+class _Writeback:
+    """The copy's pages handed to the disk while it is still being built (Linux only).
+
+    After each batch is committed, a thread asks the kernel to start writing what is dirty
+    (``sync_file_range`` with ``SYNC_FILE_RANGE_WRITE``: start, do not wait, no journal commit,
+    nothing dropped from the cache), so the disk writes beside the build and the one ``fsync``
+    before the rename finds little left (50 centres: its wait ~0.07-0.13 s -> ~2 ms, the build
+    ~20 ms slower).  A hint, not a guarantee: its errors are ignored and that fsync is what makes
+    the copy durable, as before.  (An ``fsync`` per batch was tried and is slower: ext4 makes the
+    writes wait for it.  ``posix_fadvise(DONTNEED)`` also starts writing but drops the pages
+    from the cache, which the index build then reads back from the disk.)  Elsewhere (Windows,
+    macOS) it does nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd: int | None = None
+        self.thread: threading.Thread | None = None
+        self.again = False
+        self.guard = threading.Lock()
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            self.fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            self.fd = None
+
+    def kick(self) -> None:
+        """Start writing what the file has now (in a thread; one at a time, once more if asked meanwhile)."""
+        if self.fd is None:
+            return
+        with self.guard:
+            if self.thread is not None:
+                self.again = True
+                return
+            self.thread = threading.Thread(target=self._run, name="merge-writeback", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        start = _sync_file_range()
+        while True:
+            if start is not None and self.fd is not None:
+                start(self.fd, 0, 0, SYNC_FILE_RANGE_WRITE)  # 0, 0: the whole file; -1 (an error) is ignored
+            with self.guard:
+                if not self.again or start is None:
+                    self.thread = None
+                    return
+                self.again = False
+
+    def close(self) -> None:
+        """Wait for the writing started here to be handed over, and let go of the file."""
+        with self.guard:
+            thread = self.thread
+        if thread is not None:
+            thread.join()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+_libc_sync_file_range: Callable[..., int] | None | bool = False
+
+
+def _sync_file_range() -> Callable[..., int] | None:
+    """Linux's ``sync_file_range`` (the C library's; Python's ``os`` has no such call), or None."""
+    global _libc_sync_file_range
+    if _libc_sync_file_range is False:
+        try:
+            import ctypes
+
+            function = ctypes.CDLL(None, use_errno=True).sync_file_range
+            function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+            function.restype = ctypes.c_int
+            _libc_sync_file_range = function
+        except (ImportError, OSError, AttributeError):
+            _libc_sync_file_range = None
+    return _libc_sync_file_range  # type: ignore[return-value]
 
 
 @dataclass
@@ -404,10 +503,17 @@ def _merge_early(district: _District, infos: list[ExportInfo], results: list[Cen
     started = time.perf_counter()
     by_file = {str(i.path): i for i in infos}
 
+    waiting = list(futures)  # the checks not yet seen passing
+
     def refused_yet() -> None:
-        for future in futures:
-            if future.done() and (future.exception() is not None or future.result()[0] != "ok"):
+        nonlocal waiting
+        still = []
+        for future in waiting:
+            if not future.done():
+                still.append(future)
+            elif future.exception() is not None or future.result()[0] != "ok":
                 raise _Stop
+        waiting = still
 
     try:
         built = _build_copy(district, [(r, by_file[r.file].path, by_file[r.file]) for r in todo], operator, say,
@@ -429,6 +535,7 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
     _remove_leftovers(target)
     remove_quietly(part)
     lock = None
+    writeback: _Writeback | None = None
     later: list[str] = []  # a new district's indexes: built once its rows are in (faster than row by row)
     try:
         try:
@@ -452,13 +559,14 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
                 open_database(part).dispose()  # the copy is migrated, never the district file itself
         else:
             later = _new_district(part, sources[0][1])
+        writeback = _Writeback(part)
         con = sqlite3.connect(part, isolation_level=None)
         try:
             con.execute("PRAGMA journal_mode = OFF")  # a scratch copy: on any failure it is thrown away
             con.execute("PRAGMA synchronous = OFF")
             con.execute("PRAGMA foreign_keys = OFF")
             con.execute("PRAGMA trusted_schema = OFF")  # an attached file's views and triggers run nothing
-            con.execute("PRAGMA cache_size = -200000")
+            con.execute(f"PRAGMA cache_size = -{_cache_kib(part, sources)}")
             tables = [name for name, _ in SCOPE]
             columns = {name: columns_of(con, name) for name in tables}
             for start in range(0, len(sources), BATCH):
@@ -472,6 +580,7 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
                     say(result.centre)
                     _merge_one(con, f"src{n}", result, info, columns, operator)
                 con.execute("COMMIT")  # of the scratch copy only: nothing is in place before the rename
+                writeback.kick()
                 for n in range(len(batch)):
                     con.execute(f"DETACH DATABASE src{n}")
             if later:
@@ -485,11 +594,22 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
         finally:
             con.close()
     except BaseException as exc:
-        _discard(_Built(part, target, lock))
+        _discard(_Built(part, target, lock, writeback=writeback))
         if isinstance(exc, OSError):
             raise ExchangeError("merge.write_failed", path=str(target), detail=exc.strerror or str(exc)) from exc
         raise
-    return _Built(part, target, lock)
+    return _Built(part, target, lock, writeback=writeback)
+
+
+def _cache_kib(part: Path, sources: list[tuple[CentreResult, Path, ExportInfo]]) -> int:
+    """The build's page cache in KiB (see ``CACHE_SHARE``): a share of the bytes merged."""
+    total = 0
+    for path in (part, *(path for _r, path, _info in sources)):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # it is opened next, and says what is wrong then
+    return max(CACHE_MIN_KIB, min(CACHE_MAX_KIB, total // CACHE_SHARE // 1024))
 
 
 def _commit(built: _Built) -> None:
@@ -513,6 +633,9 @@ def _discard(built: _Built) -> None:
             built.synced()
         except OSError:
             pass  # it is thrown away anyway
+    if built.writeback is not None:
+        built.writeback.close()
+        built.writeback = None
     if built.lock is not None:
         built.lock.close()
         built.lock = None
@@ -592,6 +715,8 @@ def _new_district(part: Path, first: Path) -> list[str]:
     con = sqlite3.connect(part, isolation_level=None)
     try:
         con.execute(f"PRAGMA page_size = {DISTRICT_PAGE_SIZE}")  # before anything is written
+        con.execute("PRAGMA journal_mode = OFF")  # a scratch copy, as for the rows: no journal, no
+        con.execute("PRAGMA synchronous = OFF")   # fsync for the schema's two commits either
         con.execute(f"PRAGMA application_id = {int(app_id)}")
         con.execute("BEGIN")
         for kind, name, sql in schema:
