@@ -46,7 +46,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -398,6 +397,8 @@ def export_sqlite(
     transaction as the snapshot is made, so writers wait a moment and the file
     holds exactly the data as of that number.
     """
+    import uuid
+
     from sqlalchemy import text
 
     from incubator_tui import __version__

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -254,6 +253,8 @@ def merge(
             _discard(early.built)
             early = None
         info_by_file = {str(i.path): i for i in infos}
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="incubator-merge-") as tmp:
             sources: list[tuple[CentreResult, Path, ExportInfo]] = []
             for r in todo:
@@ -733,7 +734,8 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
                columns: dict[str, tuple[list[str], list[str]]], operator: str) -> None:
     """Replace the centre's rows in main by the export's (attached as ``src``), counting what changed."""
     import json
-    import uuid
+
+    from incubator_tui.services.bulk import random_ids  # uuid4 ids without uuid's import (~2 ms)
 
     params = {"c": info.centre_id}
     added = changed = removed = 0
@@ -765,7 +767,7 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
     con.execute(
         "INSERT INTO exchange_log (id, centre_id, kind, sequence, exported_at, at, operator, file, checksum, "
         "redacted, summary) VALUES (?, ?, 'merge', ?, ?, ?, ?, ?, ?, ?, ?)",
-        (uuid.uuid4().hex, info.centre_id, info.sequence, stored_time(info.exported_at), stored_time(now), operator,
+        (random_ids(1)[0], info.centre_id, info.sequence, stored_time(info.exported_at), stored_time(now), operator,
          Path(result.file).name, info.checksum, int(info.redacted),
          json.dumps({"action": result.action, "added": added, "changed": changed, "removed": removed,
                      "previous": result.previous, "app_version": info.app_version, "schema": info.schema},
