@@ -363,6 +363,7 @@ class _Sync:
 
 
 SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writing the range's dirty pages, do not wait
+WRITEBACK = sys.platform.startswith("linux")  # where sync_file_range exists
 
 
 class _Writeback:
@@ -383,7 +384,7 @@ class _Writeback:
         self.thread: threading.Thread | None = None
         self.again = False
         self.guard = threading.Lock()
-        if not sys.platform.startswith("linux"):
+        if not WRITEBACK:
             return
         try:
             self.fd = os.open(path, os.O_RDONLY)

@@ -1,0 +1,141 @@
+"""What makes the merge fast without changing what it checks or writes: the build's page cache sized
+from what is merged, and the copy handed to the disk batch by batch (then synced before the rename)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from incubator_tui.services import merge as merge_module
+from incubator_tui.services.exchange import export_sqlite
+from incubator_tui.services.merge import CACHE_MAX_KIB, CACHE_MIN_KIB, SYNC_FILE_RANGE_WRITE, merge
+from tests.exchange_helpers import centre_db
+
+CENTRES = 10  # more than one batch of attached files (9)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("speed")
+    files = []
+    for i in range(CENTRES):
+        db, _centre, _orgs = centre_db(folder / f"c{i}.sqlite", f"快中心{i:02d}", orgs=1, months=("2026-01",))
+        files.append(folder / f"e{i}.sqlite")
+        export_sqlite(db, files[-1])
+        db.dispose()
+    return files
+
+
+def _count(path: Path, sql: str):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_the_build_cache_is_a_quarter_of_what_is_merged_within_bounds(tmp_path: Path) -> None:
+    def sized(name: str, size: int) -> Path:
+        path = tmp_path / name
+        with path.open("wb") as fh:
+            fh.truncate(size)  # sparse: only the size counts
+        return path
+
+    part = sized("part", 40 << 20)
+    small = [(None, sized(f"s{i}", 1 << 20), None) for i in range(3)]
+    assert merge_module._cache_kib(part, small) == CACHE_MIN_KIB == 32 * 1024  # 43 MiB merged: the floor
+    medium = [(None, sized(f"m{i}", 100 << 20), None) for i in range(2)]
+    assert merge_module._cache_kib(part, medium) == (240 << 20) // 4 // 1024  # 240 MiB merged: 60 MiB
+    large = [(None, sized(f"l{i}", 500 << 20), None) for i in range(2)]
+    assert merge_module._cache_kib(part, large) == CACHE_MAX_KIB == 200 * 1024  # the ceiling
+    assert merge_module._cache_kib(tmp_path / "gone", [(None, tmp_path / "none", None)]) == CACHE_MIN_KIB
+
+
+def test_the_build_runs_with_that_cache(exports: list[Path], tmp_path: Path, monkeypatch) -> None:
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.set_trace_callback(statements.append)
+        return con
+
+    monkeypatch.setattr(merge_module.sqlite3, "connect", traced)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    merge(tmp_path / "district.sqlite", exports)
+    assert f"PRAGMA cache_size = -{CACHE_MIN_KIB}" in statements  # small files: the floor, 32 MiB
+    assert not any(s.startswith("PRAGMA cache_size") and s != f"PRAGMA cache_size = -{CACHE_MIN_KIB}"
+                   for s in statements)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range is Linux's")
+@pytest.mark.parametrize("cores", [1, 2])
+def test_each_batch_is_handed_to_the_disk_and_the_copy_synced_before_the_rename(
+        exports: list[Path], tmp_path: Path, monkeypatch, cores: int) -> None:
+    events: list[tuple] = []
+
+    def start_writing(fd: int, offset: int, length: int, flags: int) -> int:
+        events.append(("writeback", os.readlink(f"/proc/self/fd/{fd}"), offset, length, flags))
+        return 0
+
+    fsync_file, replace = merge_module.fsync_file, os.replace
+
+    def fsync_recorded(path: Path) -> None:
+        events.append(("fsync", str(Path(path).resolve())))
+        fsync_file(path)
+
+    def replace_recorded(src, dst) -> None:
+        events.append(("replace", str(Path(src).resolve()), str(Path(dst).resolve())))
+        replace(src, dst)
+
+    monkeypatch.setattr(merge_module, "_sync_file_range", lambda: start_writing)
+    monkeypatch.setattr(merge_module, "fsync_file", fsync_recorded)
+    monkeypatch.setattr(os, "replace", replace_recorded)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)  # 2: merged early, beside the checks
+    district = tmp_path / "district.sqlite"
+    report = merge(district, exports)
+    assert [r.action for r in report.results] == ["new"] * CENTRES
+    part = str((tmp_path / f".district.sqlite.merge-{os.getpid()}.part").resolve())
+    # One request per batch (9 files, then 1): the whole file's dirty pages, start writing, do not wait.
+    assert [e for e in events if e[0] == "writeback"] == [("writeback", part, 0, 0, SYNC_FILE_RANGE_WRITE)] * 2
+    # The one fsync that makes the copy durable comes after them and before the rename, as before.
+    kinds = [e[0] for e in events]
+    assert kinds.index("fsync") > max(i for i, k in enumerate(kinds) if k == "writeback")
+    assert events[kinds.index("fsync")] == ("fsync", part)
+    assert events[kinds.index("replace")] == ("replace", part, str(district.resolve()))
+    assert kinds.index("fsync") < kinds.index("replace")
+    assert _count(district, "SELECT COUNT(*) FROM centre") == CENTRES
+    assert _count(district, "PRAGMA quick_check") == "ok"
+    assert _count(district, "PRAGMA journal_mode") == "delete"
+    assert not list(tmp_path.glob(".district.sqlite*"))  # no scratch copy, no journal left
+
+
+@pytest.mark.parametrize("how", ["fails", "missing", "not linux"])
+def test_without_the_writeback_the_merge_is_the_same(exports: list[Path], tmp_path: Path, monkeypatch,
+                                                     how: str) -> None:
+    """A writeback that fails (-1), a C library without it, another system: only the final fsync writes."""
+    calls: list[int] = []
+
+    def failing(fd: int, offset: int, length: int, flags: int) -> int:
+        calls.append(fd)
+        return -1
+
+    if how == "fails":
+        monkeypatch.setattr(merge_module, "_sync_file_range", lambda: failing)
+    elif how == "missing":
+        monkeypatch.setattr(merge_module, "_sync_file_range", lambda: None)
+    else:
+        monkeypatch.setattr(merge_module, "WRITEBACK", False)  # as on Windows and macOS
+        monkeypatch.setattr(merge_module, "_sync_file_range", lambda: failing)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    district = tmp_path / "district.sqlite"
+    report = merge(district, exports)
+    assert [r.action for r in report.results] == ["new"] * CENTRES
+    assert _count(district, "SELECT COUNT(*) FROM centre") == CENTRES
+    assert _count(district, "PRAGMA quick_check") == "ok"
+    assert len(calls) == (2 if how == "fails" and sys.platform.startswith("linux") else 0)
+    assert not list(tmp_path.glob(".district.sqlite*"))
