@@ -139,3 +139,48 @@ def test_without_the_writeback_the_merge_is_the_same(exports: list[Path], tmp_pa
     assert _count(district, "PRAGMA quick_check") == "ok"
     assert len(calls) == (2 if how == "fails" and sys.platform.startswith("linux") else 0)
     assert not list(tmp_path.glob(".district.sqlite*"))
+
+
+def test_replacing_a_centre_finds_its_rows_by_the_indexes(exports: list[Path], tmp_path: Path, monkeypatch) -> None:
+    """A district's monthly merge replaces centres it holds: their score and month rows are found through
+    the indexes, not by reading every centre's rows for each one (50 centres: ~20 s -> ~5 s)."""
+    from incubator_tui.db import open_database
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    district = tmp_path / "district.sqlite"
+    merge(district, exports)
+    db = open_database(exports[0].with_name("c0.sqlite"))
+    try:
+        newer = tmp_path / "newer.sqlite"
+        export_sqlite(db, newer)  # the same centre's next export: sequence 2
+    finally:
+        db.dispose()
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.set_trace_callback(statements.append)
+        return con
+
+    monkeypatch.setattr(merge_module.sqlite3, "connect", traced)
+    report = merge(district, [newer])
+    monkeypatch.undo()
+    # Nothing changed but the export's own log row, which travels with the centre: one row added.
+    assert [(r.action, r.added, r.changed, r.removed) for r in report.results] == [("replaced", 1, 0, 0)]
+    assert _count(district, "SELECT COUNT(*) FROM centre") == CENTRES
+    scoped = [s for s in statements
+              if s.startswith(("DELETE FROM main.score ", "DELETE FROM main.month_result ",
+                               "SELECT COUNT(*) FROM main.score ", "SELECT COUNT(*) FROM main.month_result "))]
+    assert len(scoped) == 4
+    centre_id = report.results[0].centre_id
+    con = sqlite3.connect(district)
+    try:
+        for sql in scoped:
+            # The traced text has the parameter filled in: ask SQLite how it runs it.
+            plan = [row[3].replace("main.", "") for row in con.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            assert f"'{centre_id}'" in sql
+            assert not any(step.startswith(("SCAN score", "SCAN month_result")) for step in plan), (sql, plan)
+            assert any(step.startswith(("SEARCH score USING", "SEARCH month_result USING")) for step in plan)
+    finally:
+        con.close()

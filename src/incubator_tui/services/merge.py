@@ -743,7 +743,7 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
     if result.action == "replaced":
         for table, (cols, pk) in columns.items():
             col_list = ", ".join(f'"{c}"' for c in cols)
-            scope = scope_predicate(table, "main")
+            scope = scope_predicate(table, "main", negatable=False)  # by the indexes: not every row read
             same_key = " AND ".join(f'o."{c}" = n."{c}"' for c in pk)
             new_rows = con.execute(
                 f"SELECT COUNT(*) FROM {src}.{table} n WHERE NOT EXISTS "
@@ -757,7 +757,7 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
             changed += differing - new_rows
             removed += old - (total - new_rows)
         for table, _ in SCOPE:  # dependents first: each predicate still finds the rows it needs
-            con.execute(f"DELETE FROM main.{table} WHERE {scope_predicate(table, 'main')}", params)
+            con.execute(f"DELETE FROM main.{table} WHERE {scope_predicate(table, 'main', negatable=False)}", params)
     else:
         added = sum(n for t, n in info.counts.items() if t in columns)
     for table, (cols, _pk) in columns.items():
