@@ -47,13 +47,14 @@ BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
 # log: a few hundred KB at this size).  An existing district keeps its own.
 DISTRICT_PAGE_SIZE = 65536
 # SQLite's page cache while the copy is built: a quarter of what is merged (the inputs, and the
-# district copied first), at least 32 MiB and at most 200 MiB.  What the build reads again is the
-# indexes (a quarter of an export's bytes, and where rows land in them is random for the app's
-# UUID ids); the rows' own pages are written once and not read back.  Every page SQLite keeps is
-# fresh memory the kernel must fault in and zero (~4 µs a 4 KiB page here), so a cache as large
-# as the whole district (200 MiB, 250 MB of pages) cost ~0.15 s of the 50-centre merge's CPU for
-# nothing.  Measured on the 50 exports (paired): with random ids a 32-64 MiB cache built as fast
-# as 200 MiB, 20 MiB was a third slower (the indexes no longer fit): a quarter leaves 2-3× room.
+# district copied first), at least 32 MiB and at most 200 MiB (what it always was before).  What
+# the build reads again is the indexes (a quarter of an export's bytes; where rows land in them is
+# random for the app's UUID ids); the rows' own pages are written once and not read back.  Every
+# page SQLite keeps is fresh memory the kernel must fault in and zero, so a cache as large as the
+# whole district (200 MiB: 62,000 page faults, 250 MB resident) cost the 50-centre build ~0.07 s
+# of its ~0.75 s CPU for nothing (59 MiB: 25,000 faults, 100 MB).  With ids as random as the app's
+# (the benchmark's are in order) 32, 50 and 64 MiB built as fast as 200 MiB and 20 MiB a quarter
+# slower (the indexes no longer fit): a quarter of the bytes leaves twice that room.
 CACHE_SHARE = 4
 CACHE_MIN_KIB, CACHE_MAX_KIB = 32 * 1024, 200 * 1024
 
