@@ -169,18 +169,66 @@ def test_replacing_a_centre_finds_its_rows_by_the_indexes(exports: list[Path], t
     # Nothing changed but the export's own log row, which travels with the centre: one row added.
     assert [(r.action, r.added, r.changed, r.removed) for r in report.results] == [("replaced", 1, 0, 0)]
     assert _count(district, "SELECT COUNT(*) FROM centre") == CENTRES
-    scoped = [s for s in statements
-              if s.startswith(("DELETE FROM main.score ", "DELETE FROM main.month_result ",
-                               "SELECT COUNT(*) FROM main.score ", "SELECT COUNT(*) FROM main.month_result "))]
-    assert len(scoped) == 4
+    # Every statement that finds the centre's score and month rows in the district: how SQLite runs it,
+    # asked of the district afterwards.
+    scoped = [s for s in statements if any(s.startswith(f"{verb} main.{table} ") for table in ("score", "month_result")
+                                           for verb in ("INSERT INTO temp.merge_rows SELECT rowid FROM",
+                                                        "SELECT COUNT(*) FROM", "DELETE FROM"))]
+    assert len(scoped) == 4  # per table: the rowids found once, then deleted by them
     centre_id = report.results[0].centre_id
     con = sqlite3.connect(district)
     try:
+        con.execute("CREATE TEMP TABLE merge_rows (r INTEGER PRIMARY KEY)")
         for sql in scoped:
-            # The traced text has the parameter filled in: ask SQLite how it runs it.
             plan = [row[3].replace("main.", "") for row in con.execute(f"EXPLAIN QUERY PLAN {sql}")]
-            assert f"'{centre_id}'" in sql
             assert not any(step.startswith(("SCAN score", "SCAN month_result")) for step in plan), (sql, plan)
             assert any(step.startswith(("SEARCH score USING", "SEARCH month_result USING")) for step in plan)
+        finding = [s for s in scoped if s.startswith("INSERT INTO temp.merge_rows")]
+        assert len(finding) == 2 and all(f"'{centre_id}'" in s for s in finding)  # the traced text has :c filled in
     finally:
         con.close()
+
+
+def _rows(path: Path) -> dict[str, list]:
+    """Every table's rows but the district's own merge log rows (stamped anew by each merge)."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"' if t != "exchange_log" else
+                                                "SELECT * FROM exchange_log WHERE kind != 'merge'")))
+                for t in tables}
+    finally:
+        con.close()
+
+
+def test_replaced_centres_hold_exactly_their_newest_exports_rows(tmp_path: Path) -> None:
+    """Found once, counted, compared and deleted table by table: a district whose centres were replaced
+    holds what a new district merged from the same newest exports holds, and the counts are right."""
+    from tests.helpers import score_month
+
+    (da, ca, orgs_a) = centre_db(tmp_path / "a.sqlite", "雪宫中心")
+    (db, cb, orgs_b) = centre_db(tmp_path / "b.sqlite", "稷下中心", orgs=2)
+    first = [tmp_path / "ea.sqlite", tmp_path / "eb.sqlite"]
+    export_sqlite(da, first[0])
+    export_sqlite(db, first[1])
+    score_month(da, ca, orgs_a[0], "2026-02", "5")  # changed: 6 scores, the month's result
+    score_month(da, ca, orgs_a[1], "2026-03", "9")  # added: a month
+    score_month(db, cb, orgs_b[0], "2026-01", "3")
+    newer = [tmp_path / "ea2.sqlite", tmp_path / "eb2.sqlite"]
+    export_sqlite(da, newer[0])
+    export_sqlite(db, newer[1])
+    da.dispose()
+    db.dispose()
+    district = tmp_path / "district.sqlite"
+    merge(district, first)
+    report = merge(district, newer)
+    counts = [(r.centre, r.action, r.added, r.changed, r.removed) for r in report.results]
+    assert counts == [("雪宫中心", "replaced", 17, 4, 0), ("稷下中心", "replaced", 5, 5, 0)]
+    fresh = tmp_path / "fresh.sqlite"
+    merge(fresh, newer)
+    assert _rows(district) == _rows(fresh)
+    back = merge(district, first[:1], force=True)  # the older export again: the month it lacks is removed
+    assert [(r.action, r.added, r.changed, r.removed) for r in back.results] == [("replaced", 0, 4, 17)]
+    fresh_back = tmp_path / "fresh-back.sqlite"
+    merge(fresh_back, [first[0], newer[1]])
+    assert _rows(district) == _rows(fresh_back)

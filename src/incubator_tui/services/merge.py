@@ -742,23 +742,32 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
     params = {"c": info.centre_id}
     added = changed = removed = 0
     if result.action == "replaced":
+        # The centre's rows of each table are found once (by the indexes: the bare condition, see
+        # scope_predicate) into a temporary list of rowids, then counted, compared and deleted by it:
+        # the audit's condition names every id the centre has, too dear to evaluate three times.
+        # Table by table in SCOPE's order, dependents first: each condition still finds the rows
+        # it needs, as when every table was counted before any was deleted.
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS merge_rows (r INTEGER PRIMARY KEY)")
+        mine = "rowid IN (SELECT r FROM temp.merge_rows)"
         for table, (cols, pk) in columns.items():
             col_list = ", ".join(f'"{c}"' for c in cols)
-            scope = scope_predicate(table, "main", negatable=False)  # by the indexes: not every row read
             same_key = " AND ".join(f'o."{c}" = n."{c}"' for c in pk)
+            con.execute("DELETE FROM temp.merge_rows")
+            con.execute(f"INSERT INTO temp.merge_rows SELECT rowid FROM main.{table} "
+                        f"WHERE {scope_predicate(table, 'main', negatable=False)}", params)
             new_rows = con.execute(
                 f"SELECT COUNT(*) FROM {src}.{table} n WHERE NOT EXISTS "
                 f"(SELECT 1 FROM main.{table} o WHERE {same_key})").fetchone()[0]
             differing = con.execute(
                 f"SELECT COUNT(*) FROM (SELECT {col_list} FROM {src}.{table} EXCEPT "
-                f"SELECT {col_list} FROM main.{table} WHERE {scope})", params).fetchone()[0]
-            old = con.execute(f"SELECT COUNT(*) FROM main.{table} WHERE {scope}", params).fetchone()[0]
+                f"SELECT {col_list} FROM main.{table} WHERE {mine})").fetchone()[0]
+            old = con.execute("SELECT COUNT(*) FROM temp.merge_rows").fetchone()[0]
             total = info.counts.get(table, 0)
             added += new_rows
             changed += differing - new_rows
             removed += old - (total - new_rows)
-        for table, _ in SCOPE:  # dependents first: each predicate still finds the rows it needs
-            con.execute(f"DELETE FROM main.{table} WHERE {scope_predicate(table, 'main', negatable=False)}", params)
+            con.execute(f"DELETE FROM main.{table} WHERE {mine}")
+        con.execute("DELETE FROM temp.merge_rows")
     else:
         added = sum(n for t, n in info.counts.items() if t in columns)
     for table, (cols, _pk) in columns.items():
