@@ -22,6 +22,7 @@ schema revision in ``out/``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -138,12 +139,25 @@ def _demo(out: Path, orgs: int, months: int) -> Path:
     return path
 
 
-def _exports(out: Path, centres: int, orgs: int, months: int) -> list[Path]:
-    """``centres`` exports of distinct centres (one demo centre, ids rewritten per copy)."""
+def _random_id(value: str | None, centre: int) -> str | None:
+    """An id as the app makes them (a random UUID4 hex), the same for the same id of one copy."""
+    if value is None:
+        return None
+    return hashlib.md5(f"{centre}/{value}".encode()).hexdigest()
+
+
+def _exports(out: Path, centres: int, orgs: int, months: int, ids: str = "blocks") -> list[Path]:
+    """``centres`` exports of distinct centres (one demo centre, ids rewritten per copy).
+
+    ``ids="blocks"``: the copy's number replaces an id's first two characters, so each centre's
+    ids are one block in id order, and the demo's score ids count up within it: a merge then
+    appends to every index.  ``ids="random"``: every id random, as the app makes them (UUID4),
+    so each centre's rows land all over the district's indexes."""
     from incubator_tui.db import open_database
     from incubator_tui.services.exchange import export_sqlite
 
-    folder = out / f"exchange-{centres}x{orgs}x{months}-s{_schema()}-{_checksum_tag()}"
+    tag = "" if ids == "blocks" else f"-{ids}"
+    folder = out / f"exchange-{centres}x{orgs}x{months}-s{_schema()}-{_checksum_tag()}{tag}"
     files = [folder / f"centre-{i:02d}.sqlite" for i in range(centres)]
     if folder.is_dir() and all(f.exists() for f in files):
         return files
@@ -154,13 +168,15 @@ def _exports(out: Path, centres: int, orgs: int, months: int) -> list[Path]:
         copy = folder / f"db-{i:02d}.sqlite"
         shutil.copyfile(demo, copy)
         con = sqlite3.connect(copy, isolation_level=None)
+        con.create_function("random_id", 1, lambda v, i=i: _random_id(v, i), deterministic=True)
         con.execute("PRAGMA foreign_keys = OFF")
         con.execute("BEGIN")
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                                     "AND name != 'alembic_version'").fetchall():
             cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] in ID_COLUMNS]
             if cols:
-                sets = ", ".join(f"{c} = printf('%02d', {i}) || substr({c}, 3)" for c in cols)
+                rewrite = "random_id({c})" if ids == "random" else "printf('%02d', {i}) || substr({c}, 3)"
+                sets = ", ".join(f"{c} = " + rewrite.format(c=c, i=i) for c in cols)
                 con.execute(f"UPDATE {table} SET {sets}")
         con.execute("UPDATE centre SET name = name || ?", (f"{i:02d}",))
         con.execute("COMMIT")
@@ -197,10 +213,10 @@ def export_row(out: Path, quick: bool) -> dict:
             "floor": statistics.median(floor), "target": "<= 0.5 s"}
 
 
-def merge_row(out: Path, quick: bool) -> dict:
+def merge_row(out: Path, quick: bool, ids: str = "blocks") -> dict:
     sizes = QUICK if quick else FULL
     centres, orgs, months = sizes["merge"]
-    files = [str(f) for f in _exports(out, centres, orgs, months)]
+    files = [str(f) for f in _exports(out, centres, orgs, months, ids)]
     district, bare = out / "exchange-district.sqlite", out / "exchange-district-floor.sqlite"
     ours, floor, checks = [], [], []
     for _ in range(sizes["repeat"]):
@@ -211,8 +227,11 @@ def merge_row(out: Path, quick: bool) -> dict:
         floor.append(_run([PY, "-c", BARE_MERGE, str(_page_size()), str(bare), *files], out))
     total, check = statistics.median(ours), statistics.median(checks)
     mb = sum(Path(f).stat().st_size for f in files) / 1e6
-    return {"id": "merge",
+    how = ("ids in one block per centre" if ids == "blocks"
+           else "random ids, as the app makes them: each centre's rows land all over the indexes")
+    return {"id": "merge" if ids == "blocks" else f"merge.{ids}-ids",
             "what": f"district merge of {centres} centres ({orgs} orgs x {months} months, {_weight(files[0])}; "
+                    f"{how}; "
                     f"{mb:.0f} MB of exports) into a new database, whole process; checks alone {check:.2f} s "
                     f"({100 * check / total:.0f}% of the whole, run beside the merge)",
             "value": total, "unit": "s",
@@ -239,7 +258,7 @@ def _weight(export: str) -> str:
 
 def rows(out: Path, quick: bool) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
-    return [export_row(out, quick), merge_row(out, quick)]
+    return [export_row(out, quick), merge_row(out, quick), merge_row(out, quick, "random")]
 
 
 if __name__ == "__main__":
