@@ -116,7 +116,6 @@ def _schema() -> str:
 def _checksum_tag() -> str:
     """Exports are rebuilt when the checksum's definition or the export format changes (an export
     made before would be checked by the other definition, or not be what the app writes now)."""
-    import hashlib
     import inspect
 
     from incubator_tui.services.exchange import FORMAT, content_checksum, meta_row_whole, page_checksum
