@@ -12,7 +12,6 @@ The file is TOML at ``paths.config_file()``::
 from __future__ import annotations
 
 import getpass
-import tomllib
 from dataclasses import dataclass, field
 
 from incubator_tui import paths
@@ -37,6 +36,8 @@ def load_config() -> Config:
     path = paths.config_file()
     data: dict = {}
     if path.is_file():
+        import tomllib  # ~3 ms: only when there is a file to read
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
