@@ -428,7 +428,7 @@ def bench_district(quick: bool) -> list[Row]:
 
 # --- export and district merge (the exchange's own module) -----------------------------------
 
-EXCHANGE_IDS = ("export", "merge", "merge.random-ids")
+EXCHANGE_IDS = ("export", "merge", "merge.random-ids", "merge.again")
 
 
 def bench_exchange(quick: bool) -> list[Row]:

@@ -14,6 +14,11 @@
   no copy renamed into place).  Each export weighs what the app's schema makes of
   12,424 score rows (three 32-character ids, a batch id and two timestamps per row,
   and three indexes on the table): ~6.3 MB, 85% of it the score table.
+- ``merge.again``: the district's monthly merge: the ``merge`` row's district (its 50
+  exports merged into a new database), then every centre's next export (a sequence
+  higher) merged into it, each centre's rows replaced; the whole process, each run on a
+  fresh copy of that district; floor: a bare sqlite3 backup copy of the district (the
+  merge writes the district anew beside it).
 
 The 50 centres are one demo centre copied with every id rewritten (so they merge
 side by side as 50 real centres would), each exported by the app.  Built once per
@@ -165,27 +170,63 @@ def _exports(out: Path, centres: int, orgs: int, months: int, ids: str = "blocks
     demo = _demo(out, orgs, months)
     for i, target in enumerate(files):
         copy = folder / f"db-{i:02d}.sqlite"
-        shutil.copyfile(demo, copy)
-        con = sqlite3.connect(copy, isolation_level=None)
-        con.create_function("random_id", 1, lambda v, i=i: _random_id(v, i), deterministic=True)
-        con.execute("PRAGMA foreign_keys = OFF")
-        con.execute("BEGIN")
-        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                                    "AND name != 'alembic_version'").fetchall():
-            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] in ID_COLUMNS]
-            if cols:
-                rewrite = "random_id({c})" if ids == "random" else "printf('%02d', {i}) || substr({c}, 3)"
-                sets = ", ".join(f"{c} = " + rewrite.format(c=c, i=i) for c in cols)
-                con.execute(f"UPDATE {table} SET {sets}")
-        con.execute("UPDATE centre SET name = name || ?", (f"{i:02d}",))
-        con.execute("COMMIT")
-        con.close()
+        _centre_copy(demo, copy, i, ids)
         db = open_database(copy)
         export_sqlite(db, target)
         db.dispose()
-        for p in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
-            p.unlink(missing_ok=True)
+        _fresh(copy)
     return files
+
+
+def _centre_copy(demo: Path, copy: Path, i: int, ids: str) -> None:
+    """Copy ``i`` of the demo centre, every id rewritten (see ``_exports``): the same ids every time."""
+    shutil.copyfile(demo, copy)
+    con = sqlite3.connect(copy, isolation_level=None)
+    con.create_function("random_id", 1, lambda v, i=i: _random_id(v, i), deterministic=True)
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("BEGIN")
+    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                "AND name != 'alembic_version'").fetchall():
+        cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] in ID_COLUMNS]
+        if cols:
+            rewrite = "random_id({c})" if ids == "random" else "printf('%02d', {i}) || substr({c}, 3)"
+            sets = ", ".join(f"{c} = " + rewrite.format(c=c, i=i) for c in cols)
+            con.execute(f"UPDATE {table} SET {sets}")
+    con.execute("UPDATE centre SET name = name || ?", (f"{i:02d}",))
+    con.execute("COMMIT")
+    con.close()
+
+
+def _again(out: Path, centres: int, orgs: int, months: int) -> tuple[Path, list[Path]]:
+    """The district the ``merge`` row makes (the first exports merged into a new database), and
+    each centre's next export (``merge.again``): the same copy exported twice, so its sequence is
+    one higher and its export log one row longer, as a centre's next month's file is (same rows
+    otherwise).  Kept in a folder of its own, rebuilt when the schema or checksum tag changes."""
+    from incubator_tui.db import open_database
+    from incubator_tui.services.exchange import export_sqlite
+
+    first = _exports(out, centres, orgs, months)
+    folder = out / f"exchange-again-{centres}x{orgs}x{months}-s{_schema()}-{_checksum_tag()}"
+    district = folder / "district.sqlite"
+    files = [folder / f"centre-{i:02d}.sqlite" for i in range(centres)]
+    if district.exists() and all(f.exists() for f in files):
+        return district, files
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    demo = _demo(out, orgs, months)
+    for i, target in enumerate(files):
+        copy, once = folder / f"db-{i:02d}.sqlite", folder / f"once-{i:02d}.sqlite"
+        _centre_copy(demo, copy, i, "blocks")
+        db = open_database(copy)
+        export_sqlite(db, once)  # the export the district holds (sequence 1) ...
+        export_sqlite(db, target)  # ... and the next one (sequence 2)
+        db.dispose()
+        _fresh(copy)
+        _fresh(once)
+    part = folder / "district.part.sqlite"
+    _run([CLI, "merge", str(part), *map(str, first)], out)
+    part.rename(district)
+    return district, files
 
 
 def _in_cache(files: list[str]) -> None:
@@ -249,6 +290,33 @@ def merge_row(out: Path, quick: bool, ids: str = "blocks") -> dict:
             "floor": statistics.median(floor), "target": "<= 1 s"}
 
 
+def again_row(out: Path, quick: bool) -> dict:
+    """The district's monthly merge: every centre it holds replaced by its next export."""
+    sizes = QUICK if quick else FULL
+    centres, orgs, months = sizes["merge"]
+    first, again = _again(out, centres, orgs, months)
+    files = [str(f) for f in again]
+    district, floor_copy = out / "exchange-again-district.sqlite", out / "exchange-again-floor.sqlite"
+    ours, floor = [], []
+    for _ in range(sizes["repeat"]):
+        _fresh(district)
+        shutil.copyfile(first, district)
+        _in_cache(files)
+        ours.append(_run([CLI, "merge", str(district), *files], out))
+        _fresh(floor_copy)
+        floor.append(_run([PY, "-c", "import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); "
+                           "o = sqlite3.connect(sys.argv[2]); s.backup(o); o.close()", str(district), str(floor_copy)],
+                          out))
+    _fresh(floor_copy)
+    mb = Path(first).stat().st_size / 1e6
+    return {"id": "merge.again",
+            "what": f"a district's monthly merge: the {centres} centres of the merge row's district ({mb:.0f} MB) "
+                    f"each replaced by its next export (a sequence higher), whole process, checks included",
+            "value": statistics.median(ours), "unit": "s",
+            "floor_what": "python + sqlite3 backup API copy of the district (the merge writes a new copy)",
+            "floor": statistics.median(floor), "target": "(monthly; no target)"}
+
+
 def _weight(export: str) -> str:
     """What one export holds and weighs: its score rows and the share of the file they take."""
     con = sqlite3.connect(f"file:{export}?mode=ro", uri=True)
@@ -267,7 +335,7 @@ def _weight(export: str) -> str:
 
 def rows(out: Path, quick: bool) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
-    return [export_row(out, quick), merge_row(out, quick), merge_row(out, quick, "random")]
+    return [export_row(out, quick), merge_row(out, quick), merge_row(out, quick, "random"), again_row(out, quick)]
 
 
 if __name__ == "__main__":
