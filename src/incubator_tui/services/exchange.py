@@ -113,6 +113,34 @@ SCOPE = (
     *SCOPE[1:],
 )
 SCOPE_SQL = dict(SCOPE)
+# The audit's condition above as queries of the audit rows' rowids that each find them through
+# an index (``ix_audit_row`` leads with ``table_name``, which the one condition does not name, so
+# SQLite read every audit row of the district for each centre): for each table, its rows of the
+# centre joined to the audit rows naming that table and row (each row one look-up in the index;
+# no list of the ids is built); the rows naming a table no id list is of, by any id of the
+# centre as above (ranges of table names, empty in the app's data); and the rows of the centre's
+# imports (the one query that reads every audit row: ``batch_id`` has no index).  Together they
+# are the condition's rows wherever an audit row names the table of the row it is about, as
+# services/audit.py always writes; a row may be found twice.
+_ALL_IDS = " UNION ALL ".join(f"SELECT id FROM {{s}}.{name} WHERE {pred}" for name, pred in SCOPE
+                              if name in _ID_TABLES)
+_NAMES = sorted(_ID_TABLES)
+_OTHER_NAMES = " OR ".join([f"table_name < '{_NAMES[0]}'",
+                            *(f"(table_name > '{a}' AND table_name < '{b}')" for a, b in zip(_NAMES, _NAMES[1:])),
+                            f"table_name > '{_NAMES[-1]}'"])
+AUDIT_QUERIES: tuple[str, ...] = (
+    *(f"SELECT a.rowid FROM (SELECT id FROM {{s}}.{name} WHERE {pred}) t "
+      f"CROSS JOIN {{s}}.audit a ON a.table_name = '{name}' AND a.row_id = t.id" for name, pred in SCOPE
+      if name in _ID_TABLES),
+    f"SELECT rowid FROM {{s}}.audit WHERE ({_OTHER_NAMES}) AND row_id IN ({_ALL_IDS})",
+    "SELECT rowid FROM {s}.audit WHERE batch_id IN (" + _BATCHES + ")",
+)
+
+
+def audit_scope_queries(schema: str = "main") -> list[str]:
+    """Queries whose rowids together are the centre ``:c``'s audit rows in ``schema`` (see
+    ``AUDIT_QUERIES``): the rows ``scope_predicate("audit")`` selects."""
+    return [query.format(s=schema) for query in AUDIT_QUERIES]
 
 
 def scope_predicate(table: str, schema: str = "main", *, negatable: bool = True) -> str:

@@ -34,8 +34,8 @@ from incubator_tui.errors import UserError
 from incubator_tui.schema import HEAD, SCHEMA_REVISIONS
 from incubator_tui.services import exchange
 from incubator_tui.services.exchange import (
-    SCOPE, ExchangeError, ExportInfo, Progress, check_sqlite_file, columns_of, fsync_dir, fsync_file,
-    private_new_file, remove_quietly, scope_predicate, stored_time,
+    SCOPE, ExchangeError, ExportInfo, Progress, audit_scope_queries, check_sqlite_file, columns_of, fsync_dir,
+    fsync_file, private_new_file, remove_quietly, scope_predicate, stored_time,
 )
 
 BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
@@ -753,8 +753,12 @@ def _merge_one(con: sqlite3.Connection, src: str, result: CentreResult, info: Ex
             col_list = ", ".join(f'"{c}"' for c in cols)
             same_key = " AND ".join(f'o."{c}" = n."{c}"' for c in pk)
             con.execute("DELETE FROM temp.merge_rows")
-            con.execute(f"INSERT INTO temp.merge_rows SELECT rowid FROM main.{table} "
-                        f"WHERE {scope_predicate(table, 'main', negatable=False)}", params)
+            if table == "audit":  # the same rows, found through ix_audit_row (see exchange.AUDIT_QUERIES)
+                for query in audit_scope_queries("main"):
+                    con.execute(f"INSERT OR IGNORE INTO temp.merge_rows {query}", params)
+            else:
+                con.execute(f"INSERT INTO temp.merge_rows SELECT rowid FROM main.{table} "
+                            f"WHERE {scope_predicate(table, 'main', negatable=False)}", params)
             new_rows = con.execute(
                 f"SELECT COUNT(*) FROM {src}.{table} n WHERE NOT EXISTS "
                 f"(SELECT 1 FROM main.{table} o WHERE {same_key})").fetchone()[0]
