@@ -51,3 +51,30 @@ def dump(path: Path) -> list[str]:
         return list(con.iterdump())
     finally:
         con.close()
+
+
+def trace_statements(monkeypatch, module) -> list[str]:
+    """Every SQL statement run on the connections ``module`` opens with ``sqlite3.connect`` from
+    now on (parameters filled in), in order: how a test sees what a merge asked of SQLite."""
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):  # noqa: ANN002, ANN003
+        con = connect(*args, **kwargs)
+        con.set_trace_callback(statements.append)
+        return con
+
+    monkeypatch.setattr(module.sqlite3, "connect", traced)
+    return statements
+
+
+def district_rows(path: Path) -> dict[str, list]:
+    """Every table's rows but the district's own merge log rows (stamped anew by each merge)."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"' if t != "exchange_log" else
+                                                "SELECT * FROM exchange_log WHERE kind != 'merge'")))
+                for t in tables}
+    finally:
+        con.close()

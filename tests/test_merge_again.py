@@ -16,7 +16,7 @@ import pytest
 from incubator_tui.services import merge as merge_module
 from incubator_tui.services.exchange import SCOPE, audit_scope_queries, export_sqlite, scope_predicate
 from incubator_tui.services.merge import merge
-from tests.exchange_helpers import centre_db
+from tests.exchange_helpers import centre_db, district_rows, trace_statements
 
 ID_TABLES = [name for name, _ in SCOPE if name not in ("audit", "month_result")]
 # The column that ties a table's row to the centre, and the table that column points to.
@@ -153,33 +153,13 @@ def test_the_audit_queries_find_exactly_the_conditions_rows(district) -> None:
         con.close()
 
 
-def _rows(path: Path) -> dict[str, list]:
-    """Every table's rows but the district's own merge log rows (stamped anew by each merge)."""
-    con = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"' if t != "exchange_log" else
-                                                "SELECT * FROM exchange_log WHERE kind != 'merge'")))
-                for t in tables}
-    finally:
-        con.close()
-
-
 def test_the_merge_deletes_the_same_audit_rows_as_the_condition_did(district, tmp_path: Path, monkeypatch) -> None:
     """Two of three centres replaced by their next exports: the district and the counts are what the
     one condition made of them (the third centre's audit rows all stay)."""
     path, newer, centres = district
     before = tmp_path / "by-the-condition.sqlite"
     shutil.copyfile(path, before)
-    statements: list[str] = []
-    connect = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        con = connect(*args, **kwargs)
-        con.set_trace_callback(statements.append)
-        return con
-
-    monkeypatch.setattr(merge_module.sqlite3, "connect", traced)
+    statements = trace_statements(monkeypatch, merge_module)
     report = merge(path, newer[:2])
     monkeypatch.undo()
     old = scope_predicate("audit", "main", negatable=False)
@@ -190,7 +170,7 @@ def test_the_merge_deletes_the_same_audit_rows_as_the_condition_did(district, tm
     counts = [(r.centre, r.action, r.added, r.changed, r.removed) for r in report.results]
     assert counts == [(r.centre, r.action, r.added, r.changed, r.removed) for r in expected.results]
     assert all(action == "replaced" and removed > 0 for _c, action, _a, _ch, removed in counts)
-    assert _rows(path) == _rows(before)
+    assert district_rows(path) == district_rows(before)
     con = sqlite3.connect(path)
     try:  # the centre not merged kept every audit row the fill gave it
         kept = con.execute(f"SELECT COUNT(*) FROM audit WHERE {old}", {"c": centres[2]}).fetchone()[0]

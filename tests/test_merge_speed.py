@@ -13,7 +13,7 @@ import pytest
 from incubator_tui.services import merge as merge_module
 from incubator_tui.services.exchange import export_sqlite
 from incubator_tui.services.merge import CACHE_MAX_KIB, CACHE_MIN_KIB, SYNC_FILE_RANGE_WRITE, merge
-from tests.exchange_helpers import centre_db
+from tests.exchange_helpers import centre_db, district_rows, trace_statements
 
 CENTRES = 10  # more than one batch of attached files (9)
 
@@ -56,15 +56,7 @@ def test_the_build_cache_is_a_quarter_of_what_is_merged_within_bounds(tmp_path: 
 
 
 def test_the_build_runs_with_that_cache(exports: list[Path], tmp_path: Path, monkeypatch) -> None:
-    statements: list[str] = []
-    connect = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        con = connect(*args, **kwargs)
-        con.set_trace_callback(statements.append)
-        return con
-
-    monkeypatch.setattr(merge_module.sqlite3, "connect", traced)
+    statements = trace_statements(monkeypatch, merge_module)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     merge(tmp_path / "district.sqlite", exports)
     assert f"PRAGMA cache_size = -{CACHE_MIN_KIB}" in statements  # small files: the floor, 32 MiB
@@ -156,15 +148,7 @@ def test_replacing_a_centre_finds_its_rows_by_the_indexes(exports: list[Path], t
         export_sqlite(db, newer)  # the same centre's next export: sequence 2
     finally:
         db.dispose()
-    statements: list[str] = []
-    connect = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        con = connect(*args, **kwargs)
-        con.set_trace_callback(statements.append)
-        return con
-
-    monkeypatch.setattr(merge_module.sqlite3, "connect", traced)
+    statements = trace_statements(monkeypatch, merge_module)
     report = merge(district, [newer])
     monkeypatch.undo()
     # Nothing changed but the export's own log row, which travels with the centre: one row added.
@@ -186,18 +170,6 @@ def test_replacing_a_centre_finds_its_rows_by_the_indexes(exports: list[Path], t
             assert any(step.startswith(("SEARCH score USING", "SEARCH month_result USING")) for step in plan)
         finding = [s for s in scoped if s.startswith("INSERT INTO temp.merge_rows")]
         assert len(finding) == 2 and all(f"'{centre_id}'" in s for s in finding)  # the traced text has :c filled in
-    finally:
-        con.close()
-
-
-def _rows(path: Path) -> dict[str, list]:
-    """Every table's rows but the district's own merge log rows (stamped anew by each merge)."""
-    con = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"' if t != "exchange_log" else
-                                                "SELECT * FROM exchange_log WHERE kind != 'merge'")))
-                for t in tables}
     finally:
         con.close()
 
@@ -227,9 +199,9 @@ def test_replaced_centres_hold_exactly_their_newest_exports_rows(tmp_path: Path)
     assert counts == [("雪宫中心", "replaced", 17, 4, 0), ("稷下中心", "replaced", 5, 5, 0)]
     fresh = tmp_path / "fresh.sqlite"
     merge(fresh, newer)
-    assert _rows(district) == _rows(fresh)
+    assert district_rows(district) == district_rows(fresh)
     back = merge(district, first[:1], force=True)  # the older export again: the month it lacks is removed
     assert [(r.action, r.added, r.changed, r.removed) for r in back.results] == [("replaced", 0, 4, 17)]
     fresh_back = tmp_path / "fresh-back.sqlite"
     merge(fresh_back, [first[0], newer[1]])
-    assert _rows(district) == _rows(fresh_back)
+    assert district_rows(district) == district_rows(fresh_back)
