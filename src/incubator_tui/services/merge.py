@@ -21,6 +21,7 @@ again after them).  The district database is untouched until all is checked.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import sys
@@ -425,23 +426,19 @@ class _Writeback:
             self.fd = None
 
 
-_libc_sync_file_range: Callable[..., int] | None | bool = False
-
-
+@functools.cache
 def _sync_file_range() -> Callable[..., int] | None:
-    """Linux's ``sync_file_range`` (the C library's; Python's ``os`` has no such call), or None."""
-    global _libc_sync_file_range
-    if _libc_sync_file_range is False:
-        try:
-            import ctypes
+    """Linux's ``sync_file_range`` (the C library's; Python's ``os`` has no such call), or None;
+    looked up once."""
+    try:
+        import ctypes
 
-            function = ctypes.CDLL(None, use_errno=True).sync_file_range
-            function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-            function.restype = ctypes.c_int
-            _libc_sync_file_range = function
-        except (ImportError, OSError, AttributeError):
-            _libc_sync_file_range = None
-    return _libc_sync_file_range  # type: ignore[return-value]
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (ImportError, OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
 
 
 @dataclass
