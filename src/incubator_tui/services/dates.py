@@ -1,14 +1,15 @@
 """Dates as the database hands them back, and "today" in a centre's time zone.
 
 ``as_date`` is the one conversion of a stored date (SQLite returns text
-through plain connections, PostgreSQL a date) that every service uses.
+through plain connections, PostgreSQL a date) that every service uses;
+``as_datetime`` the same for a stored instant.
 ``centre_today`` / ``centre_month`` read the centre's time-zone setting
 (DOMAIN 7) and ask ``services.clock``, which honours ``INCUBATOR_TUI_TODAY``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,6 +21,11 @@ def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> datetime:
+    """A stored instant (``datetime``, or ISO text as SQLite hands it back) → datetime, as stored (UTC)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def centre_timezone(session: Session, centre_id: str) -> str:

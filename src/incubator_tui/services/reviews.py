@@ -29,7 +29,7 @@ from incubator_tui.rules.rating import (
 )
 from incubator_tui.rules.scoring import cents_to_text, round_half_up
 from incubator_tui.rules.settings import dump, value_in_force
-from incubator_tui.services.dates import as_date
+from incubator_tui.services.dates import as_date, as_datetime
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -1093,16 +1093,13 @@ def rating_history(session: Session, org_id: str, tz: str | None = None) -> list
 
         tz = centre_timezone(session, ratings[0].centre_id)
 
-    def instant(value: Any) -> datetime:  # stored UTC: SQLite text, or a datetime
-        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
     # rating id -> [(instant, operator, kind, text, amendment or None)]
     events: dict[str, list[tuple[datetime, str, str, str, tuple[int, int, str] | None]]] = {}
     ids = {"ids": [r.id for r in ratings]}
     for rid, when, op, old, new, reason in session.execute(text(
         "SELECT rating_id, at, operator, old_stars, new_stars, reason FROM rating_amendment "
         "WHERE rating_id IN :ids ORDER BY at").bindparams(bindparam("ids", expanding=True)), ids).all():
-        events.setdefault(rid, []).append((instant(when), op, "amended",
+        events.setdefault(rid, []).append((as_datetime(when), op, "amended",
                                            t("review.history.amended", old=old, new=new, reason=reason),
                                            (old, new, reason)))
     for rid, when, op, received, req, decision, reason, decided, decided_by in session.execute(text(
@@ -1110,11 +1107,11 @@ def rating_history(session: Session, org_id: str, tz: str | None = None) -> list
         "decided_by FROM rating_request WHERE rating_id IN :ids ORDER BY recorded_at")
             .bindparams(bindparam("ids", expanding=True)), ids).all():
         story = events.setdefault(rid, [])
-        story.append((instant(when), op, "request", t("review.history.request", on=str(received)[:10], text=req),
+        story.append((as_datetime(when), op, "request", t("review.history.request", on=str(received)[:10], text=req),
                       None))
         if decision == "confirmed":
             # decided_at is set with the decision; without it, the decision follows its request
-            story.append((instant(when if decided is None else decided), decided_by, "confirmed",
+            story.append((as_datetime(when if decided is None else decided), decided_by, "confirmed",
                           t("review.history.confirmed", reason=reason), None))
 
     out = []

@@ -29,6 +29,7 @@ from incubator_tui.rules import settings as rules
 from incubator_tui.rules.errors import SettingError
 from incubator_tui.rules.settings import ChecklistItemValue, SettingEntry
 from incubator_tui.services.access import reads_sql
+from incubator_tui.services.dates import as_datetime
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -684,25 +685,21 @@ def history(conn: Connection | Session, centre_id: str) -> list[HistoryRow]:
              "JOIN setting s ON s.id = a.row_id WHERE a.table_name = 'setting' AND s.centre_id = :c"),
         {"c": centre_id},
     ).all():
-        rows.append(HistoryRow(_dt(at), op, fld, None if fld.split(":")[0] in CALENDAR_KEYS else month, old, new))
+        rows.append(HistoryRow(as_datetime(at), op, fld, None if fld.split(":")[0] in CALENDAR_KEYS else month, old, new))
     for at, op, fld, old, new in conn.execute(
         text("SELECT at, operator, field, old, new FROM audit WHERE table_name = 'centre' AND row_id = :c"),
         {"c": centre_id},
     ).all():
-        rows.append(HistoryRow(_dt(at), op, fld, None, old, new))
+        rows.append(HistoryRow(as_datetime(at), op, fld, None, old, new))
     for at, op, month, old, new in conn.execute(
         text("SELECT a.at, a.operator, v.effective_month, a.old, a.new FROM audit a "
              "JOIN checklist_version v ON v.id = a.row_id "
              "WHERE a.table_name = 'checklist_version' AND v.centre_id = :c"),
         {"c": centre_id},
     ).all():
-        rows.append(HistoryRow(_dt(at), op, "checklist", month, old, new))
+        rows.append(HistoryRow(as_datetime(at), op, "checklist", month, old, new))
     rows.sort(key=lambda r: r.at, reverse=True)
     return rows
-
-
-def _dt(v: Any) -> datetime:
-    return v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
 
 
 # ---------------------------------------------------------------- what a change does
