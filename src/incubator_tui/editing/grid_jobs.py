@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incubator_tui.services.access import reads_sql
-from incubator_tui.services.scoring import Cell, Grid, LastMonth
+from incubator_tui.services.scoring import Cell, Grid, LastMonth, RowsRead
 
 
 @dataclass
@@ -55,6 +55,16 @@ class Loaded:
     current_month: str  # in the centre's time zone, when the month was read
 
 
+@dataclass
+class LoadedRest:
+    """The rows of ``grid`` read after its first screenful: their cells and history, and each
+    one's progress (org id -> grid_model.row_progress), worked out off the UI thread."""
+
+    grid: Grid
+    rows: RowsRead
+    progress: dict[str, int]
+
+
 def execute(db, operator: str, job: Any) -> Any:
     """Carry out one job (on the queue's worker thread); raises what the service raises."""
     from incubator_tui.services import scoring
@@ -83,18 +93,35 @@ def execute(db, operator: str, job: Any) -> Any:
 
 
 @reads_sql
-def read_month(connection, centre_id: str, month: str) -> Loaded:
-    """The month as the grid shows it, read in SQL text only (no ORM import on the way)."""
+def read_month(connection, centre_id: str, month: str, keep: tuple | None = None, page: int | None = None) -> Loaded:
+    """The month as the grid shows it, read in SQL text only (no ORM import on the way).
+
+    With ``page`` (the rows a screen shows), only the rows within ``page`` of where the
+    cursor goes (``keep``, as ``GridModel.place`` takes it) have their cells read: the
+    grid's first screenful; :func:`read_rest` reads the others."""
     from incubator_tui.editing.grid_layout import name_cells
-    from incubator_tui.editing.grid_model import row_progress
+    from incubator_tui.editing.grid_model import first_rows, row_progress
     from incubator_tui.services import scoring
     from incubator_tui.services.dates import centre_month
 
-    grid = scoring.load_grid(connection, centre_id, month)
+    first = None if page is None else (lambda grid: first_rows(grid, keep, page))
+    grid = scoring.load_grid(connection, centre_id, month, first)
     # Worked out here, off the UI thread (thousands of rows); then kept row by row.
     progress = [row_progress(grid, row) for row in grid.rows]
-    name_cells(grid)  # measured here too, for the column plan
+    name_cells(grid)  # measured here too, for the column plan (every name is read at once)
     return Loaded(grid, progress, centre_month(connection, centre_id))  # in the centre's time zone
+
+
+@reads_sql
+def read_rest(connection, grid: Grid) -> LoadedRest:
+    """The cells of the rows of ``grid`` not read with its first screenful, and their progress."""
+    from incubator_tui.editing.grid_model import progress_of
+    from incubator_tui.services import scoring
+
+    rows = scoring.grid_rest(connection, grid)
+    progress = {row.org_id: progress_of(grid, row.exempt, rows.cells.get(row.org_id, {}))
+                for row in grid.rows if not row.cells_read}
+    return LoadedRest(grid, rows, progress)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from incubator_tui.editing.cell_typing import CellTyping, Notice, Outcome, Shown, refused
 from incubator_tui.editing.cell_typing import error_text  # noqa: F401 - re-exported (shared with the review)
@@ -39,9 +40,14 @@ from incubator_tui.rules.org_search import SearchKey, matches, search_key
 from incubator_tui.rules.streaks import MonthKind, MonthState, Streak, streak_as_of
 from incubator_tui.services.scoring import Cell, Grid, GridRow, LastMonth
 
+if TYPE_CHECKING:
+    from incubator_tui.editing.grid_jobs import LoadedRest
+
 REASON_MARK = "*"  # shown after a value that carries a reason for lost points
 FAILED_MARK = "!"  # shown after a value whose save failed
 PROVISIONAL_MARK = "~"  # before the total of a month half entered (some items blank)
+READING_MARK = "…"  # in the cells of a row not read yet (never blank: blank means "not scored")
+FIRST_PAGE_MAX = 100  # rows read first on each side of the cursor, at most (the history reads ids by the 200)
 EMPTY = Cell()
 # Edit generations, unique across every model of the process: a save's result
 # is matched to the edit it carries, even after the month was reloaded.
@@ -49,13 +55,47 @@ _generations = itertools.count(1)
 
 
 def row_progress(grid: Grid, row: GridRow) -> int:
-    """0 complete, 1 begun, 2 not started, 3 exempt: the row's part of ``Grid.progress``."""
-    if row.exempt is not None:
+    """0 complete, 1 begun, 2 not started, 3 exempt: the row's part of ``Grid.progress``
+    (2 for a row not read yet: it is counted once read, see :meth:`GridModel.fill_rest`)."""
+    return progress_of(grid, row.exempt, row.cells)
+
+
+def progress_of(grid: Grid, exempt: str | None, cells: dict[str, Cell]) -> int:
+    """:func:`row_progress` of a row exempt for ``exempt`` (None: not) holding ``cells``."""
+    if exempt is not None:
         return 3
-    if not row.cells:  # nothing entered (most rows early in a month): no result to work out
+    if not cells:  # nothing entered (most rows early in a month): no result to work out
         return 2
-    res = grid.result(row)
+    res = grid.result_of(cells)
     return 0 if res.complete else 1 if res.scored or res.na else 2
+
+
+def place_row(grid: Grid, keep: tuple | None) -> tuple[int, int]:
+    """(row, item) where the cursor goes for ``keep`` (a :meth:`GridModel.position`, maybe of
+    another month; None: the top): the same org and item, else the org next in pinyin order,
+    else the same row."""
+    from bisect import bisect_left
+
+    if keep is None:
+        return 0, 0
+    org_id, pinyin, code, r0, i0 = keep
+    r = next((n for n, row in enumerate(grid.rows) if row.org_id == org_id), None) if org_id else None
+    if r is None:
+        if pinyin is not None and grid.rows:
+            r = min(bisect_left([row.pinyin for row in grid.rows], pinyin), len(grid.rows) - 1)
+        else:
+            r = min(r0, max(len(grid.rows) - 1, 0))
+    codes = [it.code for it in grid.items]
+    i = codes.index(code) if code in codes else min(i0, max(len(grid.items) - 1, 0))
+    return r, i
+
+
+def first_rows(grid: Grid, keep: tuple | None, page: int) -> range:
+    """The rows read first: within ``page`` rows (a screen's height) of where the cursor goes,
+    so that every row on screen is among them wherever the grid is scrolled to show the cursor."""
+    page = max(1, min(page, FIRST_PAGE_MAX))
+    r, _i = place_row(grid, keep)
+    return range(max(r - page, 0), min(r + page, len(grid.rows)))
 
 
 # -- what the model hands the screen -----------------------------------------------------------------
@@ -164,9 +204,16 @@ class GridModel(CellTyping):
         self.counts = [0, 0, 0, 0]
         for state in self.progress:
             self.counts[state] += 1
-        for f in self.failed.in_month(grid.month):  # shown again as the user left them
+        # Rows whose cells are not read yet (the rest of the month, after its first screenful).
+        self.unread = sum(1 for row in grid.rows if not row.cells_read)
+        self._show_failed(range(len(grid.rows)))
+
+    def _show_failed(self, rows: range | set[int]) -> None:
+        """This month's unsaved cells of ``rows`` (those read), shown again as the user left them."""
+        grid = self.grid
+        for f in self.failed.in_month(grid.month):
             r, i = self.row_of.get(f.org_id), self.item_of.get(f.item_id)
-            if r is None or i is None:
+            if r is None or i is None or r not in rows or not grid.rows[r].cells_read:
                 continue
             row = grid.rows[r]
             self._confirmed[(f.org_id, f.item_id)] = row.cells.get(f.item_id) or EMPTY
@@ -176,6 +223,67 @@ class GridModel(CellTyping):
     def set_last(self, last: LastMonth) -> None:
         """Last month's cells arrived (read after the month, not to delay its first paint)."""
         self.last = last
+
+    # -- the month's first screenful, then the rest ----------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        """Every row's cells are read (False while only the first screenful is)."""
+        return not self.unread
+
+    def fill_rest(self, rest: LoadedRest) -> Outcome:
+        """The cells and history of the rows not read with the first screenful arrived: put them
+        in those rows (the rows read first keep theirs, typed over since or not), count them in
+        the progress, show their unsaved cells, and draw every row again."""
+        grid = self.grid
+        filled = set()
+        for r, row in enumerate(grid.rows):
+            if row.cells_read:
+                continue
+            row.cells = rest.rows.cells.get(row.org_id, {})
+            row.history = rest.rows.history.get(row.org_id, {})
+            row.cells_read = True
+            new = 3 if row.exempt is not None else rest.progress.get(row.org_id, 2)
+            old = self.progress[r]
+            if new != old:
+                self.progress[r] = new
+                self.counts[old] -= 1
+                self.counts[new] += 1
+            filled.add(r)
+        self.unread = 0
+        self._show_failed(filled)
+        self.epoch += 1  # every row shown may have changed
+        return Outcome()
+
+    def waits_for_rest(self, op: str, *args) -> bool:
+        """Whether ``op`` needs a row not read yet (its cells, or the row above it that ``ctrl+d``
+        copies, or the row of the change ``undo``/``redo`` would make): the screen then holds it,
+        and every key after it, until the rest of the month is in.  Moving never waits: every
+        row's org, exemption and place are known from the first read."""
+        if not self.unread or op in ("move", "first_row", "last_row", "goto", "discard", "prev_item"):
+            return False
+        rows = self.grid.rows
+        if op == "commit_next" or (op == "backspace" and self.buffer is not None):
+            return False  # what is typed is in a row read (typing waits for its row)
+        if op == "type":
+            return self.buffer is None and bool(rows) and not rows[self.row].cells_read
+        if op in ("undo", "redo"):
+            if self.buffer is not None:
+                return False  # drops the typing only
+            stack = self.history.undo if op == "undo" else self.history.redo
+            r = self.row_of.get(stack[-1].org_id) if stack else None
+            return r is not None and not rows[r].cells_read
+        if not rows:
+            return False
+        if not rows[self.row].cells_read:
+            return True
+        if op == "fill_down":
+            above = next((n for n in range(self.row - 1, -1, -1) if rows[n].exempt is None), None)
+            return above is not None and not rows[above].cells_read
+        return False
+
+    def needs_rest_here(self) -> bool:
+        """The row under the cursor is not read yet (a dialog about its cells must wait)."""
+        return bool(self.unread) and bool(self.grid.rows) and not self.grid.rows[self.row].cells_read
 
     # -- reading ------------------------------------------------------------------------------------
     @property
@@ -264,6 +372,8 @@ class GridModel(CellTyping):
         """Everything row ``r`` shows, as plain text and look names."""
         grid = self.grid
         row = grid.rows[r]
+        if not row.cells_read:
+            return self._unread_view(row)
         items = []
         for i, it in enumerate(grid.items):
             if self.edit_at == (r, i):
@@ -291,6 +401,18 @@ class GridModel(CellTyping):
         else:
             note = Shown()
         return RowView(row.name, tuple(items), total, streak_text, note)
+
+    def _unread_view(self, row: GridRow) -> RowView:
+        """A row whose cells are not read yet: its name, its exemption and case (known), and a
+        mark in every cell, never a blank that would read as "not scored"."""
+        reading = Shown(READING_MARK, "muted")
+        if row.exempt is not None:
+            total, note = Shown(t("scoring.exempt_short"), "exempt"), Shown(t("scoring.note.exempt", reason=row.exempt),
+                                                                            "exempt")
+        else:
+            total = reading
+            note = Shown(t("scoring.note.case"), "case") if row.has_open_case else Shown()
+        return RowView(row.name, (reading,) * len(self.grid.items), total, Shown(), note)
 
     def missing(self, r: int) -> int:
         """Items of row ``r`` still blank (a valid value being typed counts as entered)."""
@@ -321,6 +443,9 @@ class GridModel(CellTyping):
         if row.exempt is not None:
             parts.append(t("scoring.detail.exempt", reason=row.exempt))
             return " · ".join(parts)
+        if not row.cells_read:
+            parts.append(t("grid.detail.reading"))
+            return " · ".join(parts)
         cell = row.cells.get(item.id) or EMPTY
         parts.append(t("scoring.detail.value", value=self.cell_shown(cell)))
         failed = self.failed.get(row.org_id, grid.month, item.id) if self.failed else None
@@ -346,7 +471,9 @@ class GridModel(CellTyping):
             state = t("grid.state.future") if self.future else t("scoring.state.open")
         out = [(t("scoring.title", month=grid.month), True), (" · ", False),
                (state, grid.closed or grid.paused or self.future)]
-        if not grid.paused:  # nobody is scored in a paused month: no progress to show
+        if self.unread:  # counted once every row is read: never a count of the first rows as the month's
+            out.append((" · " + t("grid.progress.reading", count=self.unread), False))
+        elif not grid.paused:  # nobody is scored in a paused month: no progress to show
             out.append((" · " + t("scoring.progress", done=done, partial=partial, empty=empty), False))
         if exempt:
             out.append((t("scoring.progress_exempt", exempt=exempt), False))
@@ -380,19 +507,10 @@ class GridModel(CellTyping):
     def place(self, keep: tuple) -> None:
         """Put the cursor where ``keep`` (a :meth:`position`, maybe of another month) was:
         the same org and item, else the org next in pinyin order, else the same row."""
-        from bisect import bisect_left
-
-        grid = self.grid
-        org_id, pinyin, code, r0, i0 = keep
-        r = self.row_of.get(org_id) if org_id else None
-        if r is None:
-            if pinyin is not None and grid.rows:
-                r = min(bisect_left([row.pinyin for row in grid.rows], pinyin), len(grid.rows) - 1)
-            else:
-                r = min(r0, max(len(grid.rows) - 1, 0))
-        codes = [it.code for it in grid.items]
-        i = codes.index(code) if code in codes else min(i0, max(len(grid.items) - 1, 0))
-        self.row, self.item = r, i
+        org_id = keep[0]
+        if org_id and (r := self.row_of.get(org_id)) is not None:  # the org's row, without a scan
+            keep = (None, None, keep[2], r, keep[4])
+        self.row, self.item = place_row(self.grid, keep)
 
     # -- drawing bookkeeping -----------------------------------------------------------------------------
     def _move_to(self, r: int, i: int) -> None:

@@ -82,4 +82,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Exempted, these scores are kept (dimmed) but {month} does not count in totals or streaks. Exempt anyway?",
     ),
     "grid.button.continue": ("继续", "Continue"),
+    # the month's first screenful first, then the rest (session 6)
+    "grid.progress.reading": ("正在读取其余 {count} 家组织的分数…", "reading the other {count} organisations' scores…"),
+    "grid.detail.reading": ("正在读取该组织本月的分数…", "reading this organisation's scores…"),
+    "grid.keys_held": (
+        "正在读取本月其余组织的分数：按键已记下，读完即依次执行",
+        "Reading the month's other scores: your keys are kept and run in order once they are in",
+    ),
+    "grid.rest_loading": (
+        "正在读取本月其余组织的分数，请稍候再按",
+        "Still reading the month's other scores: press it again in a moment",
+    ),
 }

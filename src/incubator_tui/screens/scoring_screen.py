@@ -32,7 +32,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.worker import get_current_worker
 
-from incubator_tui.editing.grid_jobs import Loaded, OpJob, SaveJob, execute, read_last_month, read_month
+from incubator_tui.editing.grid_jobs import (
+    Loaded, LoadedRest, OpJob, SaveJob, execute, read_last_month, read_month, read_rest,
+)
 from incubator_tui.editing.grid_layout import item_label
 from incubator_tui.editing.grid_model import (
     EMPTY, EditHistory, FailedSaves, GridModel, Notice, Outcome, error_text, refused,
@@ -48,6 +50,7 @@ from incubator_tui.widgets.safe_text import plain
 from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
+FIRST_PAINT_WAIT = 1.0  # seconds the rest of the month waits at most for its first screenful's paint
 # refused while nothing is loaded
 _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last", "fill_down", "undo", "redo"})
 _OPS = _WRITES | {"commit_next", "prev_item", "discard", "move", "first_row", "last_row", "goto"}
@@ -114,6 +117,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         self.shown_once = False
         self.failed_shown = 0  # failed saves when the bindings were last refreshed
         self.last_notice: tuple[str, float] = ("", 0.0)
+        # Keys that need rows not read yet (and every key after them), run in order once they are.
+        self.held: list[tuple[Any, tuple]] = []
 
     # -- composition ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -136,6 +141,11 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
     def grid(self):
         """The month shown (None until the first one is read)."""
         return self.model.grid if self.model is not None else None
+
+    @property
+    def partial(self) -> bool:
+        """The month shown has only its first screenful's cells; the rest are being read."""
+        return self.model is not None and not self.model.complete
 
     def status(self, name: str) -> StatusLine:
         return self.query_one(f"#scoring-{name}", StatusLine)
@@ -207,7 +217,30 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
             if op in _WRITES:
                 self.apply(refused(t("scoring.busy")))
             return
+        if self.held or self.model.waits_for_rest(op, *args):
+            return self.hold(self.action_edit, op, first, second)
         self.apply(getattr(self.model, op)(*args))
+
+    def hold(self, action: Any, *args: Any) -> None:
+        """Keep ``action(*args)`` until the rest of the month is read (see ``GridModel.waits_for_rest``):
+        then the keys held run in the order typed, on the whole month, as they would have."""
+        if not self.held:
+            self.say(Notice(t("grid.keys_held")))
+        self.held.append((action, args))
+
+    def run_held(self) -> None:
+        held, self.held = self.held, []
+        for action, args in held:
+            action(*args)
+
+    def rest_refusal(self, here: bool = True) -> bool:
+        """A dialog (or a whole-month action) cannot open on cells not read yet, nor before keys
+        held: refused, saying so (keys typed for a dialog not open yet would land on the grid)."""
+        model = self.model
+        if model is not None and (self.held or (model.needs_rest_here() if here else not model.complete)):
+            self.apply(refused(t("grid.rest_loading")))
+            return True
+        return False
 
     def read_only(self) -> bool:
         """A district database's merged centre (#11): scores are typed in the centre's own
@@ -221,6 +254,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         self.action_edit("move", direction * self.table.page_rows, 0)
 
     def action_month(self, delta: int) -> None:
+        if self.held:
+            return self.hold(self.action_month, delta)
         model = self.model
         if model is not None:
             out = model.commit_typing()
@@ -231,6 +266,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         self.request_load(add_months(self.month, delta), keep=keep)
 
     def action_retry(self) -> None:
+        if self.model is not None and (self.held or self.partial):  # its cells may be in rows not read
+            return self.hold(self.action_retry)
         if self.model is not None:
             self.apply(self.model.retry())
 
@@ -240,6 +277,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = self.model
         if model is None:
             return self.apply(refused(t("scoring.busy")))
+        if self.rest_refusal():
+            return
         out, row, item = model.reason_target()
         self.apply(out)
         if row is None:
@@ -261,6 +300,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = self.model
         if model is None or not model.has_rows:
             return self.apply(refused(t("scoring.busy") if model is None else t("scoring.no_rows")))
+        if self.held:  # the search lands where the keys held would have moved first: wait for them
+            return self.apply(refused(t("grid.rest_loading")))
         from incubator_tui.screens.scoring_modals import SearchModal
 
         def done(query: str | None) -> None:
@@ -277,6 +318,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = self.model
         if model is None:
             return self.apply(refused(t("scoring.busy")))
+        if self.rest_refusal():
+            return
         out, row = model.exempt_target()
         self.apply(out)
         if row is None:
@@ -314,6 +357,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         """The model, once nothing is loading and what is typed is committed; else None (said why)."""
         if self.model is None or self.reading:
             self.apply(refused(t("scoring.busy")))
+            return None
+        if self.rest_refusal(here=False):  # closing and pausing look at every row
             return None
         out = self.model.month_action()
         self.apply(out)
@@ -416,19 +461,34 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         if self.is_mounted:  # else on_mount says so
             self.status("header").set(t("scoring.loading", month=month))
         queue, mark = self.queue_mark()
+        keep, page = self.keep_at, self.app.size.height  # the rows around the cursor: a screenful each way
 
         def read(reads):
             if queue is not None:
                 queue.wait_reported(mark)
-            loaded = reads(read_month, centre_id, month)
-            if get_current_worker().is_cancelled:
+            loaded = reads(read_month, centre_id, month, keep, page)  # the first screenful's cells
+            worker = get_current_worker()
+            if worker.is_cancelled:
                 raise LoadCancelled  # another month was asked for meanwhile
             painted = threading.Event()
-            self.from_worker(self.load_done, loaded, painted)  # shown now; last month follows,
-            painted.wait(1.0)  # once the grid is painted (not competing with its first paint)
+            self.from_worker(self.load_done, loaded, painted)  # shown now; the rest follows,
+            painted.wait(FIRST_PAINT_WAIT)  # once the grid is painted (not competing with its first paint)
+            if not loaded.grid.complete:
+                rest = reads(read_rest, loaded.grid)  # the same snapshot: the rows read first are passed over
+                if worker.is_cancelled:
+                    raise LoadCancelled
+                self.from_worker(self.rest_done, rest)
             return reads(read_last_month, centre_id, month)
 
         self.load(read, self.last_month_done, failed=self.load_failed)
+
+    def rest_done(self, rest: LoadedRest) -> None:
+        """The rest of the month's cells: in their rows, then the keys held run."""
+        model = self.model
+        if model is None or model.grid is not rest.grid:
+            return  # another month (or the same one read again) is shown meanwhile
+        self.apply(model.fill_rest(rest))
+        self.run_held()
 
     def last_month_done(self, last) -> None:
         """Last month's cells (for ``"`` and ``R``), read right after the month was shown."""
@@ -439,6 +499,7 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
     def load_failed(self, _message: str) -> None:
         """The month could not be read (the base said why): stay on the month shown."""
         self.reading = False
+        self.held.clear()  # the base said why they cannot run; nothing was typed into a cell
         if self.model is not None:
             self.model.busy = False
             self.month = self.model.grid.month
