@@ -181,6 +181,8 @@ RELEASED_DATA["0006"] = [
 
 # 0007 (#11) dropped the score table's covering index and changed no table: 0006's rows (0.2.0 released 0006).
 RELEASED_DATA.setdefault("0007", RELEASED_DATA["0006"])
+# 0008 (#11) made score's keys unique indexes (the table rebuilt) and indexed the audit's imports: the same rows.
+RELEASED_DATA.setdefault("0008", RELEASED_DATA["0007"])
 
 
 def _rows(conn, tables: dict[str, list[str]]) -> dict[str, list[tuple]]:  # noqa: ANN001
@@ -249,8 +251,77 @@ def test_a_new_database_has_the_models_schema(db_path: Path) -> None:
         indexes = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'score' "
                                                       "AND type = 'index'")}
     db.dispose()
-    # Only the primary key's and the unique (org_id, month, item_id) key's own indexes (0007).
-    assert indexes == {"sqlite_autoindex_score_1", "sqlite_autoindex_score_2"}
+    # Only the two keys, each a unique index of its own (0008; no covering index since 0007).
+    assert indexes == {"uq_score_id", "uq_score_org_month_item"}
+
+
+@pytest.mark.parametrize("revision", ["0001", "0007"])
+def test_0008_keeps_both_score_keys_unique(tmp_path: Path, revision: str) -> None:
+    """The keys are indexes now, not constraints, and still refuse a second row with the same id
+    or the same (org, month, item), on an upgraded database as on a new one."""
+    import sqlite3
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "keys.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+        for sql in RELEASED_DATA[revision]:
+            conn.exec_driver_sql(sql)
+        conn.commit()
+    engine.dispose()
+    open_database(path).dispose()
+    con = sqlite3.connect(path)
+    try:
+        insert = ("INSERT INTO score (id, org_id, month, item_id, value_cent, na, reason, created_at, updated_at) "
+                  "VALUES (?, 'o1', ?, 'i1', 100, 0, '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        with pytest.raises(sqlite3.IntegrityError, match="score.id"):
+            con.execute(insert, ("s1", "2026-02"))
+        with pytest.raises(sqlite3.IntegrityError, match="score.org_id, score.month, score.item_id"):
+            con.execute(insert, ("s2", "2026-01"))
+        con.execute(insert, ("s2", "2026-02"))  # a new id in a new month is a new row
+        assert con.execute("SELECT COUNT(*) FROM score").fetchone()[0] == 2
+        # The keys answer the look-ups (SQLite would otherwise read every row).
+        plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN SELECT * FROM score WHERE id = 's1'"))
+        assert "uq_score_id" in plan
+        plan = " ".join(r[3] for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM score WHERE org_id = 'o1' AND month = '2026-01'"))
+        assert "uq_score_org_month_item" in plan
+        plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN SELECT rowid FROM audit WHERE batch_id IN "
+                                                  "(SELECT id FROM import_batch WHERE centre_id = 'c1')"))
+        assert "ix_audit_batch" in plan
+    finally:
+        con.close()
+
+
+def test_0008_downgrades_to_the_0007_schema_and_back(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "round.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        for sql in RELEASED_DATA["0007"]:
+            conn.exec_driver_sql(sql)
+        schema_0007 = sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all())
+        rows_0007 = conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all()
+        command.upgrade(cfg, "0008")
+        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_0007
+        command.downgrade(cfg, "0007")
+        assert sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all()) == schema_0007
+        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_0007
+        command.upgrade(cfg, "head")
+        assert _schema_differences(conn) == []
+        conn.commit()
+    engine.dispose()
 
 
 def test_0007_downgrades_to_the_0006_schema_and_back(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index
+from sqlalchemy import JSON, Index, text
 from sqlmodel import Field, SQLModel
 
 from incubator_tui.models.base import created_field, fk, id_field
@@ -30,7 +30,12 @@ class AuditEntry(SQLModel, table=True):
     """Who changed which field of which row, when, from what to what."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_row", "table_name", "row_id"),)
+    # ix_audit_batch (0008): only rows an import wrote have a batch; a merge replacing a centre
+    # finds its imports' rows by it.
+    __table_args__ = (
+        Index("ix_audit_row", "table_name", "row_id"),
+        Index("ix_audit_batch", "batch_id", sqlite_where=text("batch_id IS NOT NULL")),
+    )
 
     id: str = id_field()
     at: datetime = created_field()
