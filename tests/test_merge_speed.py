@@ -12,7 +12,8 @@ import pytest
 
 from incubator_tui.services import merge as merge_module
 from incubator_tui.services.exchange import export_sqlite
-from incubator_tui.services.merge import CACHE_MAX_KIB, CACHE_MIN_KIB, SYNC_FILE_RANGE_WRITE, merge
+from incubator_tui.services.merge import CACHE_MAX_KIB, CACHE_MIN_KIB, SORT_CACHE_KIB, SYNC_FILE_RANGE_WRITE, merge
+from incubator_tui.db import open_database
 from tests.exchange_helpers import centre_db, district_rows, trace_statements
 
 CENTRES = 10  # more than one batch of attached files (9)
@@ -55,13 +56,23 @@ def test_the_build_cache_is_a_quarter_of_what_is_merged_within_bounds(tmp_path: 
     assert merge_module._cache_kib(tmp_path / "gone", [(None, tmp_path / "none", None)]) == CACHE_MIN_KIB
 
 
-def test_the_build_runs_with_that_cache(exports: list[Path], tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(("cores", "threads"), [(1, 0), (2, 1), (8, 1)])
+def test_the_build_runs_with_that_cache_and_sorts_the_new_districts_indexes_at_the_end(
+        exports: list[Path], tmp_path: Path, monkeypatch, cores: int, threads: int) -> None:
     statements = trace_statements(monkeypatch, merge_module)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
     merge(tmp_path / "district.sqlite", exports)
-    assert f"PRAGMA cache_size = -{CACHE_MIN_KIB}" in statements  # small files: the floor, 32 MiB
-    assert not any(s.startswith("PRAGMA cache_size") and s != f"PRAGMA cache_size = -{CACHE_MIN_KIB}"
-                   for s in statements)
+    caches = [s for s in statements if s.startswith("PRAGMA cache_size")]
+    # The rows with the share of the bytes (small files: the floor, 32 MiB); the indexes' sorts with
+    # a small cache, in parts a second thread sorts where there is a second core (SORT_CACHE_KIB).
+    assert caches == [f"PRAGMA cache_size = -{CACHE_MIN_KIB}", f"PRAGMA cache_size = -{SORT_CACHE_KIB}"]
+    assert [s for s in statements if s.startswith("PRAGMA threads")] == [f"PRAGMA threads = {threads}"]
+    sort_at = statements.index(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    inserts = [i for i, s in enumerate(statements) if s.startswith("INSERT INTO main.score")]
+    keys = [i for i, s in enumerate(statements) if s.startswith("CREATE UNIQUE INDEX uq_score_")]
+    # Score's two keys (indexes of their own since 0008) are each built once, after every row is in.
+    assert len(inserts) == len(exports) and len(keys) == 2
+    assert max(inserts) < sort_at < min(keys)
 
 
 @pytest.mark.parametrize("cores", [1, 2])
@@ -205,3 +216,51 @@ def test_replaced_centres_hold_exactly_their_newest_exports_rows(tmp_path: Path)
     fresh_back = tmp_path / "fresh-back.sqlite"
     merge(fresh_back, [first[0], newer[1]])
     assert district_rows(district) == district_rows(fresh_back)
+
+
+def test_whole_rows_are_copied_only_from_tables_made_by_the_same_statement(tmp_path: Path, monkeypatch) -> None:
+    """``INSERT ... SELECT *`` (SQLite copies the stored records) is used where the export's table was
+    made by the district's statement; a table whose columns stand in another order is copied column
+    by column, by name, so every value lands in its own column."""
+    first, _c1, _o1 = centre_db(tmp_path / "a.sqlite", "甲中心", orgs=1, months=("2026-01",))
+    other, centre, _o2 = centre_db(tmp_path / "b.sqlite", "乙中心", orgs=1, months=("2026-01",))
+    first.dispose()
+    other.dispose()
+    # Centre b's database has its centre table with the same columns in another order.
+    con = sqlite3.connect(tmp_path / "b.sqlite", isolation_level=None)
+    info = con.execute("PRAGMA table_info(centre)").fetchall()
+    cols = [r[1] for r in info]
+    reordered = [*cols[1:], cols[0]]
+    defs = {name: f"{name} {kind}{' NOT NULL' if notnull else ''}{'' if default is None else ' DEFAULT ' + default}"
+            for _cid, name, kind, notnull, default, _pk in info}
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("BEGIN")
+    con.execute("ALTER TABLE centre RENAME TO centre_old")
+    con.execute("CREATE TABLE centre (" + ", ".join(defs[c] for c in reordered) + ", PRIMARY KEY (id))")
+    con.execute(f"INSERT INTO centre ({', '.join(reordered)}) SELECT {', '.join(reordered)} FROM centre_old")
+    con.execute("DROP TABLE centre_old")
+    con.execute("COMMIT")
+    expected = dict(zip(cols, con.execute(f"SELECT {', '.join(cols)} FROM centre").fetchone()))
+    con.close()
+    exports = []
+    for name in ("a", "b"):
+        db = open_database(tmp_path / f"{name}.sqlite")
+        exports.append(tmp_path / f"e-{name}.sqlite")
+        export_sqlite(db, exports[-1])
+        db.dispose()
+    statements = trace_statements(monkeypatch, merge_module)
+    district = tmp_path / "district.sqlite"
+    merge(district, exports)  # a's statements make the district's tables
+    con = sqlite3.connect(district)
+    try:
+        got = dict(zip(cols, con.execute(f"SELECT {', '.join(cols)} FROM centre WHERE id = ?",
+                                         (centre.id,)).fetchone()))
+    finally:
+        con.close()
+    assert got == expected and got["name"] == "乙中心"
+    whole = [s for s in statements if s.startswith("INSERT INTO main.") and " SELECT * FROM " in s]
+    by_name = [s for s in statements if s.startswith("INSERT INTO main.centre (")]
+    assert "INSERT INTO main.score SELECT * FROM src0.score" in whole
+    assert "INSERT INTO main.score SELECT * FROM src1.score" in whole
+    assert by_name == [f"INSERT INTO main.centre ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
+                       f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM src1.centre"]

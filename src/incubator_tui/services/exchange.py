@@ -119,7 +119,7 @@ SCOPE_SQL = dict(SCOPE)
 # centre joined to the audit rows naming that table and row (each row one look-up in the index;
 # no list of the ids is built); the rows naming a table no id list is of, by any id of the
 # centre as above (ranges of table names, empty in the app's data); and the rows of the centre's
-# imports (the one query that reads every audit row: ``batch_id`` has no index).  Together they
+# imports (through ``ix_audit_batch``, schema 0008; before it, read from every audit row).  Together they
 # are the condition's rows wherever an audit row names the table of the row it is about, as
 # services/audit.py always writes; a row may be found twice.
 _ALL_IDS = " UNION ALL ".join(f"SELECT id FROM {{s}}.{name} WHERE {pred}" for name, pred in SCOPE
@@ -267,11 +267,23 @@ def tables_of(con: sqlite3.Connection, schema: str = "main") -> list[str]:
 
 
 def columns_of(con: sqlite3.Connection, table: str, schema: str = "main") -> tuple[list[str], list[str]]:
-    """(columns in declared order, primary-key columns in key order; all columns if none)."""
+    """(columns in declared order, the key's columns): the primary key's in key order; else ``id``
+    where a unique index on it alone is the key (score since 0008); else all columns."""
     info = con.execute(f'PRAGMA {schema}.table_info("{table}")').fetchall()
     cols = [r[1] for r in info]
     pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+    if not pk and "id" in cols and _unique_on_id(con, table, schema):
+        pk = ["id"]
     return cols, pk or cols
+
+
+def _unique_on_id(con: sqlite3.Connection, table: str, schema: str) -> bool:
+    """Whether ``table`` has a unique index, not partial, on ``id`` alone."""
+    for _seq, name, unique, _origin, partial in con.execute(f'PRAGMA {schema}.index_list("{table}")'):
+        if unique and not partial:
+            if [r[2] for r in con.execute(f'PRAGMA {schema}.index_info("{name}")')] == ["id"]:
+                return True
+    return False
 
 
 def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") -> str:
