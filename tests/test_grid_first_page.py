@@ -148,7 +148,7 @@ async def test_the_first_screenful_is_shown_before_the_rest_is_read(db, centre, 
         assert screen.partial
         assert shown(screen, 0) == ["1"] * 6 + ["6.0", ""]  # read: its real cells
         assert shown(screen, 1) == [""] * 6 + ["", ""]  # read, not scored: blank
-        assert shown(screen, 69) == ["…"] * 6 + ["…", ""]  # not read: never blank as if unscored
+        assert shown(screen, 69) == ["…"] * 8  # not read: never blank as if unscored
         assert shown(screen, 50)[6] == "免考评"  # exemptions are known for every row from the start
         # The header never counts the first rows as the month's.
         assert "正在读取其余 46 家组织的分数" in header(screen) and "完成" not in header(screen)
@@ -214,7 +214,7 @@ async def test_finding_an_org_not_read_yet_lands_on_it_with_its_cells_once_read(
         await pilot.press(*"测试组织67", "enter")
         await wait_until(lambda: pilot.app.screen is screen, what="the search closed")
         assert screen.grid.rows[screen.model.row].org_id == orgs[67] and screen.partial
-        assert shown(screen, 67) == ["…"] * 6 + ["…", ""]
+        assert shown(screen, 67) == ["…"] * 8
         await pilot.press("e")  # its cells decide whether to ask first: not before they are read
         assert "正在读取本月其余组织的分数" in message(screen) and pilot.app.screen is screen
         gate.open()

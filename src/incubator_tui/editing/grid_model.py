@@ -404,7 +404,8 @@ class GridModel(CellTyping):
 
     def _unread_view(self, row: GridRow) -> RowView:
         """A row whose cells are not read yet: its name, its exemption and case (known), and a
-        mark in every cell, never a blank that would read as "not scored"."""
+        mark in every cell, total and streak, never a blank that would read as "not scored" or
+        "no low months"."""
         reading = Shown(READING_MARK, "muted")
         if row.exempt is not None:
             total, note = Shown(t("scoring.exempt_short"), "exempt"), Shown(t("scoring.note.exempt", reason=row.exempt),
@@ -412,7 +413,7 @@ class GridModel(CellTyping):
         else:
             total = reading
             note = Shown(t("scoring.note.case"), "case") if row.has_open_case else Shown()
-        return RowView(row.name, (reading,) * len(self.grid.items), total, Shown(), note)
+        return RowView(row.name, (reading,) * len(self.grid.items), total, reading, note)  # streak: history unread
 
     def missing(self, r: int) -> int:
         """Items of row ``r`` still blank (a valid value being typed counts as entered)."""
