@@ -181,7 +181,7 @@ RELEASED_DATA["0006"] = [
 
 # 0007 (#11) dropped the score table's covering index and changed no table: 0006's rows (0.2.0 released 0006).
 RELEASED_DATA.setdefault("0007", RELEASED_DATA["0006"])
-# 0008 (#11) made score's keys unique indexes (the table rebuilt) and indexed the audit's imports: the same rows.
+# 0008 (#11): the keys of score and month_result made unique indexes (tables rebuilt), the audit's imports indexed.
 RELEASED_DATA.setdefault("0008", RELEASED_DATA["0007"])
 
 
@@ -255,10 +255,28 @@ def test_a_new_database_has_the_models_schema(db_path: Path) -> None:
     assert indexes == {"uq_score_id", "uq_score_org_month_item"}
 
 
+def test_the_exchange_finds_each_tables_key(db_path: Path) -> None:
+    """The merge counts and compares rows by their key: the primary key, or since 0008 the unique
+    index that is the key (score: id, not its other unique key; month_result: org and month)."""
+    import sqlite3
+
+    from incubator_tui.services.exchange import columns_of
+
+    open_database(db_path, create=True).dispose()
+    con = sqlite3.connect(db_path)
+    try:
+        assert columns_of(con, "score")[1] == ["id"]
+        assert columns_of(con, "month_result")[1] == ["org_id", "month"]
+        assert columns_of(con, "organisation")[1] == ["id"]
+        assert columns_of(con, "alembic_version")[1] == ["version_num"]
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize("revision", ["0001", "0007"])
-def test_0008_keeps_both_score_keys_unique(tmp_path: Path, revision: str) -> None:
+def test_0008_keeps_the_keys_of_score_and_month_result_unique(tmp_path: Path, revision: str) -> None:
     """The keys are indexes now, not constraints, and still refuse a second row with the same id
-    or the same (org, month, item), on an upgraded database as on a new one."""
+    or the same (org, month, item), or a second month result, on an upgraded database as on a new one."""
     import sqlite3
 
     from alembic import command
@@ -292,6 +310,15 @@ def test_0008_keeps_both_score_keys_unique(tmp_path: Path, revision: str) -> Non
         plan = " ".join(r[3] for r in con.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM score WHERE org_id = 'o1' AND month = '2026-01'"))
         assert "uq_score_org_month_item" in plan
+        # month_result's key (org_id, month) likewise (0008).
+        result = ("INSERT INTO month_result (org_id, month, earned_cent, max_cent, scored, na_count) "
+                  "VALUES ('o1', ?, 150, 200, 1, 0)")
+        con.execute(result, ("2026-03",))
+        with pytest.raises(sqlite3.IntegrityError, match="month_result.org_id, month_result.month"):
+            con.execute(result, ("2026-03",))
+        plan = " ".join(r[3] for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM month_result WHERE org_id = 'o1' AND month = '2026-03'"))
+        assert "uq_month_result_org_month" in plan
         plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN SELECT rowid FROM audit WHERE batch_id IN "
                                                   "(SELECT id FROM import_batch WHERE centre_id = 'c1')"))
         assert "ix_audit_batch" in plan

@@ -52,9 +52,13 @@ class MonthResult(SQLModel, table=True):
     """
 
     __tablename__ = "month_result"
+    # The key is a unique index of its own (0008), as score's are: a new district builds it once
+    # its rows are in.  The mapper's primary key is still (org_id, month).
+    __table_args__ = (Index("uq_month_result_org_month", "org_id", "month", unique=True),)
+    __mapper_args__ = {"primary_key": ["org_id", "month"]}
 
-    org_id: str = Field(primary_key=True, foreign_key="organisation.id", max_length=32)
-    month: str = Field(primary_key=True, max_length=7)
+    org_id: str = Field(foreign_key="organisation.id", max_length=32)
+    month: str = Field(max_length=7)
     earned_cent: int  # sum of scored values
     max_cent: int  # sum of the maxima of the scored items (N/A items leave the denominator)
     scored: int  # items with a value

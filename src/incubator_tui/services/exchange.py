@@ -267,23 +267,24 @@ def tables_of(con: sqlite3.Connection, schema: str = "main") -> list[str]:
 
 
 def columns_of(con: sqlite3.Connection, table: str, schema: str = "main") -> tuple[list[str], list[str]]:
-    """(columns in declared order, the key's columns): the primary key's in key order; else ``id``
-    where a unique index on it alone is the key (score since 0008); else all columns."""
+    """(columns in declared order, the key's columns): the primary key's in key order; else those
+    of a unique index (not partial) of NOT NULL columns, ``id`` alone first: score's and
+    month_result's keys are such indexes since 0008; else all columns."""
     info = con.execute(f'PRAGMA {schema}.table_info("{table}")').fetchall()
     cols = [r[1] for r in info]
     pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
-    if not pk and "id" in cols and _unique_on_id(con, table, schema):
-        pk = ["id"]
+    if not pk:
+        not_null = {r[1] for r in info if r[3]}
+        keys = [key for key in _unique_indexes(con, table, schema) if set(key) <= not_null]
+        pk = min(keys, key=lambda key: (key != ["id"], len(key)), default=[])
     return cols, pk or cols
 
 
-def _unique_on_id(con: sqlite3.Connection, table: str, schema: str) -> bool:
-    """Whether ``table`` has a unique index, not partial, on ``id`` alone."""
-    for _seq, name, unique, _origin, partial in con.execute(f'PRAGMA {schema}.index_list("{table}")'):
-        if unique and not partial:
-            if [r[2] for r in con.execute(f'PRAGMA {schema}.index_info("{name}")')] == ["id"]:
-                return True
-    return False
+def _unique_indexes(con: sqlite3.Connection, table: str, schema: str) -> list[list[str]]:
+    """The columns of each unique index of ``table`` that is not partial."""
+    return [[r[2] for r in con.execute(f'PRAGMA {schema}.index_info("{name}")')]
+            for _seq, name, unique, _origin, partial in con.execute(f'PRAGMA {schema}.index_list("{table}")')
+            if unique and not partial]
 
 
 def content_checksum(con: sqlite3.Connection, meta: dict, schema: str = "main") -> str:
