@@ -401,3 +401,36 @@ def test_daily_backup_once_a_day_with_rotation(db, centre, tmp_path: Path) -> No
     con = sqlite3.connect(folder / names[-1])
     assert con.execute("SELECT name FROM centre").fetchone() == ("测试孵化中心",)
     con.close()
+
+
+def test_an_upgrade_that_rebuilds_a_table_gives_its_old_pages_back(tmp_path: Path) -> None:
+    """0008 rebuilds score: the old table's pages are not left free inside the file (every backup
+    would copy them); the rows are all there."""
+    import sqlite3
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "big-0007.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        for sql in RELEASED_DATA["0007"]:
+            conn.exec_driver_sql(sql)
+        conn.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
+            "INSERT INTO score (id, org_id, month, item_id, value_cent, na, reason, created_at, updated_at) "
+            "SELECT printf('s%05d', i), 'o1', printf('%04d-02', i), 'i1', 100, 0, '材料齐全，按时提交', "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM n")
+        conn.commit()
+    engine.dispose()
+    open_database(path).dispose()
+    con = sqlite3.connect(path)
+    try:
+        free, pages = (con.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+        assert pages > 100 and free < pages * 0.05, (free, pages)
+        assert con.execute("SELECT COUNT(*) FROM score").fetchone()[0] == 4001
+    finally:
+        con.close()

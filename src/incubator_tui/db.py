@@ -465,6 +465,23 @@ def _migrate(engine: Engine, path: Path) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
+    _compact_after_migration(path)
+
+
+COMPACT_SHARE = 0.2  # after a migration, free pages above this share of the file are given back
+
+
+def _compact_after_migration(path: Path) -> None:
+    """A migration that rebuilt a table (0008: score, the largest) leaves the old table's pages
+    free inside the file, which every backup would copy: given back once, by ``VACUUM`` (outside
+    any transaction, so on a connection of its own; the engine's is idle)."""
+    con = _raw_connect(path)
+    try:
+        free, pages = (con.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+        if free > pages * COMPACT_SHARE:
+            con.execute("VACUUM")
+    finally:
+        con.close()
 
 
 def remove_created(path: Path, sidecars_before: set[Path] | frozenset[Path] = frozenset()) -> None:
