@@ -368,3 +368,39 @@ def test_header_labels_break_between_words_and_hyphenate_a_word_only_to_fit():
     assert split_even("Party-building", 2, 5) == ["Party-", "building"]
     assert split_even("Hygiene", 2) == ["Hygiene"]  # no room asked for: the word stays whole
     assert split_even("Hygiene", 2, 5) == ["Hygi-", "ene"]
+
+
+# -- the first screenful, then the rest (session 6) ------------------------------------------------------------
+def test_keys_that_need_a_row_not_read_wait_for_it_and_the_rest_keeps_what_was_typed():
+    from incubator_tui.editing.grid_jobs import LoadedRest
+    from incubator_tui.services.scoring import RowsRead
+
+    grid = make_grid()
+    grid.rows[2].cells_read = False  # the third row: not read yet
+    failed = FailedSaves()
+    model = model_of(grid, failed=failed)
+    assert not model.complete and model.row_view(2).items[0].text == "…"
+    assert not model.waits_for_rest("type", "2")  # row 0 is read
+    saves = keys(model, "2", "commit_next")
+    model.row, model.item = 1, 0
+    keys(model, "1")  # typing begun in a read row: Enter never waits
+    assert not model.waits_for_rest("commit_next") and not model.waits_for_rest("backspace")
+    keys(model, "commit_next")
+    model.row, model.item = 2, 0
+    assert model.waits_for_rest("type", "3") and model.waits_for_rest("na") and model.waits_for_rest("fill")
+    assert not model.waits_for_rest("move", -1, 0) and not model.waits_for_rest("last_row")
+    model.row = 1  # ctrl+d copies from the row above: read here
+    assert not model.waits_for_rest("fill_down")
+    grid.rows[0].cells_read = False  # (as if row 0 were not read) ctrl+d from it waits
+    model.unread = 2
+    assert model.waits_for_rest("fill_down")
+    grid.rows[0].cells_read, model.unread = True, 1
+    model.history.undo.append(model.history.undo[-1].__class__("o3", "晨光社工服务中心", {}, {"i-plan": Cell(100)}))
+    assert model.waits_for_rest("undo")  # the change to undo is in the row not read
+    model.history.undo.pop()
+    # The rest arrives: its cells go into the row not read only; the rows typed into keep theirs.
+    rest = RowsRead({"o1": {}, "o3": {"i-plan": Cell(150)}}, {"o3": {}})
+    model.fill_rest(LoadedRest(grid, rest, {"o3": 1}))
+    assert model.complete and model.row_view(2).items[0].text == "1.5"
+    assert model.grid.rows[0].cells["i-plan"] == Cell(200) and saves[0].values == {"i-plan": Cell(200)}
+    assert model.counts[:3] == [0, 3, 0]
