@@ -13,7 +13,9 @@
   building the indexes at the end, at the district's page size (no check, no sync,
   no copy renamed into place).  Each export weighs what the app's schema makes of
   12,424 score rows (three 32-character ids, a batch id and two timestamps per row,
-  and three indexes on the table): ~6.3 MB, 85% of it the score table.
+  and the table's two keys): ~5 MB, 85% of it the score table.
+- ``merge.random-ids``: the same, on the same exports with every id random as the app
+  makes them (UUID4), instead of one block per centre: the rows land all over the keys.
 - ``merge.again``: the district's monthly merge: the ``merge`` row's district (its 50
   exports merged into a new database), then every centre's next export (a sequence
   higher) merged into it, each centre's rows replaced; the whole process, each run on a

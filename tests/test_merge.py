@@ -53,7 +53,7 @@ def test_two_centres_side_by_side_and_remerging_changes_nothing(two_centres, tmp
     assert _count(district, "SELECT COUNT(*) FROM organisation") == 5
     assert _count(district, "SELECT COUNT(*) FROM score") == 5 * 12
     assert _count(district, "PRAGMA quick_check") == "ok"
-    assert _count(district, "PRAGMA page_size") == 65536  # a new district's pages (fewer to build)
+    assert _count(district, "PRAGMA page_size") == 32768  # a new district's pages (fewer to build)
     # The schema is the app's own, indexes included (a new district builds them after its rows).
     def schema(path: Path) -> set:
         con = sqlite3.connect(path)

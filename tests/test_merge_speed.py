@@ -12,7 +12,9 @@ import pytest
 
 from incubator_tui.services import merge as merge_module
 from incubator_tui.services.exchange import export_sqlite
-from incubator_tui.services.merge import CACHE_MAX_KIB, CACHE_MIN_KIB, SORT_CACHE_KIB, SYNC_FILE_RANGE_WRITE, merge
+from incubator_tui.services.merge import (
+    CACHE_MAX_KIB, CACHE_MIN_KIB, NEW_DISTRICT_CACHE_KIB, SORT_CACHE_KIB, SYNC_FILE_RANGE_WRITE, merge,
+)
 from incubator_tui.db import open_database
 from tests.exchange_helpers import centre_db, district_rows, trace_statements
 
@@ -63,9 +65,9 @@ def test_the_build_runs_with_that_cache_and_sorts_the_new_districts_indexes_at_t
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     merge(tmp_path / "district.sqlite", exports)
     caches = [s for s in statements if s.startswith("PRAGMA cache_size")]
-    # The rows with the share of the bytes (small files: the floor, 32 MiB); the indexes' sorts with
-    # a small cache, in parts a second thread sorts where there is a second core (SORT_CACHE_KIB).
-    assert caches == [f"PRAGMA cache_size = -{CACHE_MIN_KIB}", f"PRAGMA cache_size = -{SORT_CACHE_KIB}"]
+    # A new district's rows with a small cache (only small tables' keys are kept meanwhile); the
+    # indexes' sorts with a smaller one, in parts a second thread sorts where there is a second core.
+    assert caches == [f"PRAGMA cache_size = -{NEW_DISTRICT_CACHE_KIB}", f"PRAGMA cache_size = -{SORT_CACHE_KIB}"]
     assert [s for s in statements if s.startswith("PRAGMA threads")] == [f"PRAGMA threads = {threads}"]
     sort_at = statements.index(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
     inserts = [i for i, s in enumerate(statements) if s.startswith("INSERT INTO main.score")]
@@ -73,6 +75,18 @@ def test_the_build_runs_with_that_cache_and_sorts_the_new_districts_indexes_at_t
     # Score's two keys (indexes of their own since 0008) are each built once, after every row is in.
     assert len(inserts) == len(exports) and len(keys) == 2
     assert max(inserts) < sort_at < min(keys)
+
+
+def test_an_existing_districts_build_keeps_the_share_of_the_bytes(exports: list[Path], tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """Centres merged into a district that has its keys: the share of the bytes (small files: the
+    floor), no index built at the end."""
+    district = tmp_path / "district.sqlite"
+    merge(district, exports[:5])
+    statements = trace_statements(monkeypatch, merge_module)
+    merge(district, exports[5:])
+    assert [s for s in statements if s.startswith("PRAGMA cache_size")] == [f"PRAGMA cache_size = -{CACHE_MIN_KIB}"]
+    assert not any(s.startswith(("PRAGMA threads", "CREATE UNIQUE INDEX", "CREATE INDEX")) for s in statements)
 
 
 @pytest.mark.parametrize("cores", [1, 2])

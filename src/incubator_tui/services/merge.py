@@ -40,15 +40,17 @@ from incubator_tui.services.exchange import (
 )
 
 BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
-# A new district database's pages: 64 KiB (SQLite's largest) instead of its 4 KiB default, a
-# sixteenth of the pages to build and balance for the same rows (50 centres: 4 KiB 1.65 s,
-# 16 KiB 1.25 s; with schema 0007 16 KiB 1.04 s, 32 KiB 0.91 s, 64 KiB 0.88 s), the same speed
-# for the app on a district (its screens' first opens and grid keys measured alike at 16, 32 and
-# 64 KiB), and a district is read far more often than written (a save writes whole pages to the
-# log: a few hundred KB at this size).  An existing district keeps its own.
-DISTRICT_PAGE_SIZE = 65536
-# SQLite's page cache while the copy is built: a quarter of what is merged (the inputs, and the
-# district copied first), at least 32 MiB and at most 200 MiB (what it always was before).  What
+# A new district database's pages: 32 KiB instead of SQLite's 4 KiB default, an eighth of the
+# pages to build and balance for the same rows.  Measured, 50 centres (whole process): schema 0007,
+# ids in blocks, 4 KiB 1.65 s, 16 KiB 1.04, 32 KiB 0.91, 64 KiB 0.88 s; schema 0008 (score's keys
+# sorted at the end, in parts of 250 pages, see SORT_CACHE_KIB), the app's random ids: 16 KiB
+# 0.94-0.96, 32 KiB 0.91-0.97, 64 KiB 0.98-1.00 s; ids in blocks alike at all three (0.80-0.83).
+# The app on a district is as fast at 16, 32 and 64 KiB (its screens' first opens and grid keys),
+# and a save writes whole pages to the log (a few hundred KB).  An existing district keeps its own.
+DISTRICT_PAGE_SIZE = 32768
+# SQLite's page cache while an existing district's copy is built (its keys are all there, centres
+# replaced in them): a quarter of what is merged (the inputs, and the district copied first), at
+# least 32 MiB and at most 200 MiB.  What
 # the build reads again is the indexes (a quarter of an export's bytes; where rows land in them is
 # random for the app's UUID ids); the rows' own pages are written once and not read back.  Every
 # page SQLite keeps is fresh memory the kernel must fault in and zero, so a cache as large as the
@@ -58,13 +60,16 @@ DISTRICT_PAGE_SIZE = 65536
 # slower (the indexes no longer fit): a quarter of the bytes leaves twice that room.
 CACHE_SHARE = 4
 CACHE_MIN_KIB, CACHE_MAX_KIB = 32 * 1024, 200 * 1024
+# A new district has, while its rows go in, only the small tables' keys to keep (score's and
+# month_result's are built at the end, 0008): 16 MiB serve them as well as the share above
+# (50 centres, random ids: 0.02 s quicker, 47 MB less memory, the kernel zeroing fewer pages).
+NEW_DISTRICT_CACHE_KIB = 16 * 1024
 # A new district's indexes are built once its rows are in (since 0008 score's two keys too): SQLite
-# sorts each index's entries, in parts of at least 250 pages (16 MiB at 64 KiB) or of the page cache,
-# whichever is larger, then merges the parts.  A small cache makes parts of 16 MiB, which a second
+# sorts each index's entries, in parts of at least 250 pages (8 MiB at 32 KiB) or of the page cache,
+# whichever is larger, then merges the parts.  A small cache makes parts of 250 pages, which a second
 # thread sorts (``PRAGMA threads``) while the first reads on; one part of the whole cache is sorted
 # by one thread, through memory far larger than the CPU's caches.  50 centres, score's random ids
-# (bare SQLite): ``uq_score_id`` 0.46 s -> 0.26 s, the build 1.16 s -> 0.85-0.90 s.  The rows are
-# in by then, so the cache the rows needed is not.
+# (bare SQLite, 64 KiB pages): ``uq_score_id`` 0.46 s -> 0.26 s, the build 1.16 s -> 0.85-0.90 s.
 SORT_CACHE_KIB = 2 * 1024
 
 
@@ -579,7 +584,7 @@ def _build_copy(district: _District, sources: list[tuple[CentreResult, Path, Exp
             con.execute("PRAGMA synchronous = OFF")
             con.execute("PRAGMA foreign_keys = OFF")
             con.execute("PRAGMA trusted_schema = OFF")  # an attached file's views and triggers run nothing
-            con.execute(f"PRAGMA cache_size = -{_cache_kib(part, sources)}")
+            con.execute(f"PRAGMA cache_size = -{NEW_DISTRICT_CACHE_KIB if later else _cache_kib(part, sources)}")
             tables = [name for name, _ in SCOPE]
             columns = {name: columns_of(con, name) for name in tables}
             ddl = _table_sql(con, "main")
