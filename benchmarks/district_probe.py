@@ -51,7 +51,8 @@ def build(out: Path, orgs: int, months: int) -> Path:
         db.dispose()
         exports.append(exp)
     district = out / "district.sqlite"
-    district.unlink(missing_ok=True)
+    for old in (district, *(Path(f"{district}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        old.unlink(missing_ok=True)  # the last run's app left its -wal and -shm: a new district, no sidecars
     merge(district, exports)
     return district
 
