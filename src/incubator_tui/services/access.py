@@ -85,7 +85,11 @@ class Reads:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        # The error a read raised reaches the context of its connection (``Database.reading``,
+        # ``read_session``), which turns a database failure into its message (a ``DatabaseError``);
+        # ``close()`` would hand it none, and a disk I/O error would reach the screen's worker raw.
+        self._open.clear()
+        self._stack.__exit__(*exc)
 
 
 def read(db: Database, service: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
