@@ -223,3 +223,112 @@ async def test_finding_an_org_not_read_yet_lands_on_it_with_its_cells_once_read(
         assert screen.grid.rows[screen.model.row].org_id == orgs[67]
         assert shown(screen, 67) == ["1"] * 6 + ["6.0", ""]
         assert "完成 5 · 未完成 2 · 未开始 62" in header(screen)
+
+
+# -- the rest of the month cannot be read (the read raises) ------------------------------------------------------------
+@pytest.fixture
+def rest_fails_once(monkeypatch: pytest.MonkeyPatch, gate) -> list[str]:
+    """The rest's first read fails as a disk I/O error does, inside the read (the database
+    turns it into its message); any later read of the rest works.  Its months are recorded."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from incubator_tui.services import scoring
+
+    real = scoring.grid_rest
+    calls: list[str] = []
+
+    def grid_rest(connection, grid):
+        calls.append(grid.month)
+        if len(calls) == 1:
+            raise OperationalError("SELECT ... FROM score", {}, sqlite3.OperationalError("disk I/O error"))
+        return real(connection, grid)
+
+    monkeypatch.setattr(scoring, "grid_rest", grid_rest)
+    return calls
+
+
+def key_bar(screen: ScoringScreen) -> str:
+    from incubator_tui.widgets.key_bar import KeyBar
+
+    return screen.query_one(KeyBar).render().plain
+
+
+async def test_keys_held_when_the_rest_cannot_be_read_are_reported_and_keys_needing_it_refused(
+        db, centre, orgs, items, gate, rest_fails_once):
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_partial(pilot, centre)
+        await pilot.press("G", "up", "2", "enter", "5")  # on the second to last org, not read: 3 keys kept
+        assert len(screen.held) == 3 and "按键已记下" in message(screen)
+        gate.open()  # ... and the read of the rest fails
+        await wait_until(lambda: "记下的 3 个按键未执行，未保存任何内容" in message(screen),
+                         what="the keys held said not run")
+        await pilot.pause()
+        assert rest_fails_once == [MONTH] and not screen.held and screen.partial
+        assert "本月其余 46 家组织的分数未能读取" in message(screen) and "按 ^r 重新读取本月" in message(screen)
+        assert "其余 46 家组织的分数未能读取（^r 重新读取）" in header(screen)  # no longer "reading"
+        assert "正在读取" not in header(screen) and "完成" not in header(screen)
+        assert "^r 重新读取本月" in key_bar(screen)
+        assert shown(screen, N_ORGS - 2) == ["?"] * 8  # not known, and not being read any more
+        assert "该组织本月的分数未能读取" in screen.query_one("#scoring-detail").plain
+        # A key on a row not read is refused, saying how to read the month again: never held again.
+        await pilot.press("3")
+        assert not screen.held and "请先按 ^r 重新读取本月" in message(screen)
+        await pilot.press("x")  # closing looks at every row: refused the same way
+        assert "请先按 ^r 重新读取本月" in message(screen) and pilot.app.screen is screen
+        # Rows read keep working and saving.
+        await pilot.press("g", "2", "enter")  # the first org, its first item
+        await wait_until(lambda: stored(db, orgs[0]).get(items[0]) == 200, what="a score typed in a row read saved")
+        assert shown(screen, 0)[0] == "2"
+    # Nothing from the keys held reached the database: the org's cells are as they were.
+    assert stored(db, orgs[-2]) == {item: 100 for item in items}
+    assert stored(db, orgs[0]) == {**{item: 100 for item in items}, items[0]: 200}
+
+
+async def test_the_retry_key_reads_the_month_again_on_the_same_org_and_keeps_failed_saves(
+        db, db_path, centre, orgs, items, gate, rest_fails_once):
+    import sqlite3
+
+    async with make_app(db).run_test(size=SIZE) as pilot:
+        screen = await open_partial(pilot, centre)
+        other = sqlite3.connect(db_path, isolation_level=None)  # another program holds the database
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("down", "2", "enter")  # row 1, read: its save fails (locked past the timeout)
+            await wait_until(lambda: screen.cell_text(orgs[1], items_code(screen, 0)) == "2!",
+                             what="the save failed, the value kept and marked")
+            gate.open()  # the read of the rest fails too
+            await wait_until(lambda: "本月其余 46 家组织的分数未能读取；按 ^r 重新读取本月" in message(screen),
+                             what="the rest's read failed, said with the key that reads it again")
+            await pilot.press("G")  # the last org, not read
+            assert screen.grid.rows[screen.model.row].org_id == orgs[-1] and shown(screen, N_ORGS - 1) == ["?"] * 8
+            await pilot.press("ctrl+r")  # the failed save tried again (still locked: fails again), month re-read
+            await wait_until(lambda: not screen.reading and not screen.partial and bool(screen.failed_saves)
+                             and screen.cell_text(orgs[1], items_code(screen, 0)) == "2!",
+                             what="the month read again, the save failed again")
+            await pilot.pause()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert rest_fails_once == [MONTH, MONTH]
+        # The whole month is in, the cursor on the same org, its real cells shown; the unsaved value kept.
+        assert screen.grid.rows[screen.model.row].org_id == orgs[-1]
+        assert shown(screen, N_ORGS - 1) == ["1"] * 6 + ["6.0", ""]
+        assert screen.cell_text(orgs[1], items_code(screen, 0)) == "2!" and "未保存 1" in header(screen)
+        assert "完成 5 · 未完成 3 · 未开始 61" in header(screen)  # the value kept counts, as typed
+        assert "重新读取" not in key_bar(screen) and "^r 重试保存" in key_bar(screen)
+        # Typing there saves; ctrl+r is the plain retry again and saves the value kept.
+        assert screen.model.item == 1  # the item kept too
+        await pilot.press("backspace")
+        await wait_until(lambda: stored(db, orgs[-1]) == {**{item: 100 for item in items}, items[1]: None},
+                         what="the cell cleared on the org the cursor stayed on")
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: stored(db, orgs[1]) == {items[0]: 200}, what="the failed save saved at last")
+        await pilot.pause()
+        assert screen.cell_text(orgs[1], items_code(screen, 0)) == "2" and not screen.failed_saves
+    assert rest_fails_once == [MONTH, MONTH]  # no third read: the month was complete
+
+
+def items_code(screen: ScoringScreen, i: int) -> str:
+    return screen.grid.items[i].code

@@ -47,6 +47,7 @@ REASON_MARK = "*"  # shown after a value that carries a reason for lost points
 FAILED_MARK = "!"  # shown after a value whose save failed
 PROVISIONAL_MARK = "~"  # before the total of a month half entered (some items blank)
 READING_MARK = "…"  # in the cells of a row not read yet (never blank: blank means "not scored")
+UNREAD_MARK = "?"  # instead, once the read of the rest failed: not being read, not known
 FIRST_PAGE_MAX = 100  # rows read first on each side of the cursor, at most (the history reads ids by the 200)
 EMPTY = Cell()
 # Edit generations, unique across every model of the process: a save's result
@@ -187,6 +188,7 @@ class GridModel(CellTyping):
         self.failed = failed if failed is not None else FailedSaves()
         self.busy = False  # a new month is being read: nothing can change meanwhile
         self.retry_key = "ctrl+r"  # as the screen binds it (users may remap it)
+        self.reread_key = "ctrl+r"  # reads the month again after its rest could not be read (the same)
         self.row = 0
         self.item = 0
         self.buffer: str | None = None  # the text being typed, if any
@@ -206,6 +208,9 @@ class GridModel(CellTyping):
             self.counts[state] += 1
         # Rows whose cells are not read yet (the rest of the month, after its first screenful).
         self.unread = sum(1 for row in grid.rows if not row.cells_read)
+        # The read of those rows failed: they stay unread (keys needing them are refused, not
+        # held) until the month is read again (a new model).
+        self.rest_failed = False
         self._show_failed(range(len(grid.rows)))
 
     def _show_failed(self, rows: range | set[int]) -> None:
@@ -250,16 +255,32 @@ class GridModel(CellTyping):
                 self.counts[new] += 1
             filled.add(r)
         self.unread = 0
+        self.rest_failed = False  # a rest that came after all (its read had begun before the failure)
         self._show_failed(filled)
         self.epoch += 1  # every row shown may have changed
         return Outcome()
 
+    def rest_lost(self) -> None:
+        """The read of the rows not read yet failed: they show :data:`UNREAD_MARK`, and the keys
+        that need them are refused (:meth:`rest_refusal_text`) until the month is read again."""
+        if self.unread and not self.rest_failed:
+            self.rest_failed = True
+            self.epoch += 1  # every row not read shows it
+
+    def rest_refusal_text(self) -> str:
+        """Why a key needing rows not read cannot run now: they are being read, or could not be."""
+        if self.rest_failed:
+            return t("grid.rest_failed.refused", key=self.reread_key)
+        return t("grid.rest_loading")
+
     def waits_for_rest(self, op: str, *args) -> bool:
         """Whether ``op`` needs a row not read yet (its cells, or the row above it that ``ctrl+d``
         copies, or the row of the change ``undo``/``redo`` would make): the screen then holds it,
-        and every key after it, until the rest of the month is in.  Moving never waits: every
-        row's org, exemption and place are known from the first read."""
-        if not self.unread or op in ("move", "first_row", "last_row", "goto", "discard", "prev_item"):
+        and every key after it, until the rest of the month is in (or refuses it, once that read
+        failed: :attr:`rest_failed`).  Moving never waits: every row's org, exemption and place
+        are known from the first read.  Nothing waits while another read replaces this month
+        (``busy``): the operation refuses itself, as every edit does then."""
+        if not self.unread or self.busy or op in ("move", "first_row", "last_row", "goto", "discard", "prev_item"):
             return False
         rows = self.grid.rows
         if op == "commit_next" or (op == "backspace" and self.buffer is not None):
@@ -406,7 +427,7 @@ class GridModel(CellTyping):
         """A row whose cells are not read yet: its name, its exemption and case (known), and a
         mark in every cell, total and streak, never a blank that would read as "not scored" or
         "no low months"."""
-        reading = Shown(READING_MARK, "muted")
+        reading = Shown(UNREAD_MARK if self.rest_failed else READING_MARK, "muted")
         if row.exempt is not None:
             total, note = Shown(t("scoring.exempt_short"), "exempt"), Shown(t("scoring.note.exempt", reason=row.exempt),
                                                                             "exempt")
@@ -445,7 +466,7 @@ class GridModel(CellTyping):
             parts.append(t("scoring.detail.exempt", reason=row.exempt))
             return " · ".join(parts)
         if not row.cells_read:
-            parts.append(t("grid.detail.reading"))
+            parts.append(t("grid.detail.unread", key=self.reread_key) if self.rest_failed else t("grid.detail.reading"))
             return " · ".join(parts)
         cell = row.cells.get(item.id) or EMPTY
         parts.append(t("scoring.detail.value", value=self.cell_shown(cell)))
@@ -473,7 +494,10 @@ class GridModel(CellTyping):
         out = [(t("scoring.title", month=grid.month), True), (" · ", False),
                (state, grid.closed or grid.paused or self.future)]
         if self.unread:  # counted once every row is read: never a count of the first rows as the month's
-            out.append((" · " + t("grid.progress.reading", count=self.unread), False))
+            if self.rest_failed:
+                out.append((" · " + t("grid.progress.unread", count=self.unread, key=self.reread_key), True))
+            else:
+                out.append((" · " + t("grid.progress.reading", count=self.unread), False))
         elif not grid.paused:  # nobody is scored in a paused month: no progress to show
             out.append((" · " + t("scoring.progress", done=done, partial=partial, empty=empty), False))
         if exempt:

@@ -93,4 +93,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "正在读取本月其余组织的分数，请稍候再按",
         "Still reading the month's other scores: press it again in a moment",
     ),
+    # the rest of the month could not be read (its read failed): said, and read again by a key
+    "grid.key.reread": ("重新读取本月", "Read the month again"),
+    "grid.progress.unread": (
+        "其余 {count} 家组织的分数未能读取（{key} 重新读取）",
+        "the other {count} organisations' scores could not be read ({key} reads them again)",
+    ),
+    "grid.detail.unread": ("该组织本月的分数未能读取（{key} 重新读取）", "this organisation's scores could not be read ({key} reads them again)"),
+    "grid.rest_failed": (
+        "本月其余 {count} 家组织的分数未能读取；按 {key} 重新读取本月",
+        "The other {count} organisations' scores could not be read: press {key} to read the month again",
+    ),
+    "grid.rest_failed.keys": (
+        "本月其余 {count} 家组织的分数未能读取：记下的 {keys} 个按键未执行，未保存任何内容；按 {key} 重新读取本月",
+        "The other {count} organisations' scores could not be read: the keys kept ({keys}) were not run and "
+        "nothing was saved from them; press {key} to read the month again",
+    ),
+    "grid.rest_failed.refused": (
+        "本月其余组织的分数未能读取，此键要用到它们：请先按 {key} 重新读取本月",
+        "The month's other scores could not be read and this key needs them: press {key} to read the month again first",
+    ),
+    "grid.rereading": ("正在重新读取本月", "Reading the month again"),
 }

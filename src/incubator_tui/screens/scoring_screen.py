@@ -50,6 +50,7 @@ from incubator_tui.widgets.safe_text import plain
 from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
+REREAD_ID = "grid.reread"  # the same action, shown (and labelled) once the rest of a month could not be read
 FIRST_PAINT_WAIT = 1.0  # seconds the rest of the month waits at most for its first screenful's paint
 # refused while nothing is loaded
 _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last", "fill_down", "undo", "redo"})
@@ -86,6 +87,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         Binding("p", "pause", "scoring.key.pause", id="scoring.pause", priority=True),
         # Shown (footer and help) while some cell is not saved: the one time it matters.
         Binding("ctrl+r", "retry", "grid.key.retry", id=RETRY_ID, priority=True),
+        # Shown while the month is partial because the read of its rest failed: it reads it again.
+        Binding("ctrl+r", "retry('month')", "grid.key.reread", id=REREAD_ID, priority=True),
         _edit("up,k", "'move', -1, 0", "scoring.key.up", "scoring.up"),
         _edit("down,j", "'move', 1, 0", "scoring.key.down", "scoring.down"),
         _edit("left,h", "'move', 0, -1", "scoring.key.left", "scoring.left"),
@@ -201,6 +204,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
+            if parameters:  # the month read again: offered once the read of its rest failed
+                return self.model is not None and self.model.rest_failed
             return bool(self.failed_saves)  # hidden while nothing failed
         return True
 
@@ -218,6 +223,8 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
                 self.apply(refused(t("scoring.busy")))
             return
         if self.held or self.model.waits_for_rest(op, *args):
+            if self.model.rest_failed:  # the rows it needs will not come: refused, saying how to read them
+                return self.apply(refused(self.model.rest_refusal_text()))
             return self.hold(self.action_edit, op, first, second)
         self.apply(getattr(self.model, op)(*args))
 
@@ -238,7 +245,7 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         held: refused, saying so (keys typed for a dialog not open yet would land on the grid)."""
         model = self.model
         if model is not None and (self.held or (model.needs_rest_here() if here else not model.complete)):
-            self.apply(refused(t("grid.rest_loading")))
+            self.apply(refused(model.rest_refusal_text()))
             return True
         return False
 
@@ -265,11 +272,37 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         keep = self.keep_at if self.reading or model is None else model.position()
         self.request_load(add_months(self.month, delta), keep=keep)
 
-    def action_retry(self) -> None:
+    def action_retry(self, _what: str = "") -> None:
+        """``ctrl+r``: the saves that failed, saved again; once the read of the month's rest failed,
+        that too, then the month read again (``_what``: which binding, for ``check_action`` only)."""
+        if self.model is not None and self.model.rest_failed:
+            return self.reread()
         if self.model is not None and (self.held or self.partial):  # its cells may be in rows not read
             return self.hold(self.action_retry)
         if self.model is not None:
             self.apply(self.model.retry())
+
+    def reread(self) -> None:
+        """The month whose rest could not be read, read again, the cursor kept on its organisation:
+        what is typed committed and the failed saves queued first (the read waits for them, so it
+        sees them; one that fails again stays marked, see ``GridModel.save_failed``)."""
+        model = self.model
+        if self.reading:
+            return self.apply(refused(t("scoring.busy")))
+        out = model.commit_typing()
+        self.apply(out)
+        if not out.ok:
+            return  # an invalid value stays typed, with the rule's message
+        if self.failed_saves:
+            self.apply(model.retry())
+        else:
+            self.say(Notice(t("grid.rereading")))
+        self.request_load(self.month, keep=model.position())
+
+    def reread_key(self) -> str:
+        """The key that reads the month again, as the user bound it (as the key bar shows it)."""
+        keys = self.iapp.config.keys.get(REREAD_ID, "ctrl+r")
+        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), "retry"))
 
     def action_reason(self) -> None:
         if self.read_only():
@@ -487,7 +520,10 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = self.model
         if model is None or model.grid is not rest.grid:
             return  # another month (or the same one read again) is shown meanwhile
+        failed = model.rest_failed  # it came after all (its read had begun before one that failed)
         self.apply(model.fill_rest(rest))
+        if failed:
+            self.refresh_bindings()
         self.run_held()
 
     def last_month_done(self, last) -> None:
@@ -497,13 +533,25 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
             self.status("detail").set(self.model.detail())
 
     def load_failed(self, _message: str) -> None:
-        """The month could not be read (the base said why): stay on the month shown."""
+        """The month could not be read (the base said why): stay on the month shown.  If that is
+        partial, its rest will not come (this load was reading it, or replaced the one that was):
+        the keys held are dropped, and the message line says how many (nothing saved from them)
+        and how to read the month again; keys needing its rows not read are refused from now on."""
         self.reading = False
-        self.held.clear()  # the base said why they cannot run; nothing was typed into a cell
-        if self.model is not None:
-            self.model.busy = False
-            self.month = self.model.grid.month
-            self.render_header()
+        kept, self.held = len(self.held), []
+        model = self.model
+        if model is None:
+            return
+        model.busy = False
+        self.month = model.grid.month
+        if model.complete:
+            return self.render_header()
+        model.rest_lost()
+        key = model.reread_key
+        text = (t("grid.rest_failed.keys", count=model.unread, keys=kept, key=key) if kept
+                else t("grid.rest_failed", count=model.unread, key=key))
+        self.apply(Outcome(notices=[Notice(text, "error", 10)]))
+        self.refresh_bindings()  # the key that reads the month again
 
     def load_done(self, loaded: Loaded, painted: threading.Event | None = None) -> None:
         if painted is not None:
@@ -515,7 +563,10 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = GridModel(loaded.grid, current_month=loaded.current_month, failed=self.failed_saves,
                           progress=loaded.progress, history=history)
         model.retry_key = self.retry_key()
+        model.reread_key = self.reread_key()
         model.place(self.keep_at)
+        if self.model is not None and self.model.rest_failed:
+            self.refresh_bindings()  # the key that read the month again goes with the month it read
         self.model = model
         self.centre_name = loaded.grid.centre_name
         self.table.show(model, self.table_width())
