@@ -404,3 +404,23 @@ def test_keys_that_need_a_row_not_read_wait_for_it_and_the_rest_keeps_what_was_t
     assert model.complete and model.row_view(2).items[0].text == "1.5"
     assert model.grid.rows[0].cells["i-plan"] == Cell(200) and saves[0].values == {"i-plan": Cell(200)}
     assert model.counts[:3] == [0, 3, 0]
+
+
+def test_once_the_rest_could_not_be_read_its_rows_say_so_and_keys_needing_them_are_refused():
+    grid = make_grid()
+    grid.rows[2].cells_read = False  # the third row: not read, and its read failed
+    model = model_of(grid)
+    model.reread_key = "^r"
+    model.row, model.item = 2, 0
+    assert model.rest_refusal_text() == "正在读取本月其余组织的分数，请稍候再按"
+    epoch = model.epoch
+    model.rest_lost()
+    assert model.rest_failed and model.epoch == epoch + 1  # every row drawn again
+    assert model.row_view(2).items[0].text == "?" and model.row_view(2).total.text == "?"
+    assert model.row_view(0).items[0].text != "?"  # the rows read as they were
+    assert "该组织本月的分数未能读取（^r 重新读取）" in model.detail()
+    assert "其余 1 家组织的分数未能读取（^r 重新读取）" in "".join(text for text, _ in model.header())
+    assert model.rest_refusal_text() == "本月其余组织的分数未能读取，此键要用到它们：请先按 ^r 重新读取本月"
+    assert model.waits_for_rest("type", "3")  # still needs the row (the screen refuses it, never holds it)
+    model.busy = True  # another read replaces the month: nothing waits, every edit refuses itself
+    assert not model.waits_for_rest("type", "3") and not model.type("3").ok
