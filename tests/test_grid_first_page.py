@@ -332,3 +332,20 @@ async def test_the_retry_key_reads_the_month_again_on_the_same_org_and_keeps_fai
 
 def items_code(screen: ScoringScreen, i: int) -> str:
     return screen.grid.items[i].code
+
+
+async def test_the_retry_key_remapped_reads_the_month_again_and_the_messages_name_it(
+        db, centre, orgs, items, gate, rest_fails_once):
+    app = IncubatorApp(db, config=Config(operator="tester", keys={"scoring.retry": "f5"}))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_partial(pilot, centre)
+        gate.open()
+        await wait_until(lambda: "按 f5 重新读取本月" in message(screen), what="the failure said with the key as bound")
+        await pilot.pause()
+        assert "f5 重新读取本月" in key_bar(screen) and "^r" not in key_bar(screen)
+        await pilot.press("G", "ctrl+r")  # no longer bound: nothing happens
+        await pilot.pause()
+        assert screen.partial and not screen.reading
+        await pilot.press("f5")
+        await wait_until(lambda: not screen.reading and not screen.partial, what="the month read again")
+        assert screen.grid.rows[screen.model.row].org_id == orgs[-1] and rest_fails_once == [MONTH, MONTH]

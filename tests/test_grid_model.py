@@ -410,7 +410,7 @@ def test_once_the_rest_could_not_be_read_its_rows_say_so_and_keys_needing_them_a
     grid = make_grid()
     grid.rows[2].cells_read = False  # the third row: not read, and its read failed
     model = model_of(grid)
-    model.reread_key = "^r"
+    model.retry_key = "^r"
     model.row, model.item = 2, 0
     assert model.rest_refusal_text() == "正在读取本月其余组织的分数，请稍候再按"
     epoch = model.epoch

@@ -188,7 +188,6 @@ class GridModel(CellTyping):
         self.failed = failed if failed is not None else FailedSaves()
         self.busy = False  # a new month is being read: nothing can change meanwhile
         self.retry_key = "ctrl+r"  # as the screen binds it (users may remap it)
-        self.reread_key = "ctrl+r"  # reads the month again after its rest could not be read (the same)
         self.row = 0
         self.item = 0
         self.buffer: str | None = None  # the text being typed, if any
@@ -270,7 +269,7 @@ class GridModel(CellTyping):
     def rest_refusal_text(self) -> str:
         """Why a key needing rows not read cannot run now: they are being read, or could not be."""
         if self.rest_failed:
-            return t("grid.rest_failed.refused", key=self.reread_key)
+            return t("grid.rest_failed.refused", key=self.retry_key)
         return t("grid.rest_loading")
 
     def waits_for_rest(self, op: str, *args) -> bool:
@@ -466,7 +465,7 @@ class GridModel(CellTyping):
             parts.append(t("scoring.detail.exempt", reason=row.exempt))
             return " · ".join(parts)
         if not row.cells_read:
-            parts.append(t("grid.detail.unread", key=self.reread_key) if self.rest_failed else t("grid.detail.reading"))
+            parts.append(t("grid.detail.unread", key=self.retry_key) if self.rest_failed else t("grid.detail.reading"))
             return " · ".join(parts)
         cell = row.cells.get(item.id) or EMPTY
         parts.append(t("scoring.detail.value", value=self.cell_shown(cell)))
@@ -495,7 +494,7 @@ class GridModel(CellTyping):
                (state, grid.closed or grid.paused or self.future)]
         if self.unread:  # counted once every row is read: never a count of the first rows as the month's
             if self.rest_failed:
-                out.append((" · " + t("grid.progress.unread", count=self.unread, key=self.reread_key), True))
+                out.append((" · " + t("grid.progress.unread", count=self.unread, key=self.retry_key), True))
             else:
                 out.append((" · " + t("grid.progress.reading", count=self.unread), False))
         elif not grid.paused:  # nobody is scored in a paused month: no progress to show

@@ -50,7 +50,6 @@ from incubator_tui.widgets.safe_text import plain
 from incubator_tui.widgets.score_grid import ScoreGrid, StatusLine
 
 RETRY_ID = "scoring.retry"
-REREAD_ID = "grid.reread"  # the same action, shown (and labelled) once the rest of a month could not be read
 FIRST_PAINT_WAIT = 1.0  # seconds the rest of the month waits at most for its first screenful's paint
 # refused while nothing is loaded
 _WRITES = frozenset({"type", "backspace", "na", "fill", "copy_last", "fill_last", "fill_down", "undo", "redo"})
@@ -87,8 +86,9 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         Binding("p", "pause", "scoring.key.pause", id="scoring.pause", priority=True),
         # Shown (footer and help) while some cell is not saved: the one time it matters.
         Binding("ctrl+r", "retry", "grid.key.retry", id=RETRY_ID, priority=True),
-        # Shown while the month is partial because the read of its rest failed: it reads it again.
-        Binding("ctrl+r", "retry('month')", "grid.key.reread", id=REREAD_ID, priority=True),
+        # The same key, labelled for what it does while the read of the month's rest has failed: it reads
+        # the month again.  One id with the retry (as the review's dialog does): a remap moves both.
+        Binding("ctrl+r", "retry('month')", "grid.key.reread", id=RETRY_ID, priority=True),
         _edit("up,k", "'move', -1, 0", "scoring.key.up", "scoring.up"),
         _edit("down,j", "'move', 1, 0", "scoring.key.down", "scoring.down"),
         _edit("left,h", "'move', 0, -1", "scoring.key.left", "scoring.left"),
@@ -298,11 +298,6 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         else:
             self.say(Notice(t("grid.rereading")))
         self.request_load(self.month, keep=model.position())
-
-    def reread_key(self) -> str:
-        """The key that reads the month again, as the user bound it (as the key bar shows it)."""
-        keys = self.iapp.config.keys.get(REREAD_ID, "ctrl+r")
-        return self.app.get_key_display(Binding(keys.split(",")[0].strip(), "retry"))
 
     def action_reason(self) -> None:
         if self.read_only():
@@ -547,7 +542,7 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         if model.complete:
             return self.render_header()
         model.rest_lost()
-        key = model.reread_key
+        key = model.retry_key
         text = (t("grid.rest_failed.keys", count=model.unread, keys=kept, key=key) if kept
                 else t("grid.rest_failed", count=model.unread, key=key))
         self.apply(Outcome(notices=[Notice(text, "error", 10)]))
@@ -563,7 +558,6 @@ class ScoringScreen(CellKeys, CellMessages, QueuedWrites, BaseScreen):
         model = GridModel(loaded.grid, current_month=loaded.current_month, failed=self.failed_saves,
                           progress=loaded.progress, history=history)
         model.retry_key = self.retry_key()
-        model.reread_key = self.reread_key()
         model.place(self.keep_at)
         if self.model is not None and self.model.rest_failed:
             self.refresh_bindings()  # the key that read the month again goes with the month it read
