@@ -50,9 +50,9 @@ BATCH = 9  # SQLite attaches at most 10 databases; one slot stays free
 DISTRICT_PAGE_SIZE = 32768
 # SQLite's page cache while an existing district's copy is built (its keys are all there, centres
 # replaced in them): a quarter of what is merged (the inputs, and the district copied first), at
-# least 32 MiB and at most 200 MiB.  What
-# the build reads again is the indexes (a quarter of an export's bytes; where rows land in them is
-# random for the app's UUID ids); the rows' own pages are written once and not read back.  Every
+# least 32 MiB and at most 200 MiB.  What the build reads again is the indexes (a quarter of an
+# export's bytes; where rows land in them is random for the app's UUID ids); the rows' own pages
+# are written once and not read back.  Every
 # page SQLite keeps is fresh memory the kernel must fault in and zero, so a cache as large as the
 # whole district (200 MiB: 62,000 page faults, 250 MB resident) cost the 50-centre build ~0.07 s
 # of its ~0.75 s CPU for nothing (59 MiB: 25,000 faults, 100 MB).  With ids as random as the app's
