@@ -156,7 +156,10 @@ def month_states(
         params["since"] = since
     sql = _READ.format(org_filter=org_filter, month_filter=month_filter)
 
-    n_items: dict[str, int] = {}
+    # month -> (one string for that month, its number of items): every org's states share the
+    # month's string as their key (the driver makes a new string per row: 30,000 for a window of
+    # 5,000 orgs, ~1.7 MB, where a dozen do).
+    n_items: dict[str, tuple[str, int]] = {}
     out: dict[str, dict[str, MonthState]] = {}
     incomplete = MonthState(MonthKind.INCOMPLETE)
     # Totals repeat a great deal (10 points in half-point steps): share the states.
@@ -168,9 +171,10 @@ def month_states(
         for org_id, month, earned, maxsum, scored, na_count in chunk:
             if keep is not None and org_id not in keep:
                 continue
-            n = n_items.get(month)
-            if n is None:
-                n = n_items[month] = len(checklists.items_for(month))
+            known = n_items.get(month)
+            if known is None:
+                known = n_items[month] = (month, len(checklists.items_for(month)))
+            month, n = known
             if scored and scored + na_count == n:
                 state = complete.get((earned, maxsum))
                 if state is None:

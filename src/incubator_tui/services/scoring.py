@@ -193,6 +193,8 @@ def _open_case_orgs(session: Session, org_ids) -> set[str]:
     return {org_id for (org_id,) in rows if org_id in org_ids}
 
 
+FETCH_ROWS = 2000  # rows of a month's cells fetched at a time
+
 # A month's cells, as the grid reads them (and as warm_month reads them ahead of it).
 _MONTH_CELLS = (
     "FROM score s JOIN organisation o ON o.id = s.org_id WHERE o.centre_id = :c AND s.month = :m"
@@ -293,16 +295,20 @@ def _read_rows(session: Session, grid: Grid, checklists: Checklists, org_ids: li
         query = f"FROM score s WHERE s.month = :m AND s.org_id IN ({marks})"
         params = {"m": grid.month, **{f"o{i}": org_id for i, org_id in enumerate(org_ids)}}
     if org_ids:
-        for org_id, item_id, value, na, reason in session.execute(
+        # Fetched a part at a time (iterating the result would fetch row by row): the whole
+        # month's rows at once are ~30,000 row objects and strings alive together (~7 MB at
+        # 5,000 orgs, on top of the month shown), for values kept as a few dozen cells.
+        for part in session.execute(
             text(f"SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason {query}"), params,
-        ).all():  # fetched at once: iterating the result fetches row by row
-            row_cells = cells.get(org_id) if org_id in wanted else None
-            if row_cells is not None:
-                key = (value, na, reason)
-                cell = shared.get(key)
-                if cell is None:
-                    cell = shared[key] = Cell(value, bool(na), reason or "")
-                row_cells[item_ids.get(item_id, item_id)] = cell
+        ).partitions(FETCH_ROWS):
+            for org_id, item_id, value, na, reason in part:
+                row_cells = cells.get(org_id) if org_id in wanted else None
+                if row_cells is not None:
+                    key = (value, na, reason)
+                    cell = shared.get(key)
+                    if cell is None:
+                        cell = shared[key] = Cell(value, bool(na), reason or "")
+                    row_cells[item_ids.get(item_id, item_id)] = cell
     # Enough history to recount each row's streak as it is typed (a window, not every month).
     history, _streaks = streak_states(
         session, grid.centre_id, checklists, {org_id: grid.members[org_id] for org_id in org_ids},
@@ -361,19 +367,24 @@ def last_month(session: Session, centre_id: str, month: str) -> LastMonth:
         return LastMonth(None)
     cells: dict[str, dict[str, Cell]] = {}
     shared: dict[tuple, Cell] = {}
-    for org_id, code, value, na, reason in session.execute(
+    codes: dict[str, str] = {}  # one string per item code as the cells' keys, not one per cell
+    for part in session.execute(
         text(
             "SELECT s.org_id, i.code, s.value_cent, s.na, s.reason FROM score s "
             "JOIN organisation o ON o.id = s.org_id JOIN checklist_item i ON i.id = s.item_id "
             "WHERE o.centre_id = :c AND s.month = :m AND (s.value_cent IS NOT NULL OR s.na = :t)"
         ),
         {"c": centre_id, "m": before, "t": True},
-    ).all():
-        key = (value, bool(na), reason or "")
-        cell = shared.get(key)
-        if cell is None:
-            cell = shared[key] = Cell(value, bool(na), reason or "")
-        cells.setdefault(org_id, {})[code] = cell
+    ).partitions(FETCH_ROWS):  # a part at a time, as _read_rows does
+        for org_id, code, value, na, reason in part:
+            key = (value, bool(na), reason or "")
+            cell = shared.get(key)
+            if cell is None:
+                cell = shared[key] = Cell(value, bool(na), reason or "")
+            row = cells.get(org_id)
+            if row is None:
+                row = cells[org_id] = {}
+            row[codes.setdefault(code, code)] = cell
     exempt = {
         org_id for (org_id,) in session.execute(
             text("SELECT e.org_id FROM exemption e JOIN organisation o ON o.id = e.org_id "
