@@ -8,6 +8,8 @@ parts gives the same month as one read at once; no timing and no memory threshol
 
 from __future__ import annotations
 
+import gc
+
 from incubator_tui.services import scoring
 from incubator_tui.services.centres import Checklists
 from incubator_tui.services.monthly import month_states
@@ -75,3 +77,59 @@ def test_a_month_read_a_few_rows_at_a_time_is_the_month_read_at_once(db, centre,
     assert parts[0].rows[1].cells[items[0].id] == Cell(None, True, "停水")
     assert parts[1] == whole[1] and parts[1].cells[orgs[1]]
     assert sum(len(c) for c in parts[1].cells.values()) > 2  # more rows than one part
+
+
+def test_the_review_model_keeps_its_own_rows_not_the_rows_read() -> None:
+    from fractions import Fraction
+
+    from incubator_tui.editing.review_model import ReviewModel
+    from incubator_tui.services.reviews import LiveRating
+    from tests.test_reviews import _live, _year
+
+    data = _year([_live("甲", monthly=80, peer=80), _live("乙", monthly=90, peer=90)], weights={"monthly": 50,
+                                                                                              "peer": 50})
+    model = ReviewModel(data, "c")
+    del data
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, LiveRating) and o.org_id in ("id-甲", "id-乙")]
+    assert len(alive) == 2 and all(any(o is row for row in model.rows) for o in alive)  # the rows read are gone
+    assert [row.org for row in model.rows] == ["甲", "乙"]
+    assert model.data.of_centre("c").weights == {"monthly": 50, "peer": 50}  # the year's settings stay
+    model.type("8")
+    model.commit_next()  # rated again with those settings
+    assert model.rows[0].components["party"] == Fraction(8)
+
+
+async def test_the_cases_table_makes_a_cells_text_only_when_its_page_is_added(db, centre, monkeypatch) -> None:
+    from datetime import date
+
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    from incubator_tui.screens.cases_screen import CasesScreen
+    from incubator_tui.screens.paged import PAGE
+    from incubator_tui.services.cases import open_case
+    from incubator_tui.services.orgs import add_org
+    from tests.test_app import make_app, settle
+
+    monkeypatch.setenv("INCUBATOR_TUI_TODAY", "2026-11-15")
+    names = {f"组织{i:03d}" for i in range(PAGE * 2 + 5)}
+    with db.session() as s:
+        for name in sorted(names):
+            org, _ = add_org(s, centre.id, {"name": name, "category": "community",
+                                            "entry_date": date(2024, 1, 1)}, "tester")
+            open_case(s, org, "veto", "安全事故", "tester", year=2026, on=date(2026, 3, 1))
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CasesScreen)
+        table = app.screen.query_one("#cases-table", DataTable)
+        assert table.row_count == PAGE and len(app.screen.paged_rows()) == len(names)
+        gc.collect()
+        made = sum(1 for o in gc.get_objects() if isinstance(o, Text) and o.plain in names)
+        assert 0 < made <= PAGE  # the names of the rows in the table, not of all the cases
+        await pilot.press("G")
+        await settle(pilot)
+        assert table.row_count == len(names)

@@ -251,11 +251,13 @@ class ReviewModel(_Typing):
 
     def __init__(self, data: ReviewYear, centre_id: str, failed: FailedValues | None = None,
                  failed_peers: FailedPeers | None = None) -> None:
-        self.data = data
         self.centre_id = centre_id
         self.year = data.year
         self.rows: list[LiveRating] = [replace(r, components=dict(r.components), warnings=list(r.warnings))
                                        for r in data.rows]
+        # The year's settings (each centre's, see ``ReviewYear.of_centre``), without the rows read:
+        # the model edits its own copies of them, and the rows read (thousands: a few MB) go.
+        self.data = replace(data, rows=[], by_centre={c: replace(y, rows=[]) for c, y in data.by_centre.items()})
         self.row_of = {r.org_id: n for n, r in enumerate(self.rows)}
         self._start(len(self.rows))  # keys: (org, component)
         self.col = 0  # index into CURSOR_COLUMNS

@@ -45,7 +45,9 @@ def state_matches(state: str, wanted: str) -> bool:
 
 class CasesScreen(PagedTable, BaseScreen):
 
-    _lines: list = []  # (row key, cells) of every visible case; replaced on each fill
+    # (row key, style, cells as text) of every visible case; replaced on each fill.  Plain strings:
+    # a cell's Text is made when its page is added (thousands of cases, a page or two shown).
+    _lines: list = []
     BINDINGS = [
         # priority: the table's own Enter would otherwise shadow it (and hide it from the help)
         Binding("enter", "events", "key.case_events", id="cases.events", priority=True),
@@ -160,7 +162,7 @@ class CasesScreen(PagedTable, BaseScreen):
             overdue = self.is_overdue(r)
             style = error if overdue else (muted if not case_rules.is_open(r.state) else "")
             cells[0] = names.get(cells[0], cells[0])
-            self._lines.append((r.id, [Text(c, style=style) for c in cells]))
+            self._lines.append((r.id, style, cells))
         self.restart_pages(keep)
         table.loading = False
         if rows:
@@ -196,8 +198,8 @@ class CasesScreen(PagedTable, BaseScreen):
         return self._lines
 
     def add_paged_rows(self, table: DataTable, start: int, end: int) -> None:
-        for key, cells in self._lines[start:end]:
-            table.add_row(*cells, key=key)
+        for key, style, cells in self._lines[start:end]:
+            table.add_row(*(Text(c, style=style) for c in cells), key=key)
 
     def on_resize(self) -> None:
         self._fill()
