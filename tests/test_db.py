@@ -205,6 +205,22 @@ def _schema_differences(conn) -> list:  # noqa: ANN001
     return compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
 
 
+def _database_at(path: Path, revision: str, *more: str) -> None:
+    """A database at ``revision`` with that schema's released data and ``more`` statements, closed."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        for sql in (*RELEASED_DATA[revision], *more):
+            conn.exec_driver_sql(sql)
+        conn.commit()
+    engine.dispose()
+
+
 @pytest.mark.parametrize("revision", SCHEMA_REVISIONS)
 def test_upgrade_from_every_released_schema_keeps_the_data(tmp_path: Path, revision: str) -> None:
     from alembic import command
@@ -258,8 +274,6 @@ def test_a_new_database_has_the_models_schema(db_path: Path) -> None:
 def test_the_exchange_finds_each_tables_key(db_path: Path) -> None:
     """The merge counts and compares rows by their key: the primary key, or since 0008 the unique
     index that is the key (score: id, not its other unique key; month_result: org and month)."""
-    import sqlite3
-
     from incubator_tui.services.exchange import columns_of
 
     open_database(db_path, create=True).dispose()
@@ -277,22 +291,8 @@ def test_the_exchange_finds_each_tables_key(db_path: Path) -> None:
 def test_0008_keeps_the_keys_of_score_and_month_result_unique(tmp_path: Path, revision: str) -> None:
     """The keys are indexes now, not constraints, and still refuse a second row with the same id
     or the same (org, month, item), or a second month result, on an upgraded database as on a new one."""
-    import sqlite3
-
-    from alembic import command
-    from sqlalchemy import create_engine
-
     path = tmp_path / "keys.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
-    cfg = _alembic_config()
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-        conn.commit()
-        for sql in RELEASED_DATA[revision]:
-            conn.exec_driver_sql(sql)
-        conn.commit()
-    engine.dispose()
+    _database_at(path, revision)
     open_database(path).dispose()
     con = sqlite3.connect(path)
     try:
@@ -406,26 +406,12 @@ def test_daily_backup_once_a_day_with_rotation(db, centre, tmp_path: Path) -> No
 def test_an_upgrade_that_rebuilds_a_table_gives_its_old_pages_back(tmp_path: Path) -> None:
     """0008 rebuilds score: the old table's pages are not left free inside the file (every backup
     would copy them); the rows are all there."""
-    import sqlite3
-
-    from alembic import command
-    from sqlalchemy import create_engine
-
     path = tmp_path / "big-0007.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
-    cfg = _alembic_config()
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
-        for sql in RELEASED_DATA["0007"]:
-            conn.exec_driver_sql(sql)
-        conn.exec_driver_sql(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
-            "INSERT INTO score (id, org_id, month, item_id, value_cent, na, reason, created_at, updated_at) "
-            "SELECT printf('s%05d', i), 'o1', printf('%04d-02', i), 'i1', 100, 0, '材料齐全，按时提交', "
-            "'2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM n")
-        conn.commit()
-    engine.dispose()
+    _database_at(path, "0007",
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
+                 "INSERT INTO score (id, org_id, month, item_id, value_cent, na, reason, created_at, updated_at) "
+                 "SELECT printf('s%05d', i), 'o1', printf('%04d-02', i), 'i1', 100, 0, '材料齐全，按时提交', "
+                 "'2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM n")
     open_database(path).dispose()
     con = sqlite3.connect(path)
     try:
