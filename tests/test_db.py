@@ -326,7 +326,8 @@ def test_0008_keeps_the_keys_of_score_and_month_result_unique(tmp_path: Path, re
         con.close()
 
 
-def test_0008_downgrades_to_the_0007_schema_and_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("before", "after"), [("0006", "0007"), ("0007", "0008")])
+def test_a_downgrade_gives_the_schema_before_back_and_keeps_the_rows(tmp_path: Path, before: str, after: str) -> None:
     from alembic import command
     from sqlalchemy import create_engine
 
@@ -335,36 +336,16 @@ def test_0008_downgrades_to_the_0007_schema_and_back(tmp_path: Path) -> None:
     cfg = _alembic_config()
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
-        for sql in RELEASED_DATA["0007"]:
+        command.upgrade(cfg, before)
+        for sql in RELEASED_DATA[before]:
             conn.exec_driver_sql(sql)
-        schema_0007 = sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all())
-        rows_0007 = conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all()
-        command.upgrade(cfg, "0008")
-        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_0007
-        command.downgrade(cfg, "0007")
-        assert sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all()) == schema_0007
-        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_0007
-        command.upgrade(cfg, "head")
-        assert _schema_differences(conn) == []
-        conn.commit()
-    engine.dispose()
-
-
-def test_0007_downgrades_to_the_0006_schema_and_back(tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    path = tmp_path / "round.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
-    cfg = _alembic_config()
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-        schema_0006 = sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all())
-        command.upgrade(cfg, "0007")
-        command.downgrade(cfg, "0006")
-        assert sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all()) == schema_0006
+        schema_before = sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all())
+        rows_before = conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all()
+        command.upgrade(cfg, after)
+        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_before
+        command.downgrade(cfg, before)
+        assert sorted(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master").all()) == schema_before
+        assert conn.exec_driver_sql("SELECT * FROM score ORDER BY id").all() == rows_before
         command.upgrade(cfg, "head")
         assert _schema_differences(conn) == []
         conn.commit()
