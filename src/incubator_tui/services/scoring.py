@@ -270,6 +270,15 @@ def load_grid(
     return grid
 
 
+def _shared_cell(shared: dict[tuple, Cell], value: int | None, na: object, reason: str | None) -> Cell:
+    """The cell of a score row read, one object per distinct (value, N/A, reason) in ``shared``."""
+    key = (value, bool(na), reason or "")
+    cell = shared.get(key)
+    if cell is None:
+        cell = shared[key] = Cell(*key)
+    return cell
+
+
 @dataclass
 class RowsRead:
     """The cells and the streak history of some rows of a month (see :func:`grid_rest`)."""
@@ -284,7 +293,6 @@ def _read_rows(session: Session, grid: Grid, checklists: Checklists, org_ids: li
     once (``whole_month``, those of other orgs passed over), or only these orgs' by their ids."""
     from incubator_tui.rules.months import previous_month
 
-    wanted = set(org_ids)
     cells: dict[str, dict[str, Cell]] = {org_id: {} for org_id in org_ids}
     item_ids = {it.id: it.id for it in grid.items}  # one string per item as the cells' keys, not one per cell
     shared: dict[tuple, Cell] = {}  # equal cells are one object
@@ -302,13 +310,9 @@ def _read_rows(session: Session, grid: Grid, checklists: Checklists, org_ids: li
             text(f"SELECT s.org_id, s.item_id, s.value_cent, s.na, s.reason {query}"), params,
         ).partitions(FETCH_ROWS):
             for org_id, item_id, value, na, reason in part:
-                row_cells = cells.get(org_id) if org_id in wanted else None
+                row_cells = cells.get(org_id)  # None: another org's (the whole month is read)
                 if row_cells is not None:
-                    key = (value, na, reason)
-                    cell = shared.get(key)
-                    if cell is None:
-                        cell = shared[key] = Cell(value, bool(na), reason or "")
-                    row_cells[item_ids.get(item_id, item_id)] = cell
+                    row_cells[item_ids.get(item_id, item_id)] = _shared_cell(shared, value, na, reason)
     # Enough history to recount each row's streak as it is typed (a window, not every month).
     history, _streaks = streak_states(
         session, grid.centre_id, checklists, {org_id: grid.members[org_id] for org_id in org_ids},
@@ -377,10 +381,7 @@ def last_month(session: Session, centre_id: str, month: str) -> LastMonth:
         {"c": centre_id, "m": before, "t": True},
     ).partitions(FETCH_ROWS):  # a part at a time, as _read_rows does
         for org_id, code, value, na, reason in part:
-            key = (value, bool(na), reason or "")
-            cell = shared.get(key)
-            if cell is None:
-                cell = shared[key] = Cell(value, bool(na), reason or "")
+            cell = _shared_cell(shared, value, na, reason)
             row = cells.get(org_id)
             if row is None:
                 row = cells[org_id] = {}
